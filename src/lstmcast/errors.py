@@ -1,0 +1,68 @@
+"""Every exception lstmcast raises on purpose.
+
+Each class subclasses the built-in it refines (``ValueError``, ``KeyError``...)
+so generic handlers keep working, and each message names the parameter, column,
+row or timestamp at fault and says how to fix it. The CLI prints these as one
+line; tests assert their text.
+"""
+
+from __future__ import annotations
+
+
+class LstmcastError(Exception):
+    """Base class of every error lstmcast raises on purpose."""
+
+
+class NotFittedError(LstmcastError, ValueError, AttributeError):
+    """A model was used before ``fit``."""
+
+    def __init__(self, what: str = "This Forecaster") -> None:
+        super().__init__(f"{what} is not fitted yet: call fit(data, target=...) first, or load a saved model.")
+
+
+class ConfigError(LstmcastError, ValueError):
+    """A parameter has a value lstmcast cannot use."""
+
+    @classmethod
+    def choice(cls, name: str, value: object, allowed: tuple[str, ...] | list[str]) -> ConfigError:
+        options = ", ".join(repr(a) for a in allowed)
+        return cls(f"{name}={value!r} is not supported: use one of {options}.")
+
+    @classmethod
+    def positive(cls, name: str, value: object) -> ConfigError:
+        return cls(f"{name}={value!r} must be a positive integer.")
+
+
+class DataError(LstmcastError, ValueError):
+    """The input data cannot be used as it is."""
+
+
+class EmptyDataError(DataError):
+    """The input holds no rows."""
+
+
+class ColumnError(DataError, KeyError):
+    """A named column is missing or has the wrong type."""
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingValueError(DataError):
+    """NaN or infinite values were found."""
+
+
+class TimeIndexError(DataError):
+    """The time column is duplicated, unsorted, has gaps or no frequency."""
+
+
+class TooShortError(DataError):
+    """The series has too few rows for the window, horizon and splits asked for."""
+
+
+class TransformError(DataError):
+    """A transform cannot be applied to this data (say, log of a non-positive value)."""
+
+
+class ModelFileError(LstmcastError, ValueError):
+    """A saved model is missing, damaged, tampered with or from a newer format."""

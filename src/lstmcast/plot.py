@@ -1,0 +1,76 @@
+"""Matplotlib figures, written to PNG or SVG. Nothing here trains or reads files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a screen
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from lstmcast.errors import ConfigError  # noqa: E402
+
+FORMATS = (".png", ".svg")
+PART_LABELS = {"train": "Training predictions", "validation": "Validation predictions", "test": "Test predictions"}
+
+
+def _save(fig, path) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in FORMATS:
+        raise ConfigError(f"plot path {str(path)!r} must end in .png or .svg.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: str = "") -> Path:
+    """Actual series, with one-step predictions on the training, validation and test windows.
+
+    actual: the series (one column per target); in_sample: ``Forecaster.predict_in_sample()``.
+    """
+    target = actual.columns[0]
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    ax.plot(actual.index, actual[target], color="0.35", lw=1.4, label="Actual")
+    colors = {"train": "tab:blue", "validation": "tab:green", "test": "tab:orange"}
+    for part, frame in in_sample.groupby("part", sort=False):
+        ax.plot(frame.index, frame[f"{target}_pred"], color=colors[part], lw=1.1, label=PART_LABELS[part])
+    test = in_sample[in_sample["part"] == "test"]
+    if len(test):
+        ax.axvline(test.index[0], color="0.6", ls="--", lw=0.8)
+    ax.set_title(title or f"{target}: actual vs one-step predictions")
+    ax.set_xlabel(actual.index.name or "step")
+    ax.set_ylabel(str(target))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, frameon=False)
+    return _save(fig, path)
+
+
+def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path, last: int | None = None, title: str = "") -> Path:
+    """The forecast after the (last ``last`` rows of the) history, one panel line per target."""
+    hist = history.iloc[-last:] if last else history
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    for col in forecast.columns:
+        line = ax.plot(hist.index, hist[col], lw=1.4, label=f"{col} (history)")[0]
+        joined = pd.concat([hist[[col]].iloc[-1:], forecast[[col]]])
+        ax.plot(joined.index, joined[col], lw=1.6, ls="--", marker=".", color=line.get_color(), label=f"{col} (forecast)")
+    ax.axvline(hist.index[-1], color="0.6", ls=":", lw=0.8)
+    ax.set_title(title or f"Forecast of {len(forecast)} step(s)")
+    ax.legend(loc="best")
+    return _save(fig, path)
+
+
+def plot_history(loss: list[float], val_loss: list[float], path, title: str = "Training loss") -> Path:
+    """Loss curves per epoch (log scale)."""
+    fig, ax = plt.subplots(figsize=(8, 4))
+    epochs = range(1, len(loss) + 1)
+    ax.plot(epochs, loss, label="loss")
+    if val_loss:
+        ax.plot(epochs, val_loss, label="val_loss")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_title(title)
+    ax.legend()
+    return _save(fig, path)
