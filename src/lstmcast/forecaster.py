@@ -14,7 +14,7 @@ import jax
 import numpy as np
 import pandas as pd
 
-from lstmcast.data.pipeline import Transforms, check_length, fit_transforms, part_starts
+from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, future_index, load_series
 from lstmcast.data.sources import read_source
 from lstmcast.data.split import make_split
@@ -170,7 +170,9 @@ class Forecaster:
     def _split_rows(self, series: Series):
         def rows(n: int):
             try:
-                s = make_split(n, series.index[:n] if n <= len(series) else pd.RangeIndex(n), self.test, self.validation)
+                s = make_split(
+                    n, series.index[:n] if n <= len(series) else pd.RangeIndex(n), self.test, self.validation
+                )
             except ConfigError:
                 return 0, 0, 0
             return s.n_train, s.n_val, s.n_test
@@ -273,7 +275,11 @@ class Forecaster:
                 f"strategy='recursive' with input features {list(series.features)} needs their future values: "
                 f"pass future= a table with those columns for the {horizon} forecast steps."
             )
-        frame = future if isinstance(future, pd.DataFrame) else pd.DataFrame(np.asarray(future), columns=list(series.features))
+        frame = (
+            future
+            if isinstance(future, pd.DataFrame)
+            else pd.DataFrame(np.asarray(future), columns=list(series.features))
+        )
         missing = [c for c in series.features if c not in frame.columns]
         if missing or len(frame) < horizon:
             raise DataError(

@@ -48,14 +48,18 @@ def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: s
     return _save(fig, path)
 
 
-def plot_forecast(history: pd.DataFrame, forecast: pd.DataFrame, path, last: int | None = None, title: str = "") -> Path:
+def plot_forecast(
+    history: pd.DataFrame, forecast: pd.DataFrame, path, last: int | None = None, title: str = ""
+) -> Path:
     """The forecast after the (last ``last`` rows of the) history, one panel line per target."""
     hist = history.iloc[-last:] if last else history
     fig, ax = plt.subplots(figsize=(11, 4.5))
     for col in forecast.columns:
         line = ax.plot(hist.index, hist[col], lw=1.4, label=f"{col} (history)")[0]
         joined = pd.concat([hist[[col]].iloc[-1:], forecast[[col]]])
-        ax.plot(joined.index, joined[col], lw=1.6, ls="--", marker=".", color=line.get_color(), label=f"{col} (forecast)")
+        ax.plot(
+            joined.index, joined[col], lw=1.6, ls="--", marker=".", color=line.get_color(), label=f"{col} (forecast)"
+        )
     ax.axvline(hist.index[-1], color="0.6", ls=":", lw=0.8)
     ax.set_title(title or f"Forecast of {len(forecast)} step(s)")
     ax.legend(loc="best")

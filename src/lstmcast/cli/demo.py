@@ -26,10 +26,18 @@ def demo(
         from lstmcast.train.progress import epoch_printer
 
         con = console(quiet or as_json)
-        con.print("[bold]lstmcast demo[/bold]: sine wave, window 10, LSTM(50) + Dense(1), Adam, MSE, "
-                  f"{epochs} epochs at batch size {batch_size}, train/test 80/20 in time order")
-        result = run_demo(out, epochs=epochs, batch_size=batch_size, seed=seed,
-                          on_epoch_end=epoch_printer(2, con), plot_format=plot_format)
+        con.print(
+            "[bold]lstmcast demo[/bold]: sine wave, window 10, LSTM(50) + Dense(1), Adam, MSE, "
+            f"{epochs} epochs at batch size {batch_size}, train/test 80/20 in time order"
+        )
+        result = run_demo(
+            out,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=seed,
+            on_epoch_end=epoch_printer(2, con),
+            plot_format=plot_format,
+        )
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
@@ -39,8 +47,10 @@ def demo(
         con.print(f"Test loss (MSE, scaled data): {ev.scaled_mse:.3g}")
         con.print(f"Test MSE (original scale): {ev.table.loc['model', 'mse']:.3g}")
         con.print(f"Predicted next value: {result.next_value:.4f}")
-        con.print(f"Training: {result.train_seconds:.2f}s for {model.history_.epochs} epochs "
-                  f"(first-epoch compile {result.compile_seconds:.2f}s); fit {result.fit_seconds:.2f}s")
+        con.print(
+            f"Training: {result.train_seconds:.2f}s for {model.history_.epochs} epochs "
+            f"(first-epoch compile {result.compile_seconds:.2f}s); fit {result.fit_seconds:.2f}s"
+        )
         con.print(f"Plot written to {result.plot}")
 
 

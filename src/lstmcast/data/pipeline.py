@@ -61,7 +61,11 @@ def fit_transforms(series: Series, train_end: int, scaler: Scaler, target: Targe
 
 def part_starts(split: Split, window: int, horizon: int, first_row: int) -> dict[str, np.ndarray]:
     """Window starts of each part: a window belongs to the part holding all its targets."""
-    bounds = {"train": (0, split.train_end), "validation": (split.train_end, split.val_end), "test": (split.val_end, split.n)}
+    bounds = {
+        "train": (0, split.train_end),
+        "validation": (split.train_end, split.val_end),
+        "test": (split.val_end, split.n),
+    }
     return {p: window_starts(window, horizon, lo, hi, first_row) for p, (lo, hi) in bounds.items()}
 
 

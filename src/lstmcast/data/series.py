@@ -8,6 +8,7 @@ reported in ``Series.filled``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,7 +98,7 @@ def load_series(
         if n_nan and fill is None:
             first = int(np.argmax(table[c].isna().to_numpy()))
             raise MissingValueError(
-                f"column {c!r} has {n_nan} NaN value(s), first at {table.index[first]} (row {first}); "
+                f"column {c!r} has {n_nan} NaN value(s), first at {_ts(table.index[first])} (row {first}); "
                 f"clean the data or pass fill='interpolate', 'ffill' or 'zero'."
             )
         if n_nan:
@@ -125,7 +126,9 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
             return frame.index, frame.index.name or "index"
         return pd.RangeIndex(len(frame)), None
     if time not in frame.columns:
-        raise ColumnError(f"time column {time!r} not found; columns are {_listing(frame.columns)}. Pass time= one of them.")
+        raise ColumnError(
+            f"time column {time!r} not found; columns are {_listing(frame.columns)}. Pass time= one of them."
+        )
     raw = frame[time]
     if pd.api.types.is_integer_dtype(raw):
         idx = pd.Index(raw.to_numpy(), name=time)
@@ -172,7 +175,9 @@ def _features(frame: pd.DataFrame, features, targets: list[str]) -> list[str]:
         if name not in frame.columns:
             raise ColumnError(f"feature column {name!r} not found; columns are {_listing(frame.columns)}.")
         if name in targets:
-            raise ColumnError(f"column {name!r} is both a target and a feature: targets are already inputs, drop it from features.")
+            raise ColumnError(
+                f"column {name!r} is both a target and a feature: targets are already inputs, drop it from features."
+            )
     return names
 
 
@@ -193,14 +198,14 @@ def _check_order(index: pd.Index, name: str | None) -> None:
     if dup.any():
         row = int(np.argmax(dup))
         raise TimeIndexError(
-            f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), first {index[row]} at row {row}; "
+            f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), first {_ts(index[row])} at row {row}; "
             "remove or aggregate the duplicates (e.g. df.groupby(time).mean())."
         )
     if not index.is_monotonic_increasing:
         row = int(np.argmax(np.asarray(index[1:]) < np.asarray(index[:-1]))) + 1
         raise TimeIndexError(
-            f"time column {name!r} is not sorted: {index[row]} at row {row} comes before {index[row - 1]} "
-            f"at row {row - 1}; sort the data by time first."
+            f"time column {name!r} is not sorted: row {row} ({_ts(index[row])}) is earlier than row {row - 1} "
+            f"({_ts(index[row - 1])}); sort the data by time first."
         )
 
 
@@ -212,19 +217,35 @@ def _frequency(index: pd.DatetimeIndex, name: str | None, freq: str | None) -> s
             raise ConfigError(f"freq={freq!r} is not a pandas frequency: use e.g. 'D', 'h', 'MS', 'B', 'YS'.") from None
         return freq
     if len(index) >= 3:
-        inferred = pd.infer_freq(index)
+        with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset
+            warnings.simplefilter("ignore")
+            inferred = pd.infer_freq(index)
         if inferred is not None:
-            return inferred
+            return getattr(inferred, "freqstr", inferred)
         # a regular series with gaps: the most common step, if it is a fixed one
         steps = pd.Series(index[1:] - index[:-1]).value_counts()
-        step = steps.index[0]
-        if steps.iloc[0] >= len(index) // 2:
-            guess = pd.tseries.frequencies.to_offset(step).freqstr
-            _report_gaps(index, guess, name)
+        if steps.iloc[0] >= len(index) // 2:  # gaps are then reported against this step
+            return _step_freq(steps.index[0])
     raise TimeIndexError(
-        f"cannot infer the frequency of time column {name!r} ({len(index)} rows from {index[0]} to {index[-1]}): "
-        "pass freq= (e.g. 'D', 'h', 'MS', 'B')."
+        f"cannot infer the frequency of time column {name!r} "
+        f"({len(index)} rows from {_ts(index[0])} to {_ts(index[-1])}): pass freq= (e.g. 'D', 'h', 'MS', 'B')."
     )
+
+
+def _step_freq(step: pd.Timedelta) -> str:
+    """A fixed step as a frequency string: whole days as 'D' / '7D', else pandas's own ('h', '15min')."""
+    day = pd.Timedelta(days=1)
+    if step % day == pd.Timedelta(0):
+        n = step // day
+        return "D" if n == 1 else f"{n}D"
+    return pd.tseries.frequencies.to_offset(step).freqstr
+
+
+def _ts(value) -> str:
+    """A timestamp as people write it: the date alone when there is no time of day."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return value.date().isoformat()
+    return str(value)
 
 
 def _report_gaps(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
@@ -234,7 +255,7 @@ def _report_gaps(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
         row = int(index.searchsorted(missing[0]))
         raise TimeIndexError(
             f"time column {name!r} has {len(missing)} missing timestamp(s) against frequency {freq!r}, "
-            f"first {missing[0]} (between rows {row - 1} and {row}); pass fill='interpolate', 'ffill' or 'zero' "
+            f"first {_ts(missing[0])} (between rows {row - 1} and {row}); pass fill='interpolate', 'ffill' or 'zero' "
             "to insert and fill them, or pass the right freq= (e.g. 'B' for business days)."
         )
 
@@ -247,7 +268,7 @@ def _reindex(table: pd.DataFrame, freq: str, name: str | None, fill: str | None)
     if len(extra):
         row = int(table.index.get_loc(extra[0]))
         raise TimeIndexError(
-            f"time column {name!r}: timestamp {extra[0]} at row {row} is off the frequency {freq!r}; "
+            f"time column {name!r}: timestamp {_ts(extra[0])} at row {row} is off the frequency {freq!r}; "
             "pass the right freq= or resample the data."
         )
     if fill is None:
@@ -263,7 +284,7 @@ def _check_infinite(table: pd.DataFrame) -> None:
         if inf.any():
             row = int(np.argmax(inf))
             raise MissingValueError(
-                f"column {c!r} has {int(inf.sum())} infinite value(s), first at {table.index[row]} (row {row}); "
+                f"column {c!r} has {int(inf.sum())} infinite value(s), first at {_ts(table.index[row])} (row {row}); "
                 "replace them with real numbers (fill= handles only NaN)."
             )
 

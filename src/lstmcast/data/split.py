@@ -50,11 +50,15 @@ def _rows(part, name: str, n: int, index: pd.Index) -> int:
             raise ConfigError(f"{name}={part!r} rows must be between 0 and the {n} rows of the data.")
         return part
     if not isinstance(index, pd.DatetimeIndex):
-        raise ConfigError(f"{name}={part!r} is a timestamp, but the data has no time column: use a fraction or row count.")
+        raise ConfigError(
+            f"{name}={part!r} is a timestamp, but the data has no time column: use a fraction or row count."
+        )
     start = pd.Timestamp(part)
     row = int(index.searchsorted(start))
     if row == 0 or row >= n:
-        raise ConfigError(f"{name}={part!r} starts outside the data ({index[0]} to {index[-1]}): pick a date inside it.")
+        raise ConfigError(
+            f"{name}={part!r} starts outside the data ({index[0]} to {index[-1]}): pick a date inside it."
+        )
     return n - row
 
 

@@ -110,7 +110,7 @@ class TargetTransform:
             row, col = bad[0]
             raise TransformError(
                 f"log transform needs positive values, but column {names[col]!r} has {len(bad)} value(s) <= 0, "
-                f"first {y[row, col]!r} at {index[row]} (row {row}); drop log=True or shift the data above zero."
+                f"first {float(y[row, col])!r} at {index[row]} (row {row}); drop log=True or shift the data above zero."
             )
 
     def levels(self, y: np.ndarray) -> np.ndarray:

@@ -80,8 +80,8 @@ def score(
     n, horizon, _ = predictions.shape
     if origins.min() + 1 < period:
         raise ConfigError(
-            f"seasonal_period={period} is longer than the history before the first forecast ({origins.min() + 1} rows): "
-            "pass a smaller seasonal_period or a later test part."
+            f"seasonal_period={period} is longer than the history before the first forecast "
+            f"({origins.min() + 1} rows): pass a smaller seasonal_period or a later test part."
         )
     actual = y[origins[:, None] + np.arange(1, horizon + 1)[None, :]]  # (n, H, targets)
     scale = float(np.mean([mase_scale(y[:train_end, j], period) for j in range(y.shape[1])]))

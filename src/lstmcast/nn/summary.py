@@ -36,7 +36,9 @@ def layer_rows(spec: NetworkSpec) -> list[LayerRow]:
         rows.append(LayerRow("dense", "Dense", (None, spec.dense_units), (width + 1) * spec.dense_units))
         width = spec.dense_units
         dense_index = 1
-    rows.append(LayerRow(_numbered("dense", dense_index), "Dense", (None, spec.n_outputs), (width + 1) * spec.n_outputs))
+    rows.append(
+        LayerRow(_numbered("dense", dense_index), "Dense", (None, spec.n_outputs), (width + 1) * spec.n_outputs)
+    )
     return rows
 
 

@@ -13,9 +13,9 @@ slower on CPU: the unravel's slices and the gradient's concatenation dominate.)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 import jax
 import jax.numpy as jnp

@@ -1,0 +1,5 @@
+"""``python -m lstmcast`` runs the command line."""
+
+from lstmcast.cli import main
+
+main()

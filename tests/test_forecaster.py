@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmcast import Forecaster, datasets
+from lstmcast.errors import ConfigError, DataError, NotFittedError, TooShortError
+
+SMALL = dict(window=6, units=8, epochs=3, batch_size=8)
+
+
+def test_predict_before_fit():
+    with pytest.raises(NotFittedError) as e:
+        Forecaster().predict()
+    assert str(e.value) == "This Forecaster is not fitted yet: call fit(data, target=...) first, or load a saved model."
+
+
+def test_init_stores_arguments_unchanged():
+    m = Forecaster(units=(4, 3), window=7)
+    assert m.units == (4, 3) and m.get_params()["units"] == [4, 3]
+    assert repr(m) == "Forecaster(window=7, units=[4, 3])"
+
+
+def test_fit_returns_self_and_forecasts_future_timestamps():
+    air = datasets.load("airpassengers")
+    m = Forecaster(horizon=3, **SMALL)
+    assert m.fit(air) is m
+    out = m.predict()
+    assert list(out.index) == list(pd.date_range("1961-01-01", periods=3, freq="MS"))
+    assert list(out.columns) == ["passengers"]
+    assert np.isfinite(out.to_numpy()).all()
+
+
+def test_scaler_sees_training_rows_only():
+    y = np.concatenate([np.linspace(0, 1, 80), np.full(20, 1000.0)])
+    m = Forecaster(**SMALL).fit(y)
+    assert m.transforms_.scaler.to_dict()["scale"] == [1.0]  # max 1, min 0 on the 80 training rows
+
+
+def test_too_short_names_rows_needed():
+    with pytest.raises(TooShortError) as e:
+        Forecaster(window=10, horizon=2).fit(np.arange(12.0))
+    assert str(e.value) == (
+        "window=10 and horizon=2 need a training part of at least 12 rows and at least 2 row(s) in each held-out "
+        "part: the data needs 15 rows, got 12; use a shorter window or horizon, a smaller test/validation part, "
+        "or more data."
+    )
+
+
+def test_direct_model_refuses_longer_horizon():
+    m = Forecaster(horizon=2, **SMALL).fit(datasets.load("sine", length=100))
+    with pytest.raises(ConfigError, match="horizon=5 is longer than the horizon=2"):
+        m.predict(horizon=5)
+
+
+def test_recursive_with_features_needs_future_values():
+    df = pd.DataFrame({"y": np.sin(np.arange(120) / 5), "x": np.cos(np.arange(120) / 5)})
+    m = Forecaster(strategy="recursive", **SMALL).fit(df, target="y", features=["x"])
+    with pytest.raises(DataError) as e:
+        m.predict(horizon=3)
+    assert str(e.value) == (
+        "strategy='recursive' with input features ['x'] needs their future values: pass future= a table with "
+        "those columns for the 3 forecast steps."
+    )
+    out = m.predict(horizon=3, future=pd.DataFrame({"x": [0.1, 0.2, 0.3]}))
+    assert out.shape == (3, 1) and list(out.index) == [120, 121, 122]
+
+
+def test_differencing_and_log_forecast_on_original_scale():
+    air = datasets.load("airpassengers")
+    m = Forecaster(log=True, difference=12, horizon=4, **SMALL).fit(air)
+    out = m.predict()
+    assert (out["passengers"] > 200).all() and (out["passengers"] < 1000).all()
+    ins = m.predict_in_sample()
+    assert set(ins["part"]) == {"train", "test"}
+    assert ins.index[0] == air.index[12 + 6]  # first window after the differencing lag
+
+
+def test_evaluate_reports_baselines_on_original_scale():
+    m = Forecaster(**SMALL).fit(datasets.load("sine", length=300))
+    ev = m.evaluate(warn=False)
+    assert list(ev.table.index) == ["model", "naive", "seasonal_naive", "drift", "mean"]
+    assert list(ev.table.columns) == ["mse", "rmse", "mae", "mape", "smape", "mase"]
+    assert ev.n_windows == 60 and ev.scaled_mse > 0
+    naive_mae = np.mean(np.abs(np.diff(datasets.load("sine", length=300).to_numpy()[239:])))
+    assert ev.table.loc["naive", "mae"] == pytest.approx(naive_mae)
+
+
+def test_predict_from_newer_data():
+    sine = datasets.load("sine", length=200)
+    m = Forecaster(**SMALL).fit(sine.iloc[:150])
+    newer = m.predict(data=sine.iloc[:200])
+    assert list(newer.index) == [200]
+    same = m.predict(data=sine.iloc[:150])
+    assert same.equals(m.predict())
+
+
+def test_same_seed_same_forecast_bits():
+    sine = datasets.load("sine", length=200)
+    a = Forecaster(seed=3, **SMALL).fit(sine).predict_in_sample()
+    b = Forecaster(seed=3, **SMALL).fit(sine).predict_in_sample()
+    assert a.equals(b)

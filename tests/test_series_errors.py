@@ -1,0 +1,170 @@
+"""Every data error names the column, row or timestamp, and the fix: exact messages."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmcast import datasets
+from lstmcast.data import load_series
+from lstmcast.errors import (
+    ColumnError,
+    ConfigError,
+    DataError,
+    EmptyDataError,
+    MissingValueError,
+    TimeIndexError,
+)
+
+D = pd.date_range("2024-01-01", periods=6, freq="D")
+
+
+def frame(y, dates=D):
+    return pd.DataFrame({"date": dates, "y": y})
+
+
+CASES = [
+    (
+        lambda: load_series(pd.DataFrame({"y": []})),
+        EmptyDataError,
+        "the data has no rows: check the file or filter that produced it.",
+    ),
+    (
+        lambda: load_series(pd.DataFrame({"date": D, "sales": range(6)}), target="Sales", time="date"),
+        ColumnError,
+        "target column 'Sales' not found; columns are 'sales'.",
+    ),
+    (
+        lambda: load_series(pd.DataFrame({"a": range(6), "b": range(6)})),
+        ColumnError,
+        "cannot tell which column to forecast among 'a', 'b': pass target= the column name.",
+    ),
+    (
+        lambda: load_series(pd.DataFrame({"y": ["1", "2", "x", "4"]}), target="y"),
+        ColumnError,
+        "column 'y' is not numeric (dtype str): value 'x' at row 2; convert it to numbers or choose another column.",
+    ),
+    (
+        lambda: load_series(frame([1, np.nan, 3, np.nan, 5, 6]), target="y", time="date"),
+        MissingValueError,
+        "column 'y' has 2 NaN value(s), first at 2024-01-02 (row 1); clean the data or pass fill='interpolate', "
+        "'ffill' or 'zero'.",
+    ),
+    (
+        lambda: load_series(frame([1, 2, np.inf, 4, -np.inf, 6]), target="y", time="date"),
+        MissingValueError,
+        "column 'y' has 2 infinite value(s), first at 2024-01-03 (row 2); replace them with real numbers "
+        "(fill= handles only NaN).",
+    ),
+    (
+        lambda: load_series(frame(range(6), D[[0, 1, 1, 2, 3, 4]]), target="y", time="date"),
+        TimeIndexError,
+        "time column 'date' has 1 duplicate timestamp(s), first 2024-01-02 at row 2; remove or aggregate the "
+        "duplicates (e.g. df.groupby(time).mean()).",
+    ),
+    (
+        lambda: load_series(frame(range(6), D[[0, 1, 3, 2, 4, 5]]), target="y", time="date"),
+        TimeIndexError,
+        "time column 'date' is not sorted: row 3 (2024-01-03) is earlier than row 2 (2024-01-04); sort the data "
+        "by time first.",
+    ),
+    (
+        lambda: load_series(frame(range(5), D.delete(3)), target="y", time="date"),
+        TimeIndexError,
+        "time column 'date' has 1 missing timestamp(s) against frequency 'D', first 2024-01-04 (between rows 2 "
+        "and 3); pass fill='interpolate', 'ffill' or 'zero' to insert and fill them, or pass the right freq= "
+        "(e.g. 'B' for business days).",
+    ),
+    (
+        lambda: load_series(
+            frame(range(4), pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-04", "2024-01-09"])),
+            target="y",
+            time="date",
+        ),
+        TimeIndexError,
+        "cannot infer the frequency of time column 'date' (4 rows from 2024-01-01 to 2024-01-09): pass freq= "
+        "(e.g. 'D', 'h', 'MS', 'B').",
+    ),
+    (
+        lambda: load_series(
+            pd.DataFrame({"date": ["2024-01-01", "nope", "2024-01-03"], "y": range(3)}), target="y", time="date"
+        ),
+        TimeIndexError,
+        "time column 'date' has a value that is not a timestamp: 'nope' at row 1; fix or remove that row.",
+    ),
+    (
+        lambda: load_series(pd.DataFrame({"y": range(3)}), target="y", time="when"),
+        ColumnError,
+        "time column 'when' not found; columns are 'y'. Pass time= one of them.",
+    ),
+    (
+        lambda: load_series(pd.DataFrame({"y": range(3), "x": range(3)}), target="y", features=["z"]),
+        ColumnError,
+        "feature column 'z' not found; columns are 'y', 'x'.",
+    ),
+    (
+        lambda: load_series(np.zeros((2, 2, 2))),
+        DataError,
+        "a NumPy array must be 1-D (one series) or 2-D (rows, columns), got shape (2, 2, 2).",
+    ),
+    (
+        lambda: load_series("no/such/file.csv"),
+        DataError,
+        "data file 'no/such/file.csv' does not exist: check the path.",
+    ),
+    (
+        lambda: load_series(frame(range(6)), target="y", time="date", fill="mean"),
+        ConfigError,
+        "fill='mean' is not supported: use one of 'interpolate', 'ffill', 'zero'.",
+    ),
+]
+
+
+@pytest.mark.parametrize("make,kind,message", CASES)
+def test_error_messages(make, kind, message):
+    with pytest.raises(kind) as info:
+        make()
+    assert str(info.value) == message
+
+
+def test_errors_are_value_errors_for_generic_handlers():
+    with pytest.raises(ValueError):
+        load_series(pd.DataFrame({"y": []}))
+
+
+@pytest.mark.parametrize(
+    "fill,expected", [("interpolate", [1, 2, 3, 4, 5, 6]), ("ffill", [1, 2, 3, 3, 5, 6]), ("zero", [1, 2, 3, 0, 5, 6])]
+)
+def test_fill_only_when_asked_and_reported(fill, expected):
+    s = load_series(frame([1.0, 2, 3, 5, 6], D.delete(3)), target="y", time="date", fill=fill)
+    assert s.values[:, 0].tolist() == expected
+    assert s.filled == {"missing timestamps": 1, "y": 1}
+    assert s.freq == "D"
+
+
+def test_nan_fill_is_reported_per_column():
+    s = load_series(frame([1.0, np.nan, 3, 4, np.nan, 6]), target="y", time="date", fill="interpolate")
+    assert s.filled == {"y": 2}
+    assert s.values[:, 0].tolist() == [1, 2, 3, 4, 5, 6]
+
+
+def test_trading_days_need_business_frequency_and_fill():
+    stock = datasets.load("msft").reset_index()
+    with pytest.raises(TimeIndexError, match="against frequency 'D', first 2013-01-05"):
+        load_series(stock, target="close", time="date")
+    with pytest.raises(TimeIndexError, match=r"missing timestamp\(s\) against frequency 'B', first 2013-01-21"):
+        load_series(stock, target="close", time="date", freq="B")  # Martin Luther King day
+    s = load_series(stock, target="close", time="date", features="all", freq="B", fill="ffill")
+    assert s.features == ("open", "high", "low", "volume") and s.filled["missing timestamps"] > 0
+
+
+def test_sources_agree(tmp_path):
+    df = datasets.load("airpassengers").reset_index()
+    df.to_csv(tmp_path / "a.csv", index=False)
+    df.to_parquet(tmp_path / "a.parquet")
+    a = load_series(tmp_path / "a.csv", target="passengers", time="month")
+    b = load_series(tmp_path / "a.parquet", target="passengers", time="month")
+    c = load_series(datasets.load("airpassengers"))
+    assert a.freq == b.freq == c.freq == "MS"
+    np.testing.assert_array_equal(a.values, b.values)
+    np.testing.assert_array_equal(a.values, c.values)
+    np.testing.assert_array_equal(load_series(df["passengers"].to_numpy()).values, a.values)

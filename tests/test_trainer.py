@@ -1,0 +1,111 @@
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lstmcast.data.windows import window_starts
+from lstmcast.errors import ConfigError
+from lstmcast.nn import NetworkSpec, apply, init_params
+from lstmcast.train.config import TrainConfig
+from lstmcast.train.losses import per_window_loss
+from lstmcast.train.programs import training_programs
+from lstmcast.train.trainer import train
+
+SPEC = NetworkSpec(units=(8,), window=5)
+SERIES = np.sin(np.linspace(0, 20, 120)).astype(np.float32)[:, None] * 0.5 + 0.5  # (time, 1)
+STARTS = window_starts(5, 1, 0, 120)
+
+
+def fit(cfg, seed=0, val=None, **kw):
+    params = init_params(jax.random.key(seed), SPEC)
+    return train(params, SPEC, cfg, SERIES, SERIES, STARTS, jax.random.key(seed + 1), val_starts=val, **kw)
+
+
+def test_training_lowers_the_loss():
+    _, h = fit(TrainConfig(epochs=8, batch_size=4))
+    assert h.loss[-1] < 0.5 * h.loss[0]
+
+
+def test_same_seed_same_bits_and_other_seed_differs():
+    a, _ = fit(TrainConfig(epochs=3, batch_size=4), seed=5)
+    b, _ = fit(TrainConfig(epochs=3, batch_size=4), seed=5)
+    c, _ = fit(TrainConfig(epochs=3, batch_size=4), seed=6)
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+        assert np.array_equal(np.asarray(x), np.asarray(y))
+    assert not all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(c)))
+
+
+def test_partial_last_batch_contributes_exactly_its_share():
+    """5 windows at batch size 2, no shuffle: steps of 2, 2 and 1 windows, each averaged over its own windows."""
+    import optax
+
+    cfg = TrainConfig(epochs=1, batch_size=2, shuffle=False, optimizer="sgd", momentum=0.0, learning_rate=0.1)
+    starts = STARTS[:5]
+    params = init_params(jax.random.key(0), SPEC)
+    prog = training_programs(SPEC, cfg, 5)
+    got, _, loss = prog.epoch(params, prog.optimizer.init(params), jax.random.key(1), SERIES, SERIES, starts)
+
+    ref, losses = params, []
+    for batch in ([0, 1], [2, 3], [4]):
+        s = starts[batch]
+        x = SERIES[s[:, None] + np.arange(5)]
+        y = SERIES[s[:, None] + 5 + np.arange(1)]
+
+        def mean_loss(p, x=x, y=y):
+            return jnp.mean(per_window_loss("mse", apply(p, SPEC, x), y))
+
+        value, g = jax.value_and_grad(mean_loss)(ref)
+        losses.append(float(value) * len(batch))
+        ref = optax.apply_updates(ref, jax.tree.map(lambda t: -0.1 * t, g))
+    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(ref)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5, atol=1e-7)
+    assert float(loss) == pytest.approx(sum(losses) / 5, rel=1e-5)
+
+
+def test_early_stopping_restores_the_best_epoch():
+    val = window_starts(5, 1, 100, 120)
+    cfg = TrainConfig(epochs=60, batch_size=8, learning_rate=0.05, patience=3, restore_best=True)
+    params, h = fit(cfg, val=val)
+    assert h.stopped_early and h.epochs < 60
+    assert h.best_epoch == int(np.argmin(h.val_loss)) + 1
+    from lstmcast.train.programs import window_loss
+
+    assert window_loss(params, SPEC, "mse", SERIES, SERIES, val) == pytest.approx(min(h.val_loss), rel=1e-6)
+
+
+@pytest.mark.parametrize("opt", ["adam", "adamw", "sgd", "rmsprop"])
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_every_optimizer_and_loss_trains(opt, loss):
+    _, h = fit(TrainConfig(epochs=2, batch_size=16, optimizer=opt, loss=loss, learning_rate=0.01, clipnorm=1.0))
+    assert np.isfinite(h.loss).all()
+
+
+def test_plateau_schedule_lowers_the_learning_rate():
+    _, h = fit(TrainConfig(epochs=12, batch_size=64, schedule="plateau", plateau_patience=1, learning_rate=0.5))
+    assert min(h.learning_rate) < 0.5
+
+
+def test_keyboard_interrupt_keeps_best_weights():
+    def stop(epoch, epochs, logs):
+        if epoch == 3:
+            raise KeyboardInterrupt
+
+    _, h = fit(TrainConfig(epochs=10, batch_size=8), on_epoch_end=stop)
+    assert h.interrupted and h.epochs == 3 and h.best_epoch is not None
+
+
+@pytest.mark.parametrize(
+    "kw,msg",
+    [
+        ({"batch_size": 0}, "batch_size=0 must be a positive integer."),
+        (
+            {"optimizer": "adagrad"},
+            "optimizer='adagrad' is not supported: use one of 'adam', 'adamw', 'sgd', 'rmsprop'.",
+        ),
+        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be positive, e.g. 1e-3."),
+    ],
+)
+def test_config_errors(kw, msg):
+    with pytest.raises(ConfigError) as e:
+        TrainConfig(**kw)
+    assert str(e.value) == msg

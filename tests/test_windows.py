@@ -1,0 +1,46 @@
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lstmcast.data.windows import count_windows, window_starts
+from lstmcast.train.programs import gather_windows
+
+
+def brute_force(n, window, horizon, lo, hi, first):
+    """Every window, found by trying every start."""
+    return [s for s in range(n) if s >= first and s + window >= lo and s + window + horizon <= hi]
+
+
+@given(
+    n=st.integers(1, 60),
+    window=st.integers(1, 12),
+    horizon=st.integers(1, 5),
+    cut=st.floats(0, 1),
+    first=st.integers(0, 3),
+)
+def test_starts_are_exactly_the_valid_windows(n, window, horizon, cut, first):
+    lo = int(cut * n)
+    assert window_starts(window, horizon, lo, n, first).tolist() == brute_force(n, window, horizon, lo, n, first)
+    assert window_starts(window, horizon, 0, lo, first).tolist() == brute_force(n, window, horizon, 0, lo, first)
+
+
+@given(n=st.integers(0, 200), window=st.integers(1, 20), horizon=st.integers(1, 5))
+def test_count_keeps_every_window(n, window, horizon):
+    assert count_windows(n, window, horizon) == len(window_starts(window, horizon, 0, n))
+
+
+def test_seed_series_has_990_windows_not_989():
+    assert count_windows(1000, 10, 1) == 990
+
+
+@given(n=st.integers(8, 40), window=st.integers(1, 6), horizon=st.integers(1, 3), data=st.data())
+def test_gathered_windows_hold_the_right_values(n, window, horizon, data):
+    series = np.arange(n * 2, dtype=np.float32).reshape(n, 2)  # (time, features)
+    starts = window_starts(window, horizon, 0, n)
+    if len(starts) == 0:
+        return
+    pick = np.asarray(data.draw(st.lists(st.sampled_from(starts.tolist()), min_size=1, max_size=5)), np.int32)
+    x, y = gather_windows(series, series[:, :1], pick, window, horizon)
+    for b, s in enumerate(pick):
+        np.testing.assert_array_equal(np.asarray(x[b]), series[s : s + window])
+        np.testing.assert_array_equal(np.asarray(y[b]), series[s + window : s + window + horizon, :1])
