@@ -96,7 +96,7 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, key: jax.Arra
     inputs: (batch, window, n_inputs) -> (batch, horizon, n_targets).
     ``key`` turns dropout on (training); leave it ``None`` to predict.
     """
-    unroll = spec.window if spec.window <= 16 else 8
+    unroll = spec.window if spec.window <= 16 else 1
     x = jnp.swapaxes(inputs, 0, 1)  # (time, batch, features)
     last = len(spec.units) - 1
     for i, layer in enumerate(params["layers"]):
