@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import jax
 import numpy as np
@@ -165,7 +166,34 @@ class Forecaster:
         self.spec_, self.params_, self.history_ = spec, params, history
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
+        self.n_rows_, self.first_index_ = len(series), series.index[0]
         return self
+
+    def save(self, path) -> Path:
+        """Write the model to folder ``path``: safetensors weights + a checksummed JSON document."""
+        from lstmcast.io.saving import save
+
+        return save(self, path)
+
+    @classmethod
+    def load(cls, path) -> Forecaster:
+        """A model saved with :meth:`save`; it predicts bit-identically."""
+        from lstmcast.io.saving import load
+
+        return load(path)
+
+    def _data_parts(self, data):
+        """(series, model-space values, split) of the fitted data, or of ``data`` with the fitted transforms."""
+        if data is None:
+            if not hasattr(self, "values_"):
+                raise DataError(
+                    f"this model was loaded from disk and keeps only its last {len(self.series_)} rows: "
+                    "pass data= the series to evaluate or plot."
+                )
+            return self.series_, self.values_, self.split_
+        series = self._history(data)
+        split = make_split(len(series), series.index, self.test, self.validation)
+        return series, self.transforms_.to_model_space(series.values), split
 
     def _split_rows(self, series: Series):
         def rows(n: int):
@@ -290,18 +318,19 @@ class Forecaster:
         raw[:, series.n_targets :] = frame[list(series.features)].to_numpy(np.float64)[:horizon]
         return self.transforms_.scaler.transform(raw)[:, series.n_targets :].astype(np.float32)
 
-    def predict_in_sample(self) -> pd.DataFrame:
+    def predict_in_sample(self, data=None) -> pd.DataFrame:
         """One-step-ahead forecasts over the train, validation and test windows, on the original scale.
 
+        data: another series in the training schema (the model is not refitted).
         Columns: ``<target>`` (actual), ``<target>_pred``, and ``part``.
         """
         self._check_fitted()
-        s = self.series_
+        s, values, split = self._data_parts(data)
         frames = []
-        for part, starts in self.starts_.items():
+        for part, starts in part_starts(split, self.window, 1, self.transforms_.target.first_row).items():
             if len(starts) == 0:
                 continue
-            pred = self._paths(self.values_, s.values[:, : s.n_targets], starts)[:, 0]  # (n, targets)
+            pred = self._paths(values, s.values[:, : s.n_targets], starts)[:, 0]  # (n, targets)
             rows = starts + self.window
             frame = pd.DataFrame(s.values[rows, : s.n_targets], index=s.index[rows], columns=list(s.targets))
             for j, name in enumerate(s.targets):
@@ -311,9 +340,11 @@ class Forecaster:
         return pd.concat(frames)
 
     # -- evaluation ----------------------------------------------------------
-    def evaluate(self, part: str = "test", warn: bool = True) -> Evaluation:
+    def evaluate(self, data=None, part: str = "test", warn: bool = True) -> Evaluation:
         """Metrics of the ``test`` (or ``validation``) windows on the original scale, with baselines.
 
+        data: score another series in the training schema, cut by the same
+        ``test``/``validation`` settings (the model is not refitted).
         Every forecast of the part's windows is scored over the full horizon;
         ``scaled_mse`` is the MSE on the scaled data (what Keras's ``evaluate``
         prints as the test loss).
@@ -322,22 +353,43 @@ class Forecaster:
         if part not in ("test", "validation"):
             raise ConfigError.choice("part", part, ("test", "validation"))
         # windows whose whole horizon lies in the part (recursive models train on one step)
-        starts = part_starts(self.split_, self.window, self.horizon, self.transforms_.target.first_row)[part]
+        s, values, split = self._data_parts(data)
+        starts = part_starts(split, self.window, self.horizon, self.transforms_.target.first_row)[part]
         if len(starts) == 0:
             raise DataError(f"the {part} part holds no window: fit with {part}= set (e.g. {part}=0.2).")
-        s = self.series_
         raw = s.values[:, : s.n_targets]
         origins = starts + self.window - 1
-        if self.strategy == "direct":
-            pred = self._paths(self.values_, raw, starts)
-        else:
-            k, h = s.n_targets, self.horizon
-            future = self.values_[origins[:, None] + 1 + np.arange(h), k:] if s.features else None  # (n, H, features)
-            z = self._recursive(self.values_, starts, h, future)
-            pred = self.transforms_.to_original(z, self.transforms_.history_levels(raw, origins))
-        scaled = window_loss(self.params_, self.spec_, "mse", self.values_, self.values_[:, : s.n_targets], starts)
+        pred = self.forecast_at(values, raw, starts)
+        scaled = window_loss(self.params_, self.spec_, "mse", values, values[:, : s.n_targets], starts)
         period = seasonal_period(s.freq, self.seasonal_period)
-        return score(raw, origins, pred, self.split_.train_end, period, scaled_mse=scaled, warn=warn)
+        return score(raw, origins, pred, split.train_end, period, scaled_mse=scaled, warn=warn)
+
+    def backtest(
+        self, data, target=None, time=None, features=None, folds: int = 3, step: int | None = None, refit=True
+    ):
+        """Rolling-origin backtest of this configuration on ``data`` (see :mod:`lstmcast.evaluate.backtest`).
+
+        refit: True (every fold), False (fit once, predict all folds in one batched call) or k (every k folds).
+        """
+        from lstmcast.evaluate.backtest import run_backtest
+
+        return run_backtest(
+            self, data, target=target, time=time, features=features, folds=folds, step=step, refit=refit
+        )
+
+    def forecast_at(self, values: np.ndarray, raw_targets: np.ndarray, starts: np.ndarray) -> np.ndarray:
+        """Original-scale forecasts (n, horizon, targets) of the windows at ``starts``, in one batched call.
+
+        values: (rows, columns) in model space; raw_targets: (rows, targets) original.
+        Recursive models read their input features' future values from ``values``.
+        """
+        origins = starts + self.window - 1
+        if self.strategy == "direct":
+            return self._paths(values, raw_targets, starts)[:, : self.horizon]
+        k, h = self.transforms_.n_targets, self.horizon
+        future = values[origins[:, None] + 1 + np.arange(h), k:] if values.shape[1] > k else None  # (n, H, features)
+        z = self._recursive(values, starts, h, future)
+        return self.transforms_.to_original(z, self.transforms_.history_levels(raw_targets, origins))
 
 
 def _jsonable(v):

@@ -1,0 +1,235 @@
+"""Training speed of lstmcast, and of Keras 3 / PyTorch on the identical job.
+
+Prints, per configuration: microseconds per training step (steady state),
+GFLOP/s of model arithmetic, compile time, and how soon a new process is
+training with a cold and with a warm compilation cache.
+
+    python benchmarks/train_speed.py                  # lstmcast only
+    python benchmarks/train_speed.py --compare        # + Keras (TensorFlow) and PyTorch, if installed
+    python benchmarks/train_speed.py --only a         # one configuration
+
+Keras and PyTorch come from benchmarks/requirements-bench.txt; they are never
+runtime dependencies of lstmcast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Job:
+    key: str
+    title: str
+    cell: str
+    units: tuple[int, ...]
+    window: int
+    batch: int
+    windows: int
+
+    def flops_per_step(self) -> float:
+        """Multiply-adds x 2 of the recurrent and dense layers, x 3 for forward + backward."""
+        gates = 4 if self.cell == "lstm" else 3
+        width, total = 1, 0.0
+        for u in self.units:
+            total += 2 * self.batch * self.window * gates * u * (width + u)
+            width = u
+        total += 2 * self.batch * width
+        return 3 * total
+
+
+JOBS = [
+    Job("a", "(a) seed 000: window 10, LSTM(50), batch 1", "lstm", (50,), 10, 1, 791),
+    Job("b-lstm", "(b) window 48, LSTM(128), batch 64", "lstm", (128,), 48, 64, 20_000),
+    Job("b-gru", "(b) window 48, GRU(128), batch 64", "gru", (128,), 48, 64, 20_000),
+    Job("c", "(c) window 48, LSTM(64)+LSTM(64), batch 64", "lstm", (64, 64), 48, 64, 20_000),
+]
+
+
+def series_for(job: Job) -> np.ndarray:
+    n = job.windows + job.window
+    return (0.5 + 0.5 * np.sin(np.linspace(0, n / 20, n))).astype(np.float32)[:, None]  # (time, 1)
+
+
+def steady_epochs(job: Job) -> int:
+    return 20 if job.batch == 1 else 2
+
+
+# -- lstmcast ----------------------------------------------------------------------
+def run_lstmcast(job: Job) -> dict:
+    """In this process: build, compile (first epoch), then time steady epochs."""
+    t_import = time.perf_counter()
+    import jax
+
+    from lstmcast.nn import NetworkSpec, init_params
+    from lstmcast.train.cache import enable_compilation_cache
+    from lstmcast.train.config import TrainConfig
+    from lstmcast.train.programs import training_programs
+
+    enable_compilation_cache()
+    import_s = time.perf_counter() - t_import
+    series = series_for(job)
+    spec = NetworkSpec(cell=job.cell, units=job.units, window=job.window)
+    cfg = TrainConfig(epochs=1, batch_size=job.batch)
+    params = init_params(jax.random.key(0), spec)
+    starts = np.arange(job.windows, dtype=np.int32)
+    prog = training_programs(spec, cfg, job.windows)
+    opt_state = prog.optimizer.init(params)
+    built = time.perf_counter()
+    params, opt_state, loss = prog.epoch(params, opt_state, jax.random.key(1), series, series, starts)
+    loss.block_until_ready()
+    first = time.perf_counter() - built
+    n = steady_epochs(job)
+    t = time.perf_counter()
+    for e in range(n):
+        params, opt_state, loss = prog.epoch(params, opt_state, jax.random.key(2 + e), series, series, starts)
+    loss.block_until_ready()
+    epoch_s = (time.perf_counter() - t) / n
+    steps = -(-job.windows // job.batch)
+    return {
+        "us_per_step": epoch_s / steps * 1e6,
+        "epoch_s": epoch_s,
+        "compile_s": max(first - epoch_s, 0.0),
+        "import_s": import_s,
+        "gflops": job.flops_per_step() / (epoch_s / steps) / 1e9,
+    }
+
+
+def child_start(job_key: str, cache: str) -> dict:
+    """A new process: seconds from 'model built' to 'first step running' (first epoch minus a steady one)."""
+    env = dict(os.environ, LSTMCAST_CACHE_DIR=cache)  # a fresh folder: the first child is cold, the second warm
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", job_key], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- Keras 3 on TensorFlow -------------------------------------------------------------
+def run_keras(job: Job) -> dict | None:
+    try:
+        os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import keras
+    except ImportError:
+        return None
+    series = series_for(job)
+    idx = np.arange(job.windows)[:, None] + np.arange(job.window)
+    x, y = series[idx], series[np.arange(job.windows) + job.window]  # (n, window, 1), (n, 1)
+    layers = [keras.Input((job.window, 1))]
+    for i, u in enumerate(job.units):
+        last = i == len(job.units) - 1
+        layer = keras.layers.LSTM if job.cell == "lstm" else keras.layers.GRU
+        layers.append(layer(u, return_sequences=not last))
+    layers.append(keras.layers.Dense(1))
+    model = keras.Sequential(layers)
+    model.compile(optimizer="adam", loss="mse")
+    t = time.perf_counter()
+    model.fit(x, y, epochs=1, batch_size=job.batch, verbose=0)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    model.fit(x, y, epochs=1, batch_size=job.batch, verbose=0)
+    epoch_s = time.perf_counter() - t
+    steps = -(-job.windows // job.batch)
+    return {"us_per_step": epoch_s / steps * 1e6, "compile_s": max(first - epoch_s, 0.0)}
+
+
+# -- PyTorch eager -------------------------------------------------------------------
+def run_torch(job: Job) -> dict | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(0)
+    series = torch.from_numpy(series_for(job))
+    rnn_cls = torch.nn.LSTM if job.cell == "lstm" else torch.nn.GRU
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnns = torch.nn.ModuleList()
+            width = 1
+            for u in job.units:
+                self.rnns.append(rnn_cls(width, u, batch_first=True))
+                width = u
+            self.head = torch.nn.Linear(width, 1)
+
+        def forward(self, x):
+            for rnn in self.rnns:
+                x, _ = rnn(x)
+            return self.head(x[:, -1])
+
+    net = Net()
+    try:
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3, fused=True)
+    except (RuntimeError, TypeError):
+        opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    offsets = torch.arange(job.window)
+
+    def epoch():
+        order = torch.randperm(job.windows)
+        for b in range(0, job.windows, job.batch):
+            s = order[b : b + job.batch]
+            x = series[s[:, None] + offsets]  # (batch, window, 1)
+            y = series[s + job.window]
+            opt.zero_grad(set_to_none=True)
+            loss = torch.nn.functional.mse_loss(net(x), y)
+            loss.backward()
+            opt.step()
+
+    epoch()
+    t = time.perf_counter()
+    epoch()
+    epoch_s = time.perf_counter() - t
+    return {"us_per_step": epoch_s / -(-job.windows // job.batch) * 1e6}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--compare", action="store_true", help="also run Keras (TensorFlow) and PyTorch")
+    parser.add_argument("--only", help="one configuration key: " + ", ".join(j.key for j in JOBS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    jobs = {j.key: j for j in JOBS}
+    if args.child:
+        r = run_lstmcast(jobs[args.child])
+        print(json.dumps({"start_s": r["compile_s"], "import_s": r["import_s"]}))
+        return
+    selected = [jobs[args.only]] if args.only else JOBS
+    os.environ["LSTMCAST_CACHE_DIR"] = "off"  # this process measures real compiles; children get their own cache
+    import jax
+
+    print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} cores")
+    for job in selected:
+        print(f"\n{job.title}, {job.windows} windows")
+        with tempfile.TemporaryDirectory() as cache:
+            cold = child_start(job.key, cache)
+            warm = child_start(job.key, cache)
+        ours = run_lstmcast(job)
+        print(
+            f"  lstmcast      {ours['us_per_step']:>10.1f} us/step  {ours['gflops']:6.1f} GFLOP/s  "
+            f"compile {ours['compile_s']:.2f} s  new process to training: cold {cold['start_s']:.2f} s, "
+            f"warm cache {warm['start_s']:.2f} s"
+        )
+        if args.compare:
+            for name, fn in (("keras-tf", run_keras), ("pytorch", run_torch)):
+                r = fn(job)
+                if r is None:
+                    print(f"  {name:<13} not installed (pip install -r benchmarks/requirements-bench.txt)")
+                    continue
+                print(
+                    f"  {name:<13} {r['us_per_step']:>10.1f} us/step  lstmcast is "
+                    f"{r['us_per_step'] / ours['us_per_step']:.1f}x faster"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Rolling-origin backtests: refit (or not) at each cut, forecast the next rows, score with baselines.
+
+Fold ``i`` of ``folds`` trains on rows ``[0, cut_i)`` and forecasts every window
+whose targets lie in ``[cut_i, cut_i + step)``, where
+``cut_i = rows - (folds - i) * step``. With ``step == horizon`` each fold is
+one forecast of the whole horizon. Each refit fits every transform anew on the
+fold's own training rows; folds that share a model are predicted in one
+batched call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.data.series import load_series
+from lstmcast.data.windows import window_starts
+from lstmcast.errors import ConfigError, TooShortError
+from lstmcast.evaluate.report import Evaluation, score, seasonal_period
+
+
+@dataclass(frozen=True)
+class Backtest:
+    folds: pd.DataFrame  # one row per fold: cut, first timestamp, refit, windows, metrics of model and baselines
+    evaluations: list[Evaluation]  # per fold
+    overall: Evaluation  # every fold's forecasts together
+    predictions: pd.DataFrame  # fold, origin, step, time, actual, prediction (first target)
+
+    def to_dict(self) -> dict:
+        return {
+            "folds": [
+                {"fold": int(r["fold"]), "test_start": str(r["test_start"]), "refit": bool(r["refit"]), **e.to_dict()}
+                for (_, r), e in zip(self.folds.iterrows(), self.evaluations)
+            ],
+            "overall": self.overall.to_dict(),
+        }
+
+
+def _refits(refit, folds: int) -> list[bool]:
+    if refit is True:
+        return [True] * folds
+    if refit is False:
+        return [True] + [False] * (folds - 1)
+    if isinstance(refit, int) and refit >= 1:
+        return [i % refit == 0 for i in range(folds)]
+    raise ConfigError(f"refit={refit!r} must be True, False, or a positive integer k (refit every k folds).")
+
+
+def run_backtest(
+    model, data, target=None, time=None, features=None, folds: int = 3, step: int | None = None, refit=True
+) -> Backtest:
+    """Backtest a configured (fitted or not) Forecaster on ``data``; ``model`` itself is left unchanged."""
+    from lstmcast.forecaster import Forecaster
+
+    if not isinstance(folds, int) or folds < 1:
+        raise ConfigError.positive("folds", folds)
+    step = model.horizon if step is None else step
+    if not isinstance(step, int) or step < 1:
+        raise ConfigError.positive("step", step)
+    series = load_series(data, target=target, time=time, features=features, freq=model.freq, fill=model.fill)
+    n, horizon, lag = len(series), model.horizon, model.difference
+    cuts = [n - (folds - i) * step for i in range(folds)]
+    need = lag + model.window + horizon
+    if cuts[0] < need:
+        raise TooShortError(
+            f"folds={folds} x step={step} leave {cuts[0]} training rows in the first fold, but window={model.window} "
+            f"and horizon={horizon} need at least {need}: the data needs {need + folds * step} rows, got {n}; "
+            "use fewer folds, a smaller step, or more data."
+        )
+    frame = pd.DataFrame(series.values, index=series.index, columns=list(series.columns))
+    names = {"target": list(series.targets), "features": list(series.features) or None}
+    raw = series.values[:, : series.n_targets]
+    period = seasonal_period(series.freq, model.seasonal_period)
+    params = {**model.get_params(), "test": 0, "verbose": 0}
+    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+
+    fold_starts = [window_starts(model.window, horizon, c, c + step, lag) for c in cuts]
+    preds: list[np.ndarray | None] = [None] * folds
+    refits = _refits(refit, folds)
+    i = 0
+    while i < folds:  # folds [i, j) share the model fitted at cut i
+        j = i + 1
+        while j < folds and not refits[j]:
+            j += 1
+        fitted = Forecaster(**params).fit(frame.iloc[: cuts[i]], **names)
+        values = fitted.transforms_.to_model_space(series.values)
+        together = np.concatenate(fold_starts[i:j])
+        out = fitted.forecast_at(values, raw, together)  # one batched call for the group
+        bounds = np.cumsum([0] + [len(s) for s in fold_starts[i:j]])
+        for k in range(i, j):
+            preds[k] = out[bounds[k - i] : bounds[k - i + 1]]
+        i = j
+
+    evaluations, rows, pred_rows = [], [], []
+    for k, (cut, starts, pred) in enumerate(zip(cuts, fold_starts, preds)):
+        origins = starts + model.window - 1
+        ev = score(raw, origins, pred, cut, period, warn=False)
+        evaluations.append(ev)
+        rows.append(
+            {
+                "fold": k,
+                "cut": cut,
+                "test_start": series.index[cut],
+                "refit": refits[k],
+                "windows": len(starts),
+                **{f"model_{m}": ev.table.loc["model", m] for m in ("mae", "rmse", "mase")},
+                "seasonal_naive_mase": ev.table.loc["seasonal_naive", "mase"],
+            }
+        )
+        for w, o in enumerate(origins):
+            for h in range(horizon):
+                pred_rows.append((k, series.index[o], h + 1, series.index[o + 1 + h], raw[o + 1 + h, 0], pred[w, h, 0]))
+    all_origins = np.concatenate([s + model.window - 1 for s in fold_starts])
+    overall = score(raw, all_origins, np.concatenate(preds), cuts[0], period, warn=False)
+    predictions = pd.DataFrame(pred_rows, columns=["fold", "origin", "step", "time", "actual", "prediction"])
+    return Backtest(pd.DataFrame(rows), evaluations, overall, predictions)

@@ -1,0 +1,110 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lstmcast
+from lstmcast import Forecaster, datasets
+from lstmcast.errors import ModelFileError
+
+FIXTURE = Path(__file__).parent / "fixtures" / "model_v1"
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    path = tmp_path_factory.mktemp("m") / "model"
+    model = Forecaster(window=12, horizon=3, units=(8, 4), epochs=2, batch_size=16, log=True, difference=12)
+    model.fit(datasets.load("airpassengers")).save(path)
+    return model, path
+
+
+def test_round_trip_in_a_new_process_is_bit_identical(saved):
+    model, path = saved
+    code = (
+        "import sys, json, lstmcast; m = lstmcast.load(sys.argv[1]); "
+        "print(json.dumps(m.predict()['passengers'].tolist()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True)
+    assert json.loads(out.stdout) == model.predict()["passengers"].tolist()
+
+
+def test_loaded_model_keeps_configuration_and_schema(saved):
+    model, path = saved
+    loaded = lstmcast.load(path)
+    assert loaded.get_params() == model.get_params()
+    assert loaded.summary() == model.summary()
+    assert loaded.predict().index.equals(model.predict().index)
+    air = datasets.load("airpassengers")
+    assert loaded.evaluate(data=air, warn=False).table.equals(model.evaluate(warn=False).table)
+
+
+def test_saved_folder_holds_no_pickle(saved):
+    _, path = saved
+    assert sorted(p.name for p in path.iterdir()) == ["model.json", "model.safetensors"]
+    doc = json.loads((path / "model.json").read_text())
+    assert doc["format_version"] == 1 and doc["schema"]["freq"] == "MS"
+
+
+def _copy(path, tmp_path):
+    dst = tmp_path / "copy"
+    dst.mkdir()
+    for f in path.iterdir():
+        (dst / f.name).write_bytes(f.read_bytes())
+    return dst
+
+
+def test_tampered_weights_are_refused(saved, tmp_path):
+    dst = _copy(saved[1], tmp_path)
+    data = bytearray((dst / "model.safetensors").read_bytes())
+    data[-1] ^= 1
+    (dst / "model.safetensors").write_bytes(bytes(data))
+    with pytest.raises(ModelFileError, match="does not match its checksum: it was modified or truncated"):
+        lstmcast.load(dst)
+
+
+def test_tampered_document_is_refused(saved, tmp_path):
+    dst = _copy(saved[1], tmp_path)
+    doc = json.loads((dst / "model.json").read_text())
+    doc["transforms"]["scaler"]["scale"][0] *= 2
+    (dst / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError, match=r"was modified after saving \(checksum mismatch\); refusing it"):
+        lstmcast.load(dst)
+
+
+def test_truncated_document_is_refused(saved, tmp_path):
+    dst = _copy(saved[1], tmp_path)
+    text = (dst / "model.json").read_text()
+    (dst / "model.json").write_text(text[: len(text) // 2])
+    with pytest.raises(ModelFileError, match="is truncated or not JSON"):
+        lstmcast.load(dst)
+
+
+def test_newer_format_is_refused(saved, tmp_path):
+    dst = _copy(saved[1], tmp_path)
+    doc = json.loads((dst / "model.json").read_text())
+    doc["format_version"] = 99
+    (dst / "model.json").write_text(json.dumps(doc))
+    with pytest.raises(ModelFileError) as e:
+        lstmcast.load(dst)
+    assert "saved in model format 99, newer than this lstmcast reads (1): upgrade lstmcast" in str(e.value)
+
+
+def test_not_a_model_folder(tmp_path):
+    with pytest.raises(ModelFileError) as e:
+        lstmcast.load(tmp_path)
+    assert str(e.value) == (
+        f"{str(tmp_path)!r} is not a saved lstmcast model: it needs model.json and model.safetensors "
+        "(written by Forecaster.save or 'lstmcast train')."
+    )
+
+
+def test_committed_fixture_still_loads_and_predicts_the_same():
+    """A model saved by lstmcast 0.1.0 (format 1); future versions must keep loading it."""
+    model = lstmcast.load(FIXTURE)
+    expected = json.loads((FIXTURE.parent / "model_v1_expected.json").read_text())
+    # float32 network: identical on this machine, within rounding on another CPU
+    np.testing.assert_allclose(model.predict()["passengers"].to_numpy(), np.asarray(expected["predict"]), rtol=1e-5)
+    assert [str(t) for t in model.predict().index] == expected["index"]
