@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.data.sources import read_source
+from lstmcast.data.timefmt import format_time
 from lstmcast.errors import ColumnError, ConfigError, MissingValueError, TimeIndexError
 
 FILLS = ("interpolate", "ffill", "zero")
@@ -98,7 +99,7 @@ def load_series(
         if n_nan and fill is None:
             first = int(np.argmax(table[c].isna().to_numpy()))
             raise MissingValueError(
-                f"column {c!r} has {n_nan} NaN value(s), first at {_ts(table.index[first])} (row {first}); "
+                f"column {c!r} has {n_nan} NaN value(s), first at {format_time(table.index[first])} (row {first}); "
                 f"clean the data or pass fill='interpolate', 'ffill' or 'zero'."
             )
         if n_nan:
@@ -198,14 +199,15 @@ def _check_order(index: pd.Index, name: str | None) -> None:
     if dup.any():
         row = int(np.argmax(dup))
         raise TimeIndexError(
-            f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), first {_ts(index[row])} at row {row}; "
+            f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), "
+            f"first {format_time(index[row])} at row {row}; "
             "remove or aggregate the duplicates (e.g. df.groupby(time).mean())."
         )
     if not index.is_monotonic_increasing:
         row = int(np.argmax(np.asarray(index[1:]) < np.asarray(index[:-1]))) + 1
         raise TimeIndexError(
-            f"time column {name!r} is not sorted: row {row} ({_ts(index[row])}) is earlier than row {row - 1} "
-            f"({_ts(index[row - 1])}); sort the data by time first."
+            f"time column {name!r} is not sorted: row {row} ({format_time(index[row])}) is earlier than row {row - 1} "
+            f"({format_time(index[row - 1])}); sort the data by time first."
         )
 
 
@@ -228,7 +230,8 @@ def _frequency(index: pd.DatetimeIndex, name: str | None, freq: str | None) -> s
             return _step_freq(steps.index[0])
     raise TimeIndexError(
         f"cannot infer the frequency of time column {name!r} "
-        f"({len(index)} rows from {_ts(index[0])} to {_ts(index[-1])}): pass freq= (e.g. 'D', 'h', 'MS', 'B')."
+        f"({len(index)} rows from {format_time(index[0])} to {format_time(index[-1])}): "
+        "pass freq= (e.g. 'D', 'h', 'MS', 'B')."
     )
 
 
@@ -241,13 +244,6 @@ def _step_freq(step: pd.Timedelta) -> str:
     return pd.tseries.frequencies.to_offset(step).freqstr
 
 
-def _ts(value) -> str:
-    """A timestamp as people write it: the date alone when there is no time of day."""
-    if isinstance(value, pd.Timestamp) and value == value.normalize():
-        return value.date().isoformat()
-    return str(value)
-
-
 def _report_gaps(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
     expected = pd.date_range(index[0], index[-1], freq=freq)
     missing = expected.difference(index)
@@ -255,8 +251,9 @@ def _report_gaps(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
         row = int(index.searchsorted(missing[0]))
         raise TimeIndexError(
             f"time column {name!r} has {len(missing)} missing timestamp(s) against frequency {freq!r}, "
-            f"first {_ts(missing[0])} (between rows {row - 1} and {row}); pass fill='interpolate', 'ffill' or 'zero' "
-            "to insert and fill them, or pass the right freq= (e.g. 'B' for business days)."
+            f"first {format_time(missing[0])} (between rows {row - 1} and {row}); "
+            "pass fill='interpolate', 'ffill' or 'zero' to insert and fill them, "
+            "or pass the right freq= (e.g. 'B' for business days)."
         )
 
 
@@ -268,7 +265,7 @@ def _reindex(table: pd.DataFrame, freq: str, name: str | None, fill: str | None)
     if len(extra):
         row = int(table.index.get_loc(extra[0]))
         raise TimeIndexError(
-            f"time column {name!r}: timestamp {_ts(extra[0])} at row {row} is off the frequency {freq!r}; "
+            f"time column {name!r}: timestamp {format_time(extra[0])} at row {row} is off the frequency {freq!r}; "
             "pass the right freq= or resample the data."
         )
     if fill is None:
@@ -284,7 +281,8 @@ def _check_infinite(table: pd.DataFrame) -> None:
         if inf.any():
             row = int(np.argmax(inf))
             raise MissingValueError(
-                f"column {c!r} has {int(inf.sum())} infinite value(s), first at {_ts(table.index[row])} (row {row}); "
+                f"column {c!r} has {int(inf.sum())} infinite value(s), "
+                f"first at {format_time(table.index[row])} (row {row}); "
                 "replace them with real numbers (fill= handles only NaN)."
             )
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstmcast.data.timefmt import format_time
 from lstmcast.errors import ConfigError, TransformError
 
 SCALERS = ("minmax", "standard", "robust", "none")
@@ -110,7 +111,8 @@ class TargetTransform:
             row, col = bad[0]
             raise TransformError(
                 f"log transform needs positive values, but column {names[col]!r} has {len(bad)} value(s) <= 0, "
-                f"first {float(y[row, col])!r} at {index[row]} (row {row}); drop log=True or shift the data above zero."
+                f"first {float(y[row, col])!r} at {format_time(index[row])} (row {row}); "
+                "drop log=True or shift the data above zero."
             )
 
     def levels(self, y: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 import numpy as np
@@ -27,6 +27,8 @@ class DatasetInfo:
     source: str
     licence: str
     seasonal_period: int | None = None
+    # Forecaster settings that beat seasonal naive on this dataset (benchmarks/accuracy.py)
+    recommended: dict = field(default_factory=dict)
 
 
 _INFO = {
@@ -55,6 +57,7 @@ _INFO = {
         "series G; the values as in R's datasets::AirPassengers.",
         "Public domain (published statistics, distributed with R).",
         seasonal_period=12,
+        recommended={"window": 24, "log": True, "difference": 12, "test": 24},
     ),
     "sunspots": DatasetInfo(
         "sunspots",
@@ -65,6 +68,7 @@ _INFO = {
         "(statsmodels.datasets.sunspots).",
         "Public domain (US government data).",
         seasonal_period=11,
+        recommended={"window": 24, "test": 20, "seasonal_period": 11},
     ),
     "msft": DatasetInfo(
         "msft",
