@@ -318,6 +318,12 @@ class Forecaster:
         raw[:, series.n_targets :] = frame[list(series.features)].to_numpy(np.float64)[:horizon]
         return self.transforms_.scaler.transform(raw)[:, series.n_targets :].astype(np.float32)
 
+    def actual(self, data=None) -> pd.DataFrame:
+        """The target columns on the original scale, of the fitted data or of ``data``, time-indexed."""
+        self._check_fitted()
+        s = self.series_ if data is None else self._history(data)
+        return pd.DataFrame(s.values[:, : s.n_targets], index=s.index, columns=list(s.targets))
+
     def predict_in_sample(self, data=None) -> pd.DataFrame:
         """One-step-ahead forecasts over the train, validation and test windows, on the original scale.
 

@@ -78,3 +78,24 @@ def plot_history(loss: list[float], val_loss: list[float], path, title: str = "T
     ax.set_title(title)
     ax.legend()
     return _save(fig, path)
+
+
+def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forecasts from each origin") -> Path:
+    """Actual values over the folds, and each fold's forecast paths (``Backtest.predictions``)."""
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    actual = predictions.drop_duplicates("time").sort_values("time")
+    ax.plot(actual["time"], actual["actual"], color="0.35", lw=1.4, marker=".", label="Actual")
+    cmap = plt.get_cmap("tab10")
+    for fold, frame in predictions.groupby("fold"):
+        for i, (_, path_rows) in enumerate(frame.groupby("origin")):
+            ax.plot(
+                path_rows["time"],
+                path_rows["prediction"],
+                color=cmap(fold % 10),
+                lw=1.2,
+                label=f"fold {fold}" if i == 0 else None,
+            )
+        ax.axvline(frame["time"].min(), color=cmap(fold % 10), ls=":", lw=0.8)
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=6, frameon=False)
+    return _save(fig, path)

@@ -1,7 +1,5 @@
 """``lstmcast demo``: seed tutorial 000's workflow on the shipped sine series."""
 
-from __future__ import annotations
-
 import json
 from pathlib import Path
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lstmcast.data.timefmt import format_time
 from lstmcast.errors import ModelFileError
 
 FORMAT_VERSION = 1
@@ -102,8 +103,8 @@ def save(model, path) -> Path:
             "time": s.time_name,
             "freq": s.freq,
             "rows": int(model.n_rows_),
-            "first_timestamp": str(model.first_index_),
-            "last_timestamp": str(s.index[-1]),
+            "first_timestamp": format_time(model.first_index_),
+            "last_timestamp": format_time(s.index[-1]),
         },
         "tail": {"index": _index_to_json(s.index[-keep:]), "values": s.values[-keep:].tolist()},
         "history": model.history_.to_dict(),

@@ -1,0 +1,75 @@
+"""``lstmcast backtest``: rolling-origin evaluation of a configuration on a series."""
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.options import forecaster_kwargs, read_config, with_model_options
+from lstmcast.cli.output import emit_json, frame_table, print_evaluation
+from lstmcast.cli.train import column_options, data_source
+from lstmcast.errors import ConfigError
+
+
+def parse_refit(text: str):
+    low = text.lower()
+    if low in ("true", "yes", "1", "always"):
+        return True
+    if low in ("false", "no", "0", "never"):
+        return False
+    try:
+        return int(text)
+    except ValueError:
+        raise ConfigError(f"--refit {text!r} must be true, false, or a number k (refit every k folds).") from None
+
+
+@app.command()
+@with_model_options
+def backtest(
+    data: Optional[Path] = typer.Argument(None, help="CSV or Parquet file."),  # noqa: UP045
+    dataset: Optional[str] = typer.Option(None, help="Backtest on a shipped dataset instead."),  # noqa: UP045
+    model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration."),  # noqa: UP045
+    target: Optional[str] = typer.Option(None, help="Column(s) to forecast."),  # noqa: UP045
+    time: Optional[str] = typer.Option(None, help="Time column."),  # noqa: UP045
+    features: Optional[str] = typer.Option(None, help="Extra input columns, comma-separated, or 'all'."),  # noqa: UP045
+    config: Optional[Path] = typer.Option(None, "--config", help="TOML file with option names as keys."),  # noqa: UP045
+    folds: int = typer.Option(3, help="Number of forecast origins (folds)."),
+    step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
+    refit: str = typer.Option("true", help="true (every fold), false (fit once) or k (every k folds)."),
+    plot: Optional[Path] = typer.Option(None, help="Write the folds' forecasts over the series (PNG or SVG)."),  # noqa: UP045
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    model_options: dict = None,
+) -> None:
+    """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
+    with user_errors():
+        from lstmcast.forecaster import Forecaster
+
+        cfg = read_config(config)
+        if model is not None:
+            from lstmcast.io.saving import read_document
+
+            saved = read_document(model)
+            schema = saved["schema"]
+            cfg = {**{k: v for k, v in saved["config"].items() if k != "verbose"}, **cfg}
+            cfg.setdefault("target", schema["targets"])
+            cfg.setdefault("features", schema["features"] or None)
+            if schema["time"]:
+                cfg.setdefault("time", schema["time"])
+        source = data_source(data, dataset, cfg)
+        columns = column_options(cfg, target, time, features)
+        kwargs = forecaster_kwargs({k: v for k, v in cfg.items() if k not in ("verbose",)}, model_options)
+        result = Forecaster(**kwargs).backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit))
+        if plot is not None:
+            from lstmcast.plot import plot_backtest
+
+            plot_backtest(result.predictions, plot)
+        if as_json:
+            emit_json(result.to_dict())
+            return
+        con = console(quiet)
+        con.print(frame_table(result.folds.set_index("fold"), f"{folds} folds", "fold"))
+        print_evaluation(con, result.overall, f"All folds: {result.overall.n_windows} forecasts")
+        if plot is not None:
+            con.print(f"Plot written to {plot}")

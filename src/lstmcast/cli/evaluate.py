@@ -1,0 +1,37 @@
+"""``lstmcast evaluate``: score a saved model on data, next to the baselines."""
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.output import emit_json, print_evaluation
+
+
+@app.command()
+def evaluate(
+    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
+    data: Path = typer.Option(..., help="Series to score (same columns); cut by the model's test/validation."),
+    part: str = typer.Option("test", help="test or validation."),
+    plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """MSE, RMSE, MAE, MAPE, sMAPE and MASE on the original scale, with naive baselines."""
+    with user_errors():
+        from lstmcast.io.saving import load
+
+        m = load(model)
+        ev = m.evaluate(data=data, part=part, warn=False)
+        if plot is not None:
+            from lstmcast.plot import plot_in_sample
+
+            plot_in_sample(m.actual(data), m.predict_in_sample(data=data), plot)
+        if as_json:
+            emit_json(ev.to_dict())
+            return
+        con = console(quiet)
+        print_evaluation(con, ev, f"{part.title()} part: {ev.n_windows} forecasts of {ev.horizon} step(s)")
+        if plot is not None:
+            con.print(f"Plot written to {plot}")

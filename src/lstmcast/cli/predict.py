@@ -1,0 +1,46 @@
+"""``lstmcast predict``: forecast with a saved model."""
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.output import emit_json, frame_table, write_frame
+
+
+@app.command()
+def predict(
+    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
+    data: Optional[Path] = typer.Option(None, help="Newer history (same columns); default: the training data's end."),  # noqa: UP045
+    horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),  # noqa: UP045
+    future: Optional[Path] = typer.Option(None, help="Future feature values (recursive models with features)."),  # noqa: UP045
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the forecast: .csv, .parquet, .json."),  # noqa: UP045
+    plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    as_json: bool = typer.Option(False, "--json", help="Print the forecast as JSON."),
+) -> None:
+    """Forecast the steps after the end of the data, on the original scale."""
+    with user_errors():
+        from lstmcast.data.sources import read_source
+        from lstmcast.io.saving import load
+
+        m = load(model)
+        fut = read_source(future) if future is not None else None
+        forecast = m.predict(horizon=horizon, data=data, future=fut)
+        if output is not None:
+            write_frame(forecast, output)
+        if plot is not None:
+            from lstmcast.plot import plot_forecast
+
+            plot_forecast(m.actual(data), forecast, plot, last=max(4 * len(forecast), 3 * m.window))
+        if as_json:
+            records = forecast.reset_index()
+            emit_json({"forecast": records.astype({records.columns[0]: str}).to_dict(orient="records")})
+            return
+        con = console(quiet)
+        con.print(frame_table(forecast, f"Forecast of {len(forecast)} step(s)", forecast.index.name or "time"))
+        if output is not None:
+            con.print(f"Forecast written to {output}")
+        if plot is not None:
+            con.print(f"Plot written to {plot}")

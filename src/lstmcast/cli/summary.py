@@ -1,0 +1,48 @@
+"""``lstmcast summary``: the layer table and settings of a saved model."""
+
+from pathlib import Path
+
+import typer
+
+from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.output import emit_json
+
+
+@app.command()
+def summary(
+    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Keras-style layer table, configuration and data schema of a saved model (loads no weights)."""
+    with user_errors():
+        from lstmcast.io.saving import read_document
+        from lstmcast.nn.network import NetworkSpec
+        from lstmcast.nn.summary import format_summary, layer_rows, total_params
+
+        doc = read_document(model)
+        spec = NetworkSpec(**{**doc["network"], "units": tuple(doc["network"]["units"])})
+        if as_json:
+            rows = [
+                {"name": r.name, "kind": r.kind, "output_shape": list(r.output_shape), "params": r.params}
+                for r in layer_rows(spec)
+            ]
+            emit_json(
+                {
+                    "layers": rows,
+                    "total_params": total_params(spec),
+                    "config": doc["config"],
+                    "schema": doc["schema"],
+                    "library_version": doc["library_version"],
+                }
+            )
+            return
+        con = console()
+        con.print(format_summary(spec), highlight=False)
+        schema = doc["schema"]
+        con.print(f"Targets: {', '.join(schema['targets'])}; features: {', '.join(schema['features']) or 'none'}")
+        con.print(
+            f"Trained on {schema['rows']} rows, {schema['first_timestamp']} to {schema['last_timestamp']}"
+            f" (frequency {schema['freq'] or 'steps'}); saved by lstmcast {doc['library_version']}"
+        )
+        changed = {k: v for k, v in doc["config"].items() if k != "verbose"}
+        con.print("Configuration: " + ", ".join(f"{k}={v!r}" for k, v in changed.items()), highlight=False)
