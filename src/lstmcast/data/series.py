@@ -51,8 +51,8 @@ class Series:
 
 def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
     if isinstance(index, pd.DatetimeIndex):
-        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
-    return pd.RangeIndex(int(index[-1]) + 1, int(index[-1]) + 1 + horizon)
+        return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
+    return pd.RangeIndex(int(index[-1]) + 1, int(index[-1]) + 1 + horizon, name=index.name)
 
 
 def load_series(

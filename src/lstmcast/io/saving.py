@@ -86,7 +86,8 @@ def save(model, path) -> Path:
     s = model.series_
     keep = model.window + model.transforms_.target.lag  # rows a forecast needs
     weights = _flatten(model.params_)
-    save_file(weights, str(folder / WEIGHTS), metadata={"format": "lstmcast", "format_version": str(FORMAT_VERSION)})
+    # one metadata key only: safetensors orders several at random, and equal models should give equal files
+    save_file(weights, str(folder / WEIGHTS), metadata={"format": "lstmcast"})
     doc = {
         "format": "lstmcast-model",
         "format_version": FORMAT_VERSION,
