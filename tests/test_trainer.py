@@ -109,3 +109,17 @@ def test_config_errors(kw, msg):
     with pytest.raises(ConfigError) as e:
         TrainConfig(**kw)
     assert str(e.value) == msg
+
+
+def test_steps_per_epoch_trains_on_that_many_batches_only():
+    """Unshuffled, 3 steps of 4 windows over all windows == a full epoch over the first 12 windows."""
+    capped = training_programs(SPEC, TrainConfig(epochs=1, batch_size=4, steps_per_epoch=3, shuffle=False), len(STARTS))
+    full = training_programs(SPEC, TrainConfig(epochs=1, batch_size=4, shuffle=False), 12)
+    params = init_params(jax.random.key(0), SPEC)
+    a, _, la = capped.epoch(params, capped.optimizer.init(params), jax.random.key(1), SERIES, SERIES, STARTS)
+    b, _, lb = full.epoch(params, full.optimizer.init(params), jax.random.key(1), SERIES, SERIES, STARTS[:12])
+    assert float(la) == float(lb)
+    for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
+        assert np.array_equal(np.asarray(x), np.asarray(y))
+    with pytest.raises(ConfigError, match="steps_per_epoch=0 must be a positive integer"):
+        TrainConfig(steps_per_epoch=0)

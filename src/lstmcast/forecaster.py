@@ -59,6 +59,7 @@ class Forecaster:
         validation: float | int | str = 0.0,  # held out before the test part, for val_loss and early stopping
         epochs: int = 50,
         batch_size: int = 32,
+        steps_per_epoch: int | None = None,  # cap per epoch, each epoch a new sample of windows (huge series)
         optimizer: str = "adam",
         learning_rate: float = 1e-3,
         schedule: str = "constant",
@@ -98,6 +99,7 @@ class Forecaster:
         return TrainConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
+            steps_per_epoch=self.steps_per_epoch,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,
             schedule=self.schedule,

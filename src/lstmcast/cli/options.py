@@ -34,6 +34,7 @@ MODEL_OPTIONS: dict[str, tuple[type, str]] = {
     "validation": (str, "Held out before the test part, for val_loss and early stopping."),
     "epochs": (int, "Training epochs."),
     "batch_size": (int, "Windows per optimizer step."),
+    "steps_per_epoch": (int, "Cap on optimizer steps per epoch (a new sample of windows each epoch)."),
     "optimizer": (str, "adam, adamw, sgd or rmsprop."),
     "learning_rate": (float, "Learning rate."),
     "schedule": (str, "constant, cosine or plateau."),

@@ -23,6 +23,7 @@ class TrainConfig:
     weight_decay: float = 1e-4  # adamw only
     momentum: float = 0.9  # sgd only
     shuffle: bool = True  # reshuffle the training windows every epoch
+    steps_per_epoch: int | None = None  # cap on optimizer steps per epoch (a fresh sample each epoch); None: all
     patience: int | None = None  # early stopping: epochs without improvement before stopping
     min_delta: float = 0.0  # smallest change that counts as an improvement
     restore_best: bool = True  # with early stopping, end with the best epoch's weights
@@ -34,6 +35,8 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ConfigError.positive(name, value)
+        if self.steps_per_epoch is not None and (not isinstance(self.steps_per_epoch, int) or self.steps_per_epoch < 1):
+            raise ConfigError(f"steps_per_epoch={self.steps_per_epoch!r} must be a positive integer, or None for all.")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError.choice("optimizer", self.optimizer, OPTIMIZERS)
         if self.loss not in LOSSES:

@@ -53,6 +53,9 @@ def training_programs(spec: NetworkSpec, cfg: TrainConfig, n_windows: int) -> Pr
     """Build (once per process and configuration) the compiled epoch."""
     bs = min(cfg.batch_size, n_windows)
     n_batches = -(-n_windows // bs)
+    if cfg.steps_per_epoch is not None:  # a sample of the shuffled windows each epoch, for huge series
+        n_batches = min(n_batches, cfg.steps_per_epoch)
+    used = min(n_batches * bs, n_windows)  # windows seen per epoch
     optimizer = build_optimizer(cfg, total_steps=n_batches * cfg.epochs)
     use_dropout = spec.dropout > 0 and len(spec.units) > 1
 
@@ -65,9 +68,10 @@ def training_programs(spec: NetworkSpec, cfg: TrainConfig, n_windows: int) -> Pr
     def epoch(params, opt_state, key, inputs, targets, starts):
         shuffle_key, dropout_key = jax.random.split(key)
         order = jax.random.permutation(shuffle_key, n_windows) if cfg.shuffle else jnp.arange(n_windows)
-        pad = n_batches * bs - n_windows
+        order = order[:used]
+        pad = n_batches * bs - used
         order = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)]).reshape(n_batches, bs)
-        valid = (jnp.arange(n_batches * bs) < n_windows).reshape(n_batches, bs)
+        valid = (jnp.arange(n_batches * bs) < used).reshape(n_batches, bs)
         # each batch averages over its own real windows, as Keras does with a short last batch
         weights = valid / jnp.sum(valid, axis=1, keepdims=True)  # (n_batches, bs)
 
@@ -83,7 +87,7 @@ def training_programs(spec: NetworkSpec, cfg: TrainConfig, n_windows: int) -> Pr
         (params, opt_state, total), _ = jax.lax.scan(
             step, (params, opt_state, jnp.float32(0)), (order, weights, jnp.arange(n_batches))
         )
-        return params, opt_state, total / n_windows  # mean loss over the epoch's windows
+        return params, opt_state, total / used  # mean loss over the epoch's windows
 
     return Programs(optimizer=optimizer, epoch=jax.jit(epoch))
 
