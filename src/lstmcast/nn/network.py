@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 
 from lstmcast.errors import ConfigError
+from lstmcast.nn import cudnn
 from lstmcast.nn.cells import CELLS, init_cell, run_layer
 from lstmcast.nn.init import glorot_uniform
 
@@ -96,10 +97,22 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, key: jax.Arra
     inputs: (batch, window, n_inputs) -> (batch, horizon, n_targets).
     ``key`` turns dropout on (training); leave it ``None`` to predict.
     """
+    if cudnn.applies(spec):  # NVIDIA GPU: cuDNN's fused LSTM
+        x = cudnn.last_states(params["layers"], spec, inputs)  # (batch, U * directions)
+    else:
+        x = _scan_stack(params["layers"], spec, inputs, key)
+    if "dense" in params:  # x: (batch, U * directions)
+        x = jax.nn.relu(x @ params["dense"]["kernel"] + params["dense"]["bias"])
+    out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, horizon * n_targets)
+    return out.reshape(out.shape[0], spec.horizon, spec.n_targets)
+
+
+def _scan_stack(layers, spec: NetworkSpec, inputs: jax.Array, key) -> jax.Array:
+    """The recurrent stack as scans: inputs (batch, window, n_inputs) -> (batch, U * directions)."""
     unroll = spec.window if spec.window <= 16 else 1
     x = jnp.swapaxes(inputs, 0, 1)  # (time, batch, features)
     last = len(spec.units) - 1
-    for i, layer in enumerate(params["layers"]):
+    for i, layer in enumerate(layers):
         outs = [run_layer(spec.cell, layer[d], x, reverse=(d == "backward"), unroll=unroll) for d in spec.directions]
         if i < last:
             x = jnp.concatenate(outs, axis=-1)  # (time, batch, U * directions)
@@ -109,7 +122,4 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, key: jax.Arra
         else:
             # the forward half's state after the last step; the backward half's after the first
             x = jnp.concatenate([o[0] if d == "backward" else o[-1] for o, d in zip(outs, spec.directions)], axis=-1)
-    if "dense" in params:  # x: (batch, U * directions)
-        x = jax.nn.relu(x @ params["dense"]["kernel"] + params["dense"]["bias"])
-    out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, horizon * n_targets)
-    return out.reshape(out.shape[0], spec.horizon, spec.n_targets)
+    return x
