@@ -99,3 +99,23 @@ def test_same_seed_same_forecast_bits():
     a = Forecaster(seed=3, **SMALL).fit(sine).predict_in_sample()
     b = Forecaster(seed=3, **SMALL).fit(sine).predict_in_sample()
     assert a.equals(b)
+
+
+def test_filling_is_reported_as_a_warning():
+    from lstmcast.errors import DataFilledWarning
+
+    y = datasets.load("airpassengers").drop(index=pd.Timestamp("1955-03-01"))
+    with pytest.warns(DataFilledWarning, match=r"fill='interpolate' filled: 1 missing timestamps, 1 passengers\."):
+        m = Forecaster(fill="interpolate", **SMALL).fit(y)
+    assert len(m.series_) == 144
+
+
+def test_split_by_dates():
+    from lstmcast.data import load_series, make_split
+
+    s = load_series(datasets.load("airpassengers"))
+    split = make_split(len(s), s.index, test="1959-01", validation="1958-01")
+    assert (split.train_end, split.val_end, split.n) == (108, 120, 144)
+    m = Forecaster(test="1960-01", validation="1959-01", **SMALL).fit(datasets.load("airpassengers"))
+    assert m.predict_in_sample().query("part == 'test'").index[0] == pd.Timestamp("1960-01-01")
+    assert m.history_.val_loss  # validation loss every epoch

@@ -126,6 +126,16 @@ def test_error_messages(make, kind, message):
     assert str(info.value) == message
 
 
+def test_monthly_gap_is_found_against_month_starts():
+    air = datasets.load("airpassengers").drop(index=pd.Timestamp("1955-03-01"))
+    with pytest.raises(TimeIndexError) as e:
+        load_series(air)
+    assert str(e.value).startswith(
+        "time column 'month' has 1 missing timestamp(s) against frequency 'MS', "
+        "first 1955-03-01 (between rows 73 and 74)"
+    )
+
+
 def test_errors_are_value_errors_for_generic_handlers():
     with pytest.raises(ValueError):
         load_series(pd.DataFrame({"y": []}))
@@ -149,8 +159,8 @@ def test_nan_fill_is_reported_per_column():
 
 def test_trading_days_need_business_frequency_and_fill():
     stock = datasets.load("msft").reset_index()
-    with pytest.raises(TimeIndexError, match="against frequency 'D', first 2013-01-05"):
-        load_series(stock, target="close", time="date")
+    with pytest.raises(TimeIndexError, match=r"missing timestamp\(s\) against frequency 'B', first 2013-01-21"):
+        load_series(stock, target="close", time="date")  # business days inferred; holidays are the gaps
     with pytest.raises(TimeIndexError, match=r"missing timestamp\(s\) against frequency 'B', first 2013-01-21"):
         load_series(stock, target="close", time="date", freq="B")  # Martin Luther King day
     s = load_series(stock, target="close", time="date", features="all", freq="B", fill="ffill")

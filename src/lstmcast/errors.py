@@ -66,3 +66,7 @@ class TransformError(DataError):
 
 class ModelFileError(LstmcastError, ValueError):
     """A saved model is missing, damaged, tampered with or from a newer format."""
+
+
+class DataFilledWarning(UserWarning):
+    """Values were filled because ``fill=`` asked for it; the message says how many, per column."""

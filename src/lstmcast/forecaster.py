@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from pathlib import Path
 
 import jax
@@ -20,7 +21,7 @@ from lstmcast.data.series import Series, future_index, load_series
 from lstmcast.data.sources import read_source
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import Scaler, TargetTransform
-from lstmcast.errors import ConfigError, DataError, NotFittedError
+from lstmcast.errors import ConfigError, DataError, DataFilledWarning, NotFittedError
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.nn.network import NetworkSpec, init_params
 from lstmcast.nn.summary import format_summary
@@ -132,6 +133,9 @@ class Forecaster:
         cfg = self._train_config()
         target_tf = TargetTransform(log=self.log, lag=self.difference)
         series = load_series(data, target=target, time=time, features=features, freq=self.freq, fill=self.fill)
+        if series.filled:
+            counts = ", ".join(f"{n} {what}" for what, n in series.filled.items())
+            warnings.warn(f"fill={self.fill!r} filled: {counts}.", DataFilledWarning, stacklevel=2)
         split = make_split(len(series), series.index, self.test, self.validation)
         steps = self.horizon if self.strategy == "direct" else 1
         starts = part_starts(split, self.window, steps, target_tf.first_row)

@@ -90,6 +90,11 @@ def train(
             )
             return
         h = model.history_
+        if model.series_.filled:
+            con.print(
+                f"[yellow]Filled[/yellow] (fill={model.fill!r}): "
+                + ", ".join(f"{n} {what}" for what, n in model.series_.filled.items())
+            )
         con.print(model.summary(), highlight=False)
         con.print(
             f"Trained {h.epochs} epochs in {sum(h.seconds):.2f}s, final loss {h.loss[-1]:.4g}"

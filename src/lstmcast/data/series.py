@@ -224,15 +224,32 @@ def _frequency(index: pd.DatetimeIndex, name: str | None, freq: str | None) -> s
             inferred = pd.infer_freq(index)
         if inferred is not None:
             return getattr(inferred, "freqstr", inferred)
-        # a regular series with gaps: the most common step, if it is a fixed one
-        steps = pd.Series(index[1:] - index[:-1]).value_counts()
-        if steps.iloc[0] >= len(index) // 2:  # gaps are then reported against this step
-            return _step_freq(steps.index[0])
+        # a regular series with gaps: the coarsest calendar grid that holds every timestamp, gaps reported later
+        guess = _grid_frequency(index)
+        if guess is not None:
+            return guess
     raise TimeIndexError(
         f"cannot infer the frequency of time column {name!r} "
         f"({len(index)} rows from {format_time(index[0])} to {format_time(index[-1])}): "
         "pass freq= (e.g. 'D', 'h', 'MS', 'B')."
     )
+
+
+def _grid_frequency(index: pd.DatetimeIndex) -> str | None:
+    """The candidate frequency with the fewest grid points that still contains every timestamp.
+
+    Grids with more than 1.5 times as many points as rows are not trusted (too many gaps to be a guess).
+    """
+    first = index[0]
+    steps = pd.Series(index[1:] - index[:-1]).value_counts()
+    candidates = ["YS", "YE", "QS", "QE", "MS", "ME", f"W-{first.day_name()[:3].upper()}", "B", "D", "h", "min", "s"]
+    candidates.append(_step_freq(steps.index[0]))
+    best, best_len = None, int(1.5 * len(index)) + 1
+    for freq in candidates:
+        grid = pd.date_range(first, index[-1], freq=freq)
+        if len(grid) < best_len and len(grid) >= len(index) and index.isin(grid).all():
+            best, best_len = freq, len(grid)
+    return best
 
 
 def _step_freq(step: pd.Timedelta) -> str:
