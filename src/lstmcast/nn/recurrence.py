@@ -20,6 +20,15 @@ import jax
 import jax.numpy as jnp
 
 
+def fast_tanh(x: jax.Array) -> jax.Array:
+    """tanh as ``2 * sigmoid(2x) - 1``: XLA's CPU tanh is ~3x slower than its logistic.
+
+    Within 4e-7 of ``jnp.tanh`` in float32 (the cancellation near 0 is absolute, not relative),
+    and to rounding in float64.
+    """
+    return 2.0 * jax.nn.sigmoid(2.0 * x) - 1.0
+
+
 def _shift(hs: jax.Array) -> jax.Array:
     """States before each step: (time, batch, U) -> zeros, h_0, ..., h_{T-2}."""
     return jnp.concatenate([jnp.zeros_like(hs[:1]), hs[:-1]], axis=0)
@@ -34,13 +43,14 @@ def _lstm_forward(xp, recurrent, unroll):
         h, c = carry
         z = x_t + h @ recurrent
         i, f, g, o = jnp.split(z, 4, axis=-1)
-        i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), jnp.tanh(g), jax.nn.sigmoid(o)
+        i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), fast_tanh(g), jax.nn.sigmoid(o)
         c = f * c + i * g
-        h = o * jnp.tanh(c)
-        return (h, c), (h, c, jnp.concatenate([i, f, g, o], axis=-1))
+        tc = fast_tanh(c)
+        h = o * tc
+        return (h, c), (h, c, jnp.concatenate([i, f, g, o], axis=-1), tc)
 
-    _, (hs, cs, gates) = jax.lax.scan(step, (h0, h0), xp, unroll=unroll)
-    return hs, cs, gates  # (time, batch, U), (time, batch, U), (time, batch, 4U)
+    _, (hs, cs, gates, tcs) = jax.lax.scan(step, (h0, h0), xp, unroll=unroll)
+    return hs, cs, gates, tcs  # (time, batch, U) x 2, (time, batch, 4U), (time, batch, U): tanh(c)
 
 
 @partial(jax.custom_vjp, nondiff_argnums=(2,))
@@ -50,21 +60,20 @@ def lstm_recurrence(xp: jax.Array, recurrent: jax.Array, unroll: int = 1) -> jax
 
 
 def _lstm_fwd(xp, recurrent, unroll):
-    hs, cs, gates = _lstm_forward(xp, recurrent, unroll)
-    return hs, (hs, cs, gates, recurrent)
+    hs, cs, gates, tcs = _lstm_forward(xp, recurrent, unroll)
+    return hs, (hs, cs, gates, tcs, recurrent)
 
 
 def _lstm_bwd(unroll, res, dhs):
-    hs, cs, gates, recurrent = res
+    hs, cs, gates, tcs, recurrent = res
     c_prev = _shift(cs)
     rec_t = recurrent.T  # (4U, U)
 
     def step(carry, inputs):
         dh_next, dc_next = carry
-        dh_out, c, cp, g4 = inputs
+        dh_out, tc, cp, g4 = inputs
         i, f, g, o = jnp.split(g4, 4, axis=-1)
         dh = dh_out + dh_next
-        tc = jnp.tanh(c)
         dc = dc_next + dh * o * (1.0 - tc * tc)
         dz = jnp.concatenate(
             [dc * g * i * (1.0 - i), dc * cp * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)],
@@ -73,7 +82,7 @@ def _lstm_bwd(unroll, res, dhs):
         return (dz @ rec_t, dc * f), dz
 
     zeros = jnp.zeros_like(hs[0])
-    _, dzs = jax.lax.scan(step, (zeros, zeros), (dhs, cs, c_prev, gates), reverse=True, unroll=unroll)
+    _, dzs = jax.lax.scan(step, (zeros, zeros), (dhs, tcs, c_prev, gates), reverse=True, unroll=unroll)
     d_recurrent = jnp.einsum("tbu,tbg->ug", _shift(hs), dzs)  # one matmul over all steps
     return dzs, d_recurrent
 
@@ -91,7 +100,7 @@ def _gru_forward(xp, recurrent, recurrent_bias, unroll):
         r_z, r_r, r_h = jnp.split(h @ recurrent + recurrent_bias, 3, axis=-1)
         z = jax.nn.sigmoid(x_z + r_z)
         r = jax.nn.sigmoid(x_r + r_r)
-        n = jnp.tanh(x_h + r * r_h)
+        n = fast_tanh(x_h + r * r_h)
         h_new = z * h + (1.0 - z) * n
         return h_new, (h_new, jnp.concatenate([z, r, n, r_h], axis=-1))
 
