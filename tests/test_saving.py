@@ -108,3 +108,25 @@ def test_committed_fixture_still_loads_and_predicts_the_same():
     # float32 network: identical on this machine, within rounding on another CPU
     np.testing.assert_allclose(model.predict()["passengers"].to_numpy(), np.asarray(expected["predict"]), rtol=1e-5)
     assert [str(t) for t in model.predict().index] == expected["index"]
+
+
+def test_small_series_travel_whole_so_evaluate_needs_no_data(saved):
+    model, path = saved
+    loaded = lstmcast.load(path)
+    assert loaded.evaluate(warn=False).table.equals(model.evaluate(warn=False).table)
+    assert loaded.predict_in_sample().equals(model.predict_in_sample())
+
+
+def test_long_series_keep_their_last_500_rows(tmp_path):
+    from lstmcast.errors import DataError
+
+    sine = datasets.load("sine", length=700)
+    model = Forecaster(window=8, units=4, epochs=1, batch_size=64).fit(sine)
+    loaded = lstmcast.load(model.save(tmp_path / "m"))
+    assert len(loaded.series_) == 500
+    with pytest.raises(DataError) as e:
+        loaded.evaluate()
+    assert str(e.value) == (
+        "this model was loaded from disk and keeps only its last 500 rows: pass data= the series to evaluate or plot."
+    )
+    assert loaded.evaluate(data=sine, warn=False).table.equals(model.evaluate(warn=False).table)

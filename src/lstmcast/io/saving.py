@@ -26,6 +26,7 @@ from lstmcast.errors import ModelFileError
 FORMAT_VERSION = 1
 WEIGHTS = "model.safetensors"
 DOCUMENT = "model.json"
+TAIL_ROWS = 500
 
 
 def _flatten(params, prefix: str = "") -> dict[str, np.ndarray]:
@@ -84,7 +85,8 @@ def save(model, path) -> Path:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     s = model.series_
-    keep = model.window + model.transforms_.target.lag  # rows a forecast needs
+    # the rows a forecast needs, and up to 500 for context in forecast plots
+    keep = min(len(s), max(model.window + model.transforms_.target.lag, TAIL_ROWS))
     weights = _flatten(model.params_)
     # one metadata key only: safetensors orders several at random, and equal models should give equal files
     save_file(weights, str(folder / WEIGHTS), metadata={"format": "lstmcast"})
@@ -184,5 +186,13 @@ def load(path):
     )
     model.n_rows_ = schema["rows"]
     model.first_index_ = schema["first_timestamp"]
+    if len(model.series_) == model.n_rows_:  # the whole training series fits in the tail: evaluate() works too
+        from lstmcast.data.pipeline import part_starts
+        from lstmcast.data.split import make_split
+
+        model.split_ = make_split(len(model.series_), model.series_.index, model.test, model.validation)
+        model.values_ = model.transforms_.to_model_space(model.series_.values)
+        steps = model.horizon if model.strategy == "direct" else 1
+        model.starts_ = part_starts(model.split_, model.window, steps, target.first_row)
     model.history_ = History(**doc["history"])
     return model
