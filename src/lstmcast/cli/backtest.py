@@ -8,6 +8,7 @@ import typer
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import forecaster_kwargs, read_config, with_model_options
 from lstmcast.cli.output import emit_json, frame_table, print_evaluation
+from lstmcast.cli.params import Config, DataFile, Dataset, Features, Json, Quiet, Target, Time
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
 
@@ -27,19 +28,19 @@ def parse_refit(text: str):
 @app.command()
 @with_model_options
 def backtest(
-    data: Optional[Path] = typer.Argument(None, help="CSV or Parquet file."),  # noqa: UP045
-    dataset: Optional[str] = typer.Option(None, help="Backtest on a shipped dataset instead."),  # noqa: UP045
+    data: DataFile = None,
+    dataset: Dataset = None,
     model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration."),  # noqa: UP045
-    target: Optional[str] = typer.Option(None, help="Column(s) to forecast."),  # noqa: UP045
-    time: Optional[str] = typer.Option(None, help="Time column."),  # noqa: UP045
-    features: Optional[str] = typer.Option(None, help="Extra input columns, comma-separated, or 'all'."),  # noqa: UP045
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML file with option names as keys."),  # noqa: UP045
+    target: Target = None,
+    time: Time = None,
+    features: Features = None,
+    config: Config = None,
     folds: int = typer.Option(3, help="Number of forecast origins (folds)."),
     step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
     refit: str = typer.Option("true", help="true (every fold), false (fit once) or k (every k folds)."),
     plot: Optional[Path] = typer.Option(None, help="Write the folds' forecasts over the series (PNG or SVG)."),  # noqa: UP045
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
-    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    quiet: Quiet = False,
+    as_json: Json = False,
     model_options: dict = None,
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""

@@ -6,6 +6,7 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import emit_json, frame_table, write_frame
+from lstmcast.cli.params import Json, Quiet
 
 datasets_app = typer.Typer(help="The datasets shipped inside lstmcast (no network needed).", no_args_is_help=True)
 app.add_typer(datasets_app, name="datasets")
@@ -22,7 +23,7 @@ def _info_dict(name: str) -> dict:
 
 
 @datasets_app.command("list")
-def list_datasets(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")) -> None:
+def list_datasets(as_json: Json = False) -> None:
     """Names, sizes and descriptions."""
     with user_errors():
         from rich.table import Table
@@ -44,7 +45,7 @@ def list_datasets(as_json: bool = typer.Option(False, "--json", help="Print as J
 @datasets_app.command()
 def describe(
     name: str = typer.Argument(..., help="Dataset name (see 'lstmcast datasets list')."),
-    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    as_json: Json = False,
 ) -> None:
     """Provenance, licence, columns and recommended settings of one dataset."""
     with user_errors():
@@ -66,7 +67,7 @@ def describe(
 def export(
     name: str = typer.Argument(..., help="Dataset name."),
     path: Path = typer.Argument(..., help="Where to write it: .csv, .parquet or .json."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    quiet: Quiet = False,
 ) -> None:
     """Write a dataset to a file, with its time column first."""
     with user_errors():

@@ -6,6 +6,7 @@ from pathlib import Path
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.params import Json, Quiet
 
 
 @app.command()
@@ -15,8 +16,8 @@ def demo(
     batch_size: int = typer.Option(1, help="Windows per optimizer step (the seed uses 1)."),
     seed: int = typer.Option(0, help="Fixes initialization and shuffling."),
     plot_format: str = typer.Option("png", "--format", help="png or svg."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
-    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Train LSTM(50)+Dense(1) on a sine wave (seed tutorial 000, done right) and plot it."""
     with user_errors():

@@ -7,16 +7,17 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import emit_json, print_evaluation
+from lstmcast.cli.params import Json, ModelDir, Quiet
 
 
 @app.command()
 def evaluate(
-    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
+    model: ModelDir,
     data: Path = typer.Option(..., help="Series to score (same columns); cut by the model's test/validation."),
     part: str = typer.Option("test", help="test or validation."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
-    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+    quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """MSE, RMSE, MAE, MAPE, sMAPE and MASE on the original scale, with naive baselines."""
     with user_errors():

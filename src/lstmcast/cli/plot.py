@@ -6,6 +6,7 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.params import ModelDir, Quiet
 from lstmcast.errors import ConfigError
 
 KINDS = ("forecast", "fit", "loss")
@@ -13,12 +14,12 @@ KINDS = ("forecast", "fit", "loss")
 
 @app.command()
 def plot(
-    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
+    model: ModelDir,
     out: Path = typer.Option(Path("lstmcast-plot.png"), "--out", "-o", help="PNG or SVG file to write."),
     kind: str = typer.Option("forecast", help="forecast (after the history), fit (actual vs predictions), loss."),
     data: Optional[Path] = typer.Option(None, help="Series to plot (needed for 'fit'; newer history for 'forecast')."),  # noqa: UP045
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast."),  # noqa: UP045
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    quiet: Quiet = False,
 ) -> None:
     """Draw a saved model's forecast, its fit over the data, or its training loss."""
     with user_errors():

@@ -7,18 +7,19 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import emit_json, frame_table, write_frame
+from lstmcast.cli.params import Json, ModelDir, Quiet
 
 
 @app.command()
 def predict(
-    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
+    model: ModelDir,
     data: Optional[Path] = typer.Option(None, help="Newer history (same columns); default: the training data's end."),  # noqa: UP045
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),  # noqa: UP045
     future: Optional[Path] = typer.Option(None, help="Future feature values (recursive models with features)."),  # noqa: UP045
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the forecast: .csv, .parquet, .json."),  # noqa: UP045
     plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
-    as_json: bool = typer.Option(False, "--json", help="Print the forecast as JSON."),
+    quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Forecast the steps after the end of the data, on the original scale."""
     with user_errors():

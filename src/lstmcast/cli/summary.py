@@ -1,17 +1,14 @@
 """``lstmcast summary``: the layer table and settings of a saved model."""
 
-from pathlib import Path
-
-import typer
-
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import emit_json
+from lstmcast.cli.params import Json, ModelDir
 
 
 @app.command()
 def summary(
-    model: Path = typer.Argument(..., help="Model folder written by 'lstmcast train'."),
-    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+    model: ModelDir,
+    as_json: Json = False,
 ) -> None:
     """Keras-style layer table, configuration and data schema of a saved model (loads no weights)."""
     with user_errors():

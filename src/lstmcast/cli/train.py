@@ -8,6 +8,7 @@ import typer
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import DATA_KEYS, forecaster_kwargs, read_config, to_toml, with_model_options
 from lstmcast.cli.output import emit_json, print_evaluation
+from lstmcast.cli.params import Config, DataFile, Dataset, Features, Json, Quiet, Target, Time
 from lstmcast.errors import ConfigError
 
 
@@ -38,16 +39,16 @@ def column_options(config: dict, target, time, features) -> dict:
 @app.command()
 @with_model_options
 def train(
-    data: Optional[Path] = typer.Argument(None, help="CSV or Parquet file."),  # noqa: UP045
-    dataset: Optional[str] = typer.Option(None, help="Train on a shipped dataset instead."),  # noqa: UP045
-    target: Optional[str] = typer.Option(None, help="Column(s) to forecast, comma-separated."),  # noqa: UP045
-    time: Optional[str] = typer.Option(None, help="Time column."),  # noqa: UP045
-    features: Optional[str] = typer.Option(None, help="Extra input columns, comma-separated, or 'all'."),  # noqa: UP045
-    config: Optional[Path] = typer.Option(None, "--config", help="TOML file with option names as keys."),  # noqa: UP045
+    data: DataFile = None,
+    dataset: Dataset = None,
+    target: Target = None,
+    time: Time = None,
+    features: Features = None,
+    config: Config = None,
     out: Path = typer.Option(Path("lstmcast-model"), "--out", "-o", help="Folder to save the model in."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
-    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    quiet: Quiet = False,
+    as_json: Json = False,
     model_options: dict = None,
 ) -> None:
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
