@@ -190,3 +190,12 @@ def test_debug_shows_the_traceback():
 def test_usage_errors_exit_2():
     assert run("train", "--epochs", "ten").exit_code == 2
     assert run("no-such-command").exit_code == 2
+
+
+def test_every_command_speaks_json(workspace, tmp_path):
+    r = run("datasets", "export", "sine", tmp_path / "s.csv", "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["rows"] == 1000
+    r = run("plot", workspace / "model", "--kind", "loss", "--out", tmp_path / "l.png", "--json")
+    assert r.exit_code == 0 and json.loads(r.output) == {"plot": str(tmp_path / "l.png"), "kind": "loss"}
+    r = run("datasets", "describe", "temperature", "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["rows"] == 20

@@ -44,3 +44,24 @@ def test_gathered_windows_hold_the_right_values(n, window, horizon, data):
     for b, s in enumerate(pick):
         np.testing.assert_array_equal(np.asarray(x[b]), series[s : s + window])
         np.testing.assert_array_equal(np.asarray(y[b]), series[s + window : s + window + horizon, :1])
+
+
+@given(
+    n=st.integers(20, 80),
+    window=st.integers(1, 8),
+    horizon=st.integers(1, 4),
+    test=st.integers(0, 10),
+    val=st.integers(0, 10),
+    lag=st.integers(0, 2),
+)
+def test_no_window_straddles_a_cut(n, window, horizon, test, val, lag):
+    """Every target of a part's window lies in that part; inputs may only look back."""
+    from lstmcast.data.pipeline import part_starts
+    from lstmcast.data.split import Split
+
+    split = Split(train_end=n - test - val, val_end=n - test, n=n)
+    bounds = {"train": (0, split.train_end), "validation": (split.train_end, split.val_end), "test": (split.val_end, n)}
+    for part, starts in part_starts(split, window, horizon, lag).items():
+        lo, hi = bounds[part]
+        for s in starts:
+            assert s >= lag and lo <= s + window and s + window + horizon <= hi

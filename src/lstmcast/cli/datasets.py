@@ -68,6 +68,7 @@ def export(
     name: str = typer.Argument(..., help="Dataset name."),
     path: Path = typer.Argument(..., help="Where to write it: .csv, .parquet or .json."),
     quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Write a dataset to a file, with its time column first."""
     with user_errors():
@@ -76,4 +77,9 @@ def export(
         data = datasets.load(name)
         frame = data.to_frame() if hasattr(data, "to_frame") else data
         write_frame(frame, path)
+        if as_json:
+            emit_json(
+                {"dataset": name, "path": str(path), "rows": len(frame), "columns": list(frame.reset_index().columns)}
+            )
+            return
         console(quiet).print(f"Wrote {len(frame)} rows of {name} to {path}")

@@ -6,7 +6,8 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.params import ModelDir, Quiet
+from lstmcast.cli.output import emit_json
+from lstmcast.cli.params import Json, ModelDir, Quiet
 from lstmcast.errors import ConfigError
 
 KINDS = ("forecast", "fit", "loss")
@@ -20,6 +21,7 @@ def plot(
     data: Optional[Path] = typer.Option(None, help="Series to plot (needed for 'fit'; newer history for 'forecast')."),  # noqa: UP045
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast."),  # noqa: UP045
     quiet: Quiet = False,
+    as_json: Json = False,
 ) -> None:
     """Draw a saved model's forecast, its fit over the data, or its training loss."""
     with user_errors():
@@ -38,4 +40,7 @@ def plot(
             plot_in_sample(m.actual(data), m.predict_in_sample(data=data), out)
         else:
             plot_history(m.history_.loss, m.history_.val_loss, out)
+        if as_json:
+            emit_json({"plot": str(out), "kind": kind})
+            return
         console(quiet).print(f"Plot written to {out}")
