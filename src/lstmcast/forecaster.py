@@ -25,6 +25,7 @@ from lstmcast.errors import ConfigError, DataError, DataFilledWarning, NotFitted
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.nn.network import NetworkSpec, init_params
 from lstmcast.nn.summary import format_summary
+from lstmcast.train.cache import enable_compilation_cache
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.programs import predict_windows, window_loss
 from lstmcast.train.trainer import EpochCallback, train
@@ -130,6 +131,7 @@ class Forecaster:
         target: column(s) to forecast; time: the time column; features: extra input columns (or "all").
         """
         self._check_params()
+        enable_compilation_cache()  # before the first JAX op, so initialization is cached too
         cfg = self._train_config()
         target_tf = TargetTransform(log=self.log, lag=self.difference)
         series = load_series(data, target=target, time=time, features=features, freq=self.freq, fill=self.fill)

@@ -158,8 +158,10 @@ def load(path):
     from lstmcast.data.transforms import Scaler, TargetTransform
     from lstmcast.forecaster import Forecaster
     from lstmcast.nn.network import NetworkSpec, init_params
+    from lstmcast.train.cache import enable_compilation_cache
     from lstmcast.train.history import History
 
+    enable_compilation_cache()
     doc = read_document(path)
     try:
         arrays = load_file(str(Path(path) / WEIGHTS))

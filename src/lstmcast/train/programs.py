@@ -45,6 +45,7 @@ class Programs:
     """The jitted functions for one (network, training config, windows per epoch)."""
 
     optimizer: optax.GradientTransformation
+    init_optimizer: Callable  # params -> opt_state, compiled
     epoch: Callable  # (params, opt_state, key, inputs, targets, starts) -> (params, opt_state, loss)
 
 
@@ -89,7 +90,7 @@ def training_programs(spec: NetworkSpec, cfg: TrainConfig, n_windows: int) -> Pr
         )
         return params, opt_state, total / used  # mean loss over the epoch's windows
 
-    return Programs(optimizer=optimizer, epoch=jax.jit(epoch))
+    return Programs(optimizer=optimizer, init_optimizer=jax.jit(optimizer.init), epoch=jax.jit(epoch))
 
 
 @lru_cache(maxsize=32)

@@ -45,7 +45,7 @@ def train(
     inputs_d, targets_d = jnp.asarray(inputs, jnp.float32), jnp.asarray(targets, jnp.float32)
     starts_d = jnp.asarray(train_starts, jnp.int32)
     has_val = val_starts is not None and len(val_starts) > 0
-    opt_state = programs.optimizer.init(params)
+    opt_state = programs.init_optimizer(params)
     history = History()
     best, best_params, since_best, since_plateau = np.inf, params, 0, 0
     try:
