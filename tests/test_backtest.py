@@ -12,7 +12,7 @@ def small(**kw):
     return Forecaster(window=12, horizon=3, units=6, epochs=1, batch_size=16, **kw)
 
 
-@pytest.mark.parametrize("refit,fits", [(True, 4), (False, 1), (2, 2)])
+@pytest.mark.parametrize("refit,fits", [(True, 3), (False, 1), (2, 2)])
 def test_refit_policy(monkeypatch, refit, fits):
     calls = []
     original = F.fit
@@ -22,11 +22,11 @@ def test_refit_policy(monkeypatch, refit, fits):
         return original(self, *a, **kw)
 
     monkeypatch.setattr(F, "fit", counting)
-    bt = small().backtest(AIR, folds=4, refit=refit)
+    bt = small().backtest(AIR, folds=3, refit=refit)
     assert len(calls) == fits
-    assert calls[0] == 144 - 4 * 3  # each refit sees only the rows before its cut
-    assert list(bt.folds["cut"]) == [132, 135, 138, 141]
-    assert list(bt.folds["refit"]) == [True, refit is True, refit is True or refit == 2, refit is True]
+    assert calls[0] == 144 - 3 * 3  # each refit sees only the rows before its cut
+    assert list(bt.folds["cut"]) == [135, 138, 141]
+    assert list(bt.folds["refit"]) == [True, refit is True, refit is True or refit == 2]
 
 
 def test_folds_and_overall_are_scored_with_baselines():

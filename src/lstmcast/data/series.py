@@ -240,14 +240,31 @@ def _grid_frequency(index: pd.DatetimeIndex) -> str | None:
 
     Grids with more than 1.5 times as many points as rows are not trusted (too many gaps to be a guess).
     """
-    first = index[0]
-    steps = pd.Series(index[1:] - index[:-1]).value_counts()
-    candidates = ["YS", "YE", "QS", "QE", "MS", "ME", f"W-{first.day_name()[:3].upper()}", "B", "D", "h", "min", "s"]
-    candidates.append(_step_freq(steps.index[0]))
-    best, best_len = None, int(1.5 * len(index)) + 1
-    for freq in candidates:
+    first, span = index[0], index[-1] - index[0]
+    limit = int(1.5 * len(index))
+    mode = pd.Series(index[1:] - index[:-1]).value_counts().index[0]
+    day = pd.Timedelta(days=1)
+    shortest = {  # the shortest step of each candidate: grids that would be too long are never built
+        "YS": 365 * day,
+        "YE": 365 * day,
+        "QS": 89 * day,
+        "QE": 89 * day,
+        "MS": 28 * day,
+        "ME": 28 * day,
+        f"W-{first.day_name()[:3].upper()}": 7 * day,
+        "B": day,
+        "D": day,
+        "h": pd.Timedelta(hours=1),
+        "min": pd.Timedelta(minutes=1),
+        "s": pd.Timedelta(seconds=1),
+        _step_freq(mode): mode,
+    }
+    best, best_len = None, limit + 1
+    for freq, step in shortest.items():
+        if span / step > 1.5 * limit + 2 * 7:  # even the sparsest grid of this kind is too long
+            continue
         grid = pd.date_range(first, index[-1], freq=freq)
-        if len(grid) < best_len and len(grid) >= len(index) and index.isin(grid).all():
+        if len(index) <= len(grid) < best_len and index.isin(grid).all():
             best, best_len = freq, len(grid)
     return best
 
