@@ -138,9 +138,8 @@ class Forecaster:
         if series.filled:
             counts = ", ".join(f"{n} {what}" for what, n in series.filled.items())
             warnings.warn(f"fill={self.fill!r} filled: {counts}.", DataFilledWarning, stacklevel=2)
-        split = make_split(len(series), series.index, self.test, self.validation)
-        steps = self.horizon if self.strategy == "direct" else 1
-        starts = part_starts(split, self.window, steps, target_tf.first_row)
+        split, starts = self._cut(series)
+        steps = self._model_horizon()
         check_length(series, split, starts, self.window, steps, target_tf.lag, self._split_rows(series))
         transforms = fit_transforms(series, split.train_end, Scaler(self.scaler, tuple(self.feature_range)), target_tf)
         spec = NetworkSpec(
@@ -190,6 +189,15 @@ class Forecaster:
 
         return load(path)
 
+    def _model_horizon(self) -> int:
+        """Steps the network emits: the horizon (direct) or one (recursive)."""
+        return self.horizon if self.strategy == "direct" else 1
+
+    def _cut(self, series: Series):
+        """The time-ordered split of ``series`` and the window starts of each part."""
+        split = make_split(len(series), series.index, self.test, self.validation)
+        return split, part_starts(split, self.window, self._model_horizon(), self.difference)
+
     def _data_parts(self, data):
         """(series, model-space values, split) of the fitted data, or of ``data`` with the fitted transforms."""
         if data is None:
@@ -200,7 +208,7 @@ class Forecaster:
                 )
             return self.series_, self.values_, self.split_
         series = self._history(data)
-        split = make_split(len(series), series.index, self.test, self.validation)
+        split, _ = self._cut(series)
         return series, self.transforms_.to_model_space(series.values), split
 
     def _split_rows(self, series: Series):
@@ -246,9 +254,9 @@ class Forecaster:
         k = self.transforms_.n_targets
         windows = values[starts[:, None] + np.arange(self.window)]  # (n, window, columns)
         n, w, c = windows.shape
+        flat_starts = np.arange(n, dtype=np.int32) * w  # window b starts at row b * w of the stacked windows
         steps = []
         for h in range(horizon):
-            flat_starts = np.arange(n, dtype=np.int32) * w
             z = np.asarray(predict_windows(self.params_, self.spec_, windows.reshape(n * w, c), flat_starts))[:, 0]
             steps.append(z)  # (n, targets)
             row = np.empty((n, 1, c), np.float32)

@@ -189,12 +189,7 @@ def load(path):
     model.n_rows_ = schema["rows"]
     model.first_index_ = schema["first_timestamp"]
     if len(model.series_) == model.n_rows_:  # the whole training series fits in the tail: evaluate() works too
-        from lstmcast.data.pipeline import part_starts
-        from lstmcast.data.split import make_split
-
-        model.split_ = make_split(len(model.series_), model.series_.index, model.test, model.validation)
+        model.split_, model.starts_ = model._cut(model.series_)
         model.values_ = model.transforms_.to_model_space(model.series_.values)
-        steps = model.horizon if model.strategy == "direct" else 1
-        model.starts_ = part_starts(model.split_, model.window, steps, target.first_row)
     model.history_ = History(**doc["history"])
     return model
