@@ -51,12 +51,19 @@ def total_params(spec: NetworkSpec) -> int:
 
 
 def format_summary(spec: NetworkSpec) -> str:
-    """Plain-text summary, laid out like Keras's."""
+    """Plain-text summary, laid out like Keras's (the first column widens for long layer names)."""
     rows = layer_rows(spec)
     total = total_params(spec)
-    line = "_" * 65
-    out = [line, f"{'Layer (type)':<28}{'Output Shape':<24}{'Param #':>13}", "=" * 65]
-    for r in rows:
-        out.append(f"{r.name + ' (' + r.kind + ')':<28}{str(r.output_shape):<24}{r.params:>13,}")
-    out += ["=" * 65, f"Total params: {total:,} ({total * 4 / 1024:.2f} KB)", f"Trainable params: {total:,}", line]
+    labels = [f"{r.name} ({r.kind})" for r in rows]
+    name_w = max(28, max(len(label) for label in labels) + 2)
+    width = name_w + 24 + 13
+    out = ["_" * width, f"{'Layer (type)':<{name_w}}{'Output Shape':<24}{'Param #':>13}", "=" * width]
+    for label, r in zip(labels, rows):
+        out.append(f"{label:<{name_w}}{str(r.output_shape):<24}{r.params:>13,}")
+    out += [
+        "=" * width,
+        f"Total params: {total:,} ({total * 4 / 1024:.2f} KB)",
+        f"Trainable params: {total:,}",
+        "_" * width,
+    ]
     return "\n".join(out)
