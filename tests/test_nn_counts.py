@@ -70,3 +70,12 @@ def test_keras_initializers():
     np.testing.assert_allclose(rec @ rec.T, np.eye(8), atol=1e-5)
     limit = (6 / (3 + 32)) ** 0.5
     assert np.abs(np.asarray(layer["kernel"])).max() <= limit
+
+
+def test_summary_columns_stay_aligned_with_long_names():
+    spec = NetworkSpec(cell="gru", units=(16, 16), bidirectional=True, dense_units=8)
+    lines = format_summary(spec).splitlines()
+    body = [line for line in lines if line.split()[-1].replace(",", "").isdigit() and "params" not in line]
+    assert len(body) == 4 and len({len(line) for line in body}) == 1  # parameter counts end in one column
+    assert body[1].startswith("bidirectional_1 (Bidirectional(GRU))  (None, 32)")
+    assert body[1].split()[-1] == "4,800"
