@@ -33,15 +33,14 @@ def _clean(obj):
 
 
 def frame_table(frame: pd.DataFrame, title: str = "", index_name: str | None = None) -> Table:
-    import pandas as pd
+    from lstmcast.data.timefmt import format_time
 
     table = Table(title=title or None)
     table.add_column(index_name or str(frame.index.name or ""))
     for col in frame.columns:
         table.add_column(str(col), justify="right")
     for idx, row in frame.iterrows():
-        label = idx.date().isoformat() if isinstance(idx, pd.Timestamp) and idx == idx.normalize() else str(idx)
-        table.add_row(label, *[_fmt(v) for v in row])
+        table.add_row(format_time(idx), *[_fmt(v) for v in row])
     return table
 
 

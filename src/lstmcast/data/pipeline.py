@@ -61,12 +61,7 @@ def fit_transforms(series: Series, train_end: int, scaler: Scaler, target: Targe
 
 def part_starts(split: Split, window: int, horizon: int, first_row: int) -> dict[str, np.ndarray]:
     """Window starts of each part: a window belongs to the part holding all its targets."""
-    bounds = {
-        "train": (0, split.train_end),
-        "validation": (split.train_end, split.val_end),
-        "test": (split.val_end, split.n),
-    }
-    return {p: window_starts(window, horizon, lo, hi, first_row) for p, (lo, hi) in bounds.items()}
+    return {p: window_starts(window, horizon, lo, hi, first_row) for p, (lo, hi) in split.bounds().items()}
 
 
 def rows_needed(window: int, horizon: int, lag: int, n_rows: int, split_rows) -> int:
@@ -80,7 +75,8 @@ def rows_needed(window: int, horizon: int, lag: int, n_rows: int, split_rows) ->
 
 def check_length(series: Series, split: Split, starts: dict, window: int, horizon: int, lag: int, split_rows) -> None:
     """Raise TooShortError, saying how many rows are needed, when a part has no window."""
-    empty = [p for p in PARTS if len(starts[p]) == 0 and (p == "train" or _part_rows(split, p) > 0)]
+    bounds = split.bounds()
+    empty = [p for p in PARTS if len(starts[p]) == 0 and (p == "train" or bounds[p][1] > bounds[p][0])]
     if not empty:
         return
     needed = rows_needed(window, horizon, lag, len(series), split_rows)
@@ -92,7 +88,3 @@ def check_length(series: Series, split: Split, starts: dict, window: int, horizo
         f"window={window} and horizon={horizon}{diff} need {parts}: the data needs {needed} rows, got {len(series)}; "
         "use a shorter window or horizon, a smaller test/validation part, or more data."
     )
-
-
-def _part_rows(split: Split, part: str) -> int:
-    return {"train": split.n_train, "validation": split.n_val, "test": split.n_test}[part]

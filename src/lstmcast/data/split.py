@@ -34,6 +34,14 @@ class Split:
     def n_test(self) -> int:
         return self.n - self.val_end
 
+    def bounds(self) -> dict[str, tuple[int, int]]:
+        """Each part's rows as ``[lo, hi)``."""
+        return {
+            "train": (0, self.train_end),
+            "validation": (self.train_end, self.val_end),
+            "test": (self.val_end, self.n),
+        }
+
 
 def _rows(part, name: str, n: int, index: pd.Index) -> int:
     """How many rows a part takes from the end of ``n`` rows."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-BASELINES = ("naive", "seasonal_naive", "drift", "mean")
-
 
 def naive(y: np.ndarray, origins: np.ndarray, horizon: int, period: int = 1) -> np.ndarray:
     """The last value, repeated."""

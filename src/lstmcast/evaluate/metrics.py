@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-METRICS = ("mse", "rmse", "mae", "mape", "smape", "mase")
-
 
 def mse(y, p) -> float:
     return float(np.mean((np.asarray(y) - np.asarray(p)) ** 2))
