@@ -6,16 +6,18 @@ import numpy as np
 import pytest
 
 from lstmcast.nn.cells import init_cell, run_layer, run_layer_autodiff
+from lstmcast.nn.recurrence import SMALL_INPUT
 
 
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("unroll", [1, 3])
-def test_custom_gradients_equal_autodiff(cell, reverse, unroll):
+@pytest.mark.parametrize("width", [3, SMALL_INPUT + 2])  # projected inside the step / by one matmul before it
+def test_custom_gradients_equal_autodiff(cell, reverse, unroll, width):
     with jax.enable_x64(True):
-        params = jax.tree.map(lambda a: a.astype(jnp.float64), init_cell(jax.random.key(0), cell, 3, 5))
+        params = jax.tree.map(lambda a: a.astype(jnp.float64), init_cell(jax.random.key(0), cell, width, 5))
         params = jax.tree.map(lambda a: a + 0.3 * np.random.default_rng(a.size).normal(size=a.shape), params)
-        x = jnp.asarray(np.random.default_rng(1).normal(size=(7, 4, 3)))  # (time, batch, D)
+        x = jnp.asarray(np.random.default_rng(1).normal(size=(7, 4, width)))  # (time, batch, D)
         w = jnp.asarray(np.random.default_rng(2).normal(size=(7, 4, 5)))  # weights every output
 
         def loss(fn):
@@ -23,6 +25,32 @@ def test_custom_gradients_equal_autodiff(cell, reverse, unroll):
 
         v1, (gp1, gx1) = jax.value_and_grad(loss(run_layer), argnums=(0, 1))(params, x)
         v2, (gp2, gx2) = jax.value_and_grad(loss(run_layer_autodiff), argnums=(0, 1))(params, x)
+    assert abs(float(v1) - float(v2)) < 1e-12
+    np.testing.assert_allclose(np.asarray(gx1), np.asarray(gx2), atol=1e-10)
+    for a, b in zip(jax.tree.leaves(gp1), jax.tree.leaves(gp2)):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-10)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("width", [1, SMALL_INPUT + 2])
+def test_last_state_only_equals_autodiff(cell, reverse, width):
+    """``last_only`` returns the state after the whole sequence, and its gradients are autodiff's."""
+    with jax.enable_x64(True):
+        params = jax.tree.map(lambda a: a.astype(jnp.float64), init_cell(jax.random.key(3), cell, width, 6))
+        params = jax.tree.map(lambda a: a + 0.3 * np.random.default_rng(a.size).normal(size=a.shape), params)
+        x = jnp.asarray(np.random.default_rng(4).normal(size=(9, 2, width)))  # (time, batch, D)
+        w = jnp.asarray(np.random.default_rng(5).normal(size=(2, 6)))  # weights the final state
+
+        def last(p, x):
+            return jnp.sum(jnp.tanh(run_layer(cell, p, x, reverse=reverse, last_only=True)) * w)
+
+        def reference(p, x):
+            hs = run_layer_autodiff(cell, p, x, reverse=reverse)  # (time, batch, U)
+            return jnp.sum(jnp.tanh(hs[0] if reverse else hs[-1]) * w)
+
+        v1, (gp1, gx1) = jax.value_and_grad(last, argnums=(0, 1))(params, x)
+        v2, (gp2, gx2) = jax.value_and_grad(reference, argnums=(0, 1))(params, x)
     assert abs(float(v1) - float(v2)) < 1e-12
     np.testing.assert_allclose(np.asarray(gx1), np.asarray(gx2), atol=1e-10)
     for a, b in zip(jax.tree.leaves(gp1), jax.tree.leaves(gp2)):

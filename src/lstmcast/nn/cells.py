@@ -8,9 +8,9 @@ Parameters of one recurrent layer (``units`` = U, input width = D):
   ``bias`` (2, 3U) -- row 0 is the input bias, row 1 the recurrent bias; gate
   order z, r, h (Keras).
 
-The input projection of every time step is one matmul done before the
-recurrence (:func:`project_inputs`); the scanned step only multiplies the
-hidden state by the recurrent kernel.
+:func:`run_layer` runs a layer with the hand-written backward passes of
+:mod:`lstmcast.nn.recurrence`; :func:`run_layer_autodiff` is the plain scan
+that JAX differentiates, kept as the reference the tests compare against.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import jax
 import jax.numpy as jnp
 
 from lstmcast.nn.init import glorot_uniform, orthogonal
-from lstmcast.nn.recurrence import gru_recurrence, lstm_recurrence
+from lstmcast.nn.recurrence import gru_layer, lstm_layer
 
 CELLS = ("lstm", "gru")
 GATES = {"lstm": 4, "gru": 3}
@@ -103,19 +103,26 @@ def run_layer_autodiff(
     return hs  # (time, batch, U)
 
 
-def run_layer(cell: str, params: dict[str, jax.Array], x: jax.Array, *, reverse: bool = False, unroll: int = 1):
+def run_layer(
+    cell: str,
+    params: dict[str, jax.Array],
+    x: jax.Array,
+    *,
+    reverse: bool = False,
+    unroll: int = 1,
+    last_only: bool = False,
+):
     """Run one recurrent layer over a time-major sequence, with the hand-written backward pass.
 
     x: (time, batch, D) -> outputs (time, batch, U) in the input's time order.
     With ``reverse`` the layer reads the sequence from its end (the backward
     half of a bidirectional layer); its outputs are still aligned with ``x``.
+    With ``last_only`` it returns only the state after reading the whole
+    sequence, (batch, U): ``outputs[-1]``, or ``outputs[0]`` with ``reverse``.
     Same values as :func:`run_layer_autodiff`, faster gradients.
     """
-    xp = project_inputs(params, x)  # (time, batch, gates * U)
     if reverse:
-        xp = xp[::-1]
-    if cell == "lstm":
-        hs = lstm_recurrence(xp, params["recurrent_kernel"], unroll)
-    else:
-        hs = gru_recurrence(xp, params["recurrent_kernel"], params["bias"][1], unroll)
-    return hs[::-1] if reverse else hs  # (time, batch, U)
+        x = x[::-1]
+    layer = lstm_layer if cell == "lstm" else gru_layer
+    out = layer(x, params["kernel"], params["bias"], params["recurrent_kernel"], unroll, last_only)
+    return out[::-1] if reverse and not last_only else out

@@ -113,15 +113,15 @@ def _scan_stack(layers, spec: NetworkSpec, inputs: jax.Array, key) -> jax.Array:
     """The recurrent stack as scans: inputs (batch, window, n_inputs) -> (batch, U * directions)."""
     unroll = spec.window if spec.window <= 16 else 1
     x = jnp.swapaxes(inputs, 0, 1)  # (time, batch, features)
-    last = len(spec.units) - 1
-    for i, layer in enumerate(layers):
+    for layer in layers[:-1]:
         outs = [run_layer(spec.cell, layer[d], x, reverse=(d == "backward"), unroll=unroll) for d in spec.directions]
-        if i < last:
-            x = jnp.concatenate(outs, axis=-1)  # (time, batch, U * directions)
-            if key is not None:
-                key, sub = jax.random.split(key)
-                x = _dropout(sub, x, spec.dropout)
-        else:
-            # the forward half's state after the last step; the backward half's after the first
-            x = jnp.concatenate([o[0] if d == "backward" else o[-1] for o, d in zip(outs, spec.directions)], axis=-1)
-    return x
+        x = jnp.concatenate(outs, axis=-1)  # (time, batch, U * directions)
+        if key is not None:
+            key, sub = jax.random.split(key)
+            x = _dropout(sub, x, spec.dropout)
+    # the last layer gives only its state after the whole window (the backward half's after reading it reversed)
+    last = [
+        run_layer(spec.cell, layers[-1][d], x, reverse=(d == "backward"), unroll=unroll, last_only=True)
+        for d in spec.directions
+    ]
+    return jnp.concatenate(last, axis=-1)  # (batch, U * directions)

@@ -1,4 +1,4 @@
-"""LSTM and GRU recurrences with hand-written backward passes.
+"""LSTM and GRU layers with hand-written backward passes.
 
 Autodiff of a ``lax.scan`` accumulates the recurrent kernel's gradient inside
 the backward loop: one small (U, batch) x (batch, gates*U) matmul and a
@@ -8,8 +8,24 @@ large matmul over all time steps afterwards, which is what makes training
 fast on CPU. ``tests/test_nn_recurrence.py`` checks both passes against plain
 autodiff in float64.
 
-Both take the projected inputs ``xp`` (time, batch, gates * U) -- input bias
-included -- and return every hidden state (time, batch, U), starting from zeros.
+What else the measurements on a 2-core CPU taught (DESIGN.md has the numbers):
+
+* The forward loop writes every state it starts from, transposed, into one
+  (U, time * batch) buffer, so the kernel gradient ``buffer @ dz`` is a plain
+  matmul; contracting (time, batch) of the untransposed states made XLA copy
+  both operands into transposed layouts first.
+* Inputs at most ``SMALL_INPUT`` wide (a univariate series has one) are
+  projected inside the step: a few multiply-adds fused with the gates cost
+  less than writing and re-reading a (time, batch, gates * U) array. Wider
+  inputs are projected by one matmul over all time steps before the loop.
+* A layer whose caller only needs the final state (the last layer of a
+  network) neither stores nor differentiates the others (``last_only``).
+* The gate activations stay separate (time, batch, U) arrays between the two
+  passes: slicing them out of one wide array inside the backward loop was slow.
+
+Both layers take time-major inputs ``x`` (time, batch, D) and start from zero
+states; they return every hidden state (time, batch, U), or with
+``last_only`` the final one (batch, U).
 """
 
 from __future__ import annotations
@@ -18,6 +34,8 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+
+SMALL_INPUT = 4  # input widths projected inside the step
 
 
 def fast_tanh(x: jax.Array) -> jax.Array:
@@ -29,52 +47,87 @@ def fast_tanh(x: jax.Array) -> jax.Array:
     return 2.0 * jax.nn.sigmoid(2.0 * x) - 1.0
 
 
-def _shift(hs: jax.Array) -> jax.Array:
-    """States before each step: (time, batch, U) -> zeros, h_0, ..., h_{T-2}."""
-    return jnp.concatenate([jnp.zeros_like(hs[:1]), hs[:-1]], axis=0)
+def _projection(x, kernel, bias):
+    """What the loop scans over, and how a step turns it into gate pre-activations (batch, gates*U)."""
+    if x.shape[-1] <= SMALL_INPUT:
+
+        def project(x_t):  # (batch, D) -> (batch, gates*U)
+            out = bias
+            for d in range(x_t.shape[-1]):
+                out = out + x_t[:, d : d + 1] * kernel[d]
+            return out
+
+        return x, project
+    return x @ kernel + bias, lambda xp_t: xp_t  # (time, batch, gates*U), projected once
+
+
+def _store_transposed(buf, h, t):
+    """Write h (batch, U) transposed into block t of buf (U, time * batch)."""
+    return jax.lax.dynamic_update_slice(buf, h.T, (0, t * h.shape[0]))
+
+
+def _input_grads(x, kernel, dxp):
+    """Gradients of ``x @ kernel + bias`` from dxp (time, batch, gates*U): dx, d_kernel, d_bias."""
+    t, b, d = x.shape
+    dxp2 = dxp.reshape(t * b, -1)  # (time*batch, gates*U)
+    return dxp @ kernel.T, x.reshape(t * b, d).T @ dxp2, jnp.sum(dxp2, axis=0)
+
+
+def _split_cotangent(last_only, d_out):
+    """(gradient entering the last step, per-step output gradients or None)."""
+    if last_only:
+        return d_out, None  # (batch, U)
+    return jnp.zeros_like(d_out[0]), d_out  # (batch, U), (time, batch, U)
 
 
 # -- LSTM ----------------------------------------------------------------------
-def _lstm_forward(xp, recurrent, unroll):
+def _lstm_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
+    steps, batch, _ = x.shape
     units = recurrent.shape[0]
-    h0 = jnp.zeros((xp.shape[1], units), xp.dtype)  # (batch, U)
+    xs, project = _projection(x, kernel, bias)
+    h0 = jnp.zeros((batch, units), x.dtype)  # (batch, U)
+    buf = jnp.zeros((units, steps * batch), x.dtype) if residuals else None  # states h_{t-1}, transposed
 
-    def step(carry, x_t):  # x_t: (batch, 4U)
-        h, c = carry
-        z = x_t + h @ recurrent
+    def step(carry, inputs):
+        h, c, buf = carry
+        t, x_t = inputs
+        if residuals:
+            buf = _store_transposed(buf, h, t)
+        z = project(x_t) + h @ recurrent  # (batch, 4U)
         i, f, g, o = jnp.split(z, 4, axis=-1)
         i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), fast_tanh(g), jax.nn.sigmoid(o)
-        c = f * c + i * g
-        tc = fast_tanh(c)
-        h = o * tc
-        return (h, c), (h, c, (i, f, g, o), tc)
+        c_new = f * c + i * g
+        tc = fast_tanh(c_new)
+        h_new = o * tc
+        out = (h_new if keep_hs else None, (c, (i, f, g, o), tc) if residuals else None)
+        return (h_new, c_new, buf), out
 
-    # gates stay four (time, batch, U) arrays: slicing them out of one (time, batch, 4U) array
-    # in the backward loop made that loop ~2x slower on CPU
-    _, (hs, cs, gates, tcs) = jax.lax.scan(step, (h0, h0), xp, unroll=unroll)
-    return hs, cs, gates, tcs  # (time, batch, U) x 2, 4 x (time, batch, U), (time, batch, U): tanh(c)
-
-
-@partial(jax.custom_vjp, nondiff_argnums=(2,))
-def lstm_recurrence(xp: jax.Array, recurrent: jax.Array, unroll: int = 1) -> jax.Array:
-    """xp (time, batch, 4U), recurrent (U, 4U) -> hidden states (time, batch, U)."""
-    return _lstm_forward(xp, recurrent, unroll)[0]
+    (h_last, _, buf), (hs, saved) = jax.lax.scan(step, (h0, h0, buf), (jnp.arange(steps), xs), unroll=unroll)
+    return h_last, hs, (buf, saved)  # (batch, U), (time, batch, U) or None, residuals
 
 
-def _lstm_fwd(xp, recurrent, unroll):
-    hs, cs, gates, tcs = _lstm_forward(xp, recurrent, unroll)
-    return hs, (hs, cs, gates, tcs, recurrent)
+@partial(jax.custom_vjp, nondiff_argnums=(4, 5))
+def lstm_layer(x, kernel, bias, recurrent, unroll: int = 1, last_only: bool = False):
+    """x (time, batch, D), kernel (D, 4U), bias (4U,), recurrent (U, 4U) -> hs (time, batch, U) or h (batch, U)."""
+    h_last, hs, _ = _lstm_scan(x, kernel, bias, recurrent, unroll, not last_only, False)
+    return h_last if last_only else hs
 
 
-def _lstm_bwd(unroll, res, dhs):
-    hs, cs, gates, tcs, recurrent = res
-    c_prev = _shift(cs)
+def _lstm_fwd(x, kernel, bias, recurrent, unroll, last_only):
+    h_last, hs, saved = _lstm_scan(x, kernel, bias, recurrent, unroll, not last_only, True)
+    return (h_last if last_only else hs), (x, kernel, recurrent, saved)
+
+
+def _lstm_bwd(unroll, last_only, res, d_out):
+    x, kernel, recurrent, (buf, (c_prevs, gates, tcs)) = res
+    dh_last, dhs = _split_cotangent(last_only, d_out)
     rec_t = recurrent.T  # (4U, U)
 
     def step(carry, inputs):
-        dh_next, dc_next = carry
-        dh_out, tc, cp, (i, f, g, o) = inputs
-        dh = dh_out + dh_next
+        dh, dc_next = carry
+        dh_out, cp, (i, f, g, o), tc = inputs
+        if dh_out is not None:
+            dh = dh + dh_out
         dc = dc_next + dh * o * (1.0 - tc * tc)
         dz = jnp.concatenate(
             [dc * g * i * (1.0 - i), dc * cp * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)],
@@ -82,52 +135,64 @@ def _lstm_bwd(unroll, res, dhs):
         )  # (batch, 4U)
         return (dz @ rec_t, dc * f), dz
 
-    zeros = jnp.zeros_like(hs[0])
-    _, dzs = jax.lax.scan(step, (zeros, zeros), (dhs, tcs, c_prev, gates), reverse=True, unroll=unroll)
-    d_recurrent = jnp.einsum("tbu,tbg->ug", _shift(hs), dzs)  # one matmul over all steps
-    return dzs, d_recurrent
+    carry = (dh_last, jnp.zeros_like(dh_last))
+    _, dzs = jax.lax.scan(step, carry, (dhs, c_prevs, gates, tcs), reverse=True, unroll=unroll)
+    d_recurrent = buf @ dzs.reshape(-1, dzs.shape[-1])  # (U, 4U): one matmul over all steps
+    dx, d_kernel, d_bias = _input_grads(x, kernel, dzs)
+    return dx, d_kernel, d_bias, d_recurrent
 
 
-lstm_recurrence.defvjp(_lstm_fwd, _lstm_bwd)
+lstm_layer.defvjp(_lstm_fwd, _lstm_bwd)
 
 
 # -- GRU (reset_after=True) -----------------------------------------------------
-def _gru_forward(xp, recurrent, recurrent_bias, unroll):
+def _gru_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
+    steps, batch, _ = x.shape
     units = recurrent.shape[0]
-    h0 = jnp.zeros((xp.shape[1], units), xp.dtype)
+    xs, project = _projection(x, kernel, bias[0])
+    recurrent_bias = bias[1]  # (3U,)
+    h0 = jnp.zeros((batch, units), x.dtype)
+    buf = jnp.zeros((units, steps * batch), x.dtype) if residuals else None
 
-    def step(h, x_t):  # x_t: (batch, 3U)
-        x_z, x_r, x_h = jnp.split(x_t, 3, axis=-1)
+    def step(carry, inputs):
+        h, buf = carry
+        t, x_t = inputs
+        if residuals:
+            buf = _store_transposed(buf, h, t)
+        x_z, x_r, x_h = jnp.split(project(x_t), 3, axis=-1)
         r_z, r_r, r_h = jnp.split(h @ recurrent + recurrent_bias, 3, axis=-1)
         z = jax.nn.sigmoid(x_z + r_z)
         r = jax.nn.sigmoid(x_r + r_r)
         n = fast_tanh(x_h + r * r_h)
         h_new = z * h + (1.0 - z) * n
-        return h_new, (h_new, (z, r, n, r_h))
+        out = (h_new if keep_hs else None, (h, z, r, n, r_h) if residuals else None)
+        return (h_new, buf), out
 
-    _, (hs, acts) = jax.lax.scan(step, h0, xp, unroll=unroll)
-    return hs, acts  # (time, batch, U), 4 x (time, batch, U) (kept apart, as for the LSTM)
-
-
-@partial(jax.custom_vjp, nondiff_argnums=(3,))
-def gru_recurrence(xp: jax.Array, recurrent: jax.Array, recurrent_bias: jax.Array, unroll: int = 1) -> jax.Array:
-    """xp (time, batch, 3U), recurrent (U, 3U), recurrent_bias (3U,) -> hidden states (time, batch, U)."""
-    return _gru_forward(xp, recurrent, recurrent_bias, unroll)[0]
+    (h_last, buf), (hs, saved) = jax.lax.scan(step, (h0, buf), (jnp.arange(steps), xs), unroll=unroll)
+    return h_last, hs, (buf, saved)
 
 
-def _gru_fwd(xp, recurrent, recurrent_bias, unroll):
-    hs, acts = _gru_forward(xp, recurrent, recurrent_bias, unroll)
-    return hs, (hs, acts, recurrent)
+@partial(jax.custom_vjp, nondiff_argnums=(4, 5))
+def gru_layer(x, kernel, bias, recurrent, unroll: int = 1, last_only: bool = False):
+    """x (time, batch, D), kernel (D, 3U), bias (2, 3U), recurrent (U, 3U) -> hs (time, batch, U) or h (batch, U)."""
+    h_last, hs, _ = _gru_scan(x, kernel, bias, recurrent, unroll, not last_only, False)
+    return h_last if last_only else hs
 
 
-def _gru_bwd(unroll, res, dhs):
-    hs, acts, recurrent = res
-    h_prev = _shift(hs)
+def _gru_fwd(x, kernel, bias, recurrent, unroll, last_only):
+    h_last, hs, saved = _gru_scan(x, kernel, bias, recurrent, unroll, not last_only, True)
+    return (h_last if last_only else hs), (x, kernel, recurrent, saved)
+
+
+def _gru_bwd(unroll, last_only, res, d_out):
+    x, kernel, recurrent, (buf, acts) = res
+    dh_last, dhs = _split_cotangent(last_only, d_out)
     rec_t = recurrent.T  # (3U, U)
 
-    def step(dh_next, inputs):
-        dh_out, hp, (z, r, n, r_h) = inputs
-        dh = dh_out + dh_next
+    def step(dh, inputs):
+        dh_out, (hp, z, r, n, r_h) = inputs
+        if dh_out is not None:
+            dh = dh + dh_out
         dn = dh * (1.0 - z) * (1.0 - n * n)
         dz = dh * (hp - n) * z * (1.0 - z)
         dr = dn * r_h * r * (1.0 - r)
@@ -135,9 +200,11 @@ def _gru_bwd(unroll, res, dhs):
         d_x = jnp.concatenate([dz, dr, dn], axis=-1)  # gradient of the projected input: (batch, 3U)
         return dh * z + d_rec @ rec_t, (d_x, d_rec)
 
-    _, (dxs, drecs) = jax.lax.scan(step, jnp.zeros_like(hs[0]), (dhs, h_prev, acts), reverse=True, unroll=unroll)
-    d_recurrent = jnp.einsum("tbu,tbg->ug", h_prev, drecs)
-    return dxs, d_recurrent, jnp.sum(drecs, axis=(0, 1))
+    _, (dxs, drecs) = jax.lax.scan(step, dh_last, (dhs, acts), reverse=True, unroll=unroll)
+    drecs2 = drecs.reshape(-1, drecs.shape[-1])  # (time*batch, 3U)
+    d_recurrent = buf @ drecs2  # (U, 3U)
+    dx, d_kernel, d_input_bias = _input_grads(x, kernel, dxs)
+    return dx, d_kernel, jnp.stack([d_input_bias, jnp.sum(drecs2, axis=0)]), d_recurrent
 
 
-gru_recurrence.defvjp(_gru_fwd, _gru_bwd)
+gru_layer.defvjp(_gru_fwd, _gru_bwd)
