@@ -6,6 +6,10 @@ lstmcast`` and the CLI's ``--help`` stay fast.
 
 from __future__ import annotations
 
+from lstmcast.xla_flags import tune_xla_cpu
+
+tune_xla_cpu()  # before JAX starts its CPU backend; see lstmcast/xla_flags.py
+
 __version__ = "0.1.0"
 
 __all__ = ["Forecaster", "datasets", "load", "__version__"]
