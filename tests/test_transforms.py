@@ -78,3 +78,11 @@ def test_log_of_non_positive_is_refused():
 def test_unknown_scaler():
     with pytest.raises(ConfigError, match=r"scaler='maxabs' is not supported: use one of 'minmax', 'standard'"):
         Scaler("maxabs")
+
+
+def test_a_subnormal_spread_counts_as_constant():
+    """Found by hypothesis: a robust scale of 2e-311 overflowed 1.0 to inf."""
+    x = np.array([[1.0], [2.2250738585e-311], [1.0]] + [[0.0]] * 6)
+    s = Scaler("robust").fit(x)
+    assert s.scale_[0] == 1.0
+    np.testing.assert_array_equal(s.inverse(s.transform(x)), x)

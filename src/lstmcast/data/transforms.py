@@ -43,14 +43,14 @@ class Scaler:
         if self.kind == "minmax":
             lo, hi = self.feature_range
             xmin, xmax = np.nanmin(x, axis=0), np.nanmax(x, axis=0)
-            span = _nonzero(xmax - xmin)
+            span = _nonzero(xmax - xmin, x)
             self.scale_ = span / (hi - lo)
             self.offset_ = xmin - lo * self.scale_
         elif self.kind == "standard":
-            self.offset_, self.scale_ = np.nanmean(x, axis=0), _nonzero(np.nanstd(x, axis=0))
+            self.offset_, self.scale_ = np.nanmean(x, axis=0), _nonzero(np.nanstd(x, axis=0), x)
         elif self.kind == "robust":
             q1, med, q3 = np.nanpercentile(x, [25, 50, 75], axis=0)
-            self.offset_, self.scale_ = med, _nonzero(q3 - q1)
+            self.offset_, self.scale_ = med, _nonzero(q3 - q1, x)
         else:
             self.offset_, self.scale_ = np.zeros(x.shape[1]), np.ones(x.shape[1])
         return self
@@ -78,9 +78,14 @@ class Scaler:
         return s
 
 
-def _nonzero(span: np.ndarray) -> np.ndarray:
-    """A constant column keeps scale 1 instead of dividing by zero."""
-    return np.where(span > 0, span, 1.0)
+def _nonzero(span: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """A constant column keeps scale 1 instead of dividing by zero.
+
+    "Constant" includes spreads below 1e-12 of the column's largest magnitude (or subnormal): they
+    are rounding noise, and dividing by them overflows (a robust scale of 2e-311 turned 1.0 into inf).
+    """
+    magnitude = np.nan_to_num(np.nanmax(np.abs(x), axis=0), nan=0.0)
+    return np.where(span > np.maximum(magnitude * 1e-12, np.finfo(np.float64).tiny), span, 1.0)
 
 
 @dataclass(frozen=True)
