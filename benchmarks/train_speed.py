@@ -61,12 +61,17 @@ def series_for(job: Job) -> np.ndarray:
 
 
 def steady_epochs(job: Job) -> int:
-    return 20 if job.batch == 1 else 2
+    """Epochs timed one by one after the first; the median is reported (this machine's timings drift)."""
+    return 20 if job.batch == 1 else 5
 
 
 # -- lstmcast ----------------------------------------------------------------------
-def run_lstmcast(job: Job) -> dict:
-    """In this process: build, compile (first epoch), then time steady epochs."""
+def run_lstmcast(job: Job, timed: bool = True) -> dict:
+    """In this process: build, compile the epoch program, then time steady epochs.
+
+    ``compile_s`` is the time from "model built" to "compiled epoch ready" (tracing, XLA
+    compilation or a persistent-cache hit): how long a new process waits before training.
+    """
     t_import = time.perf_counter()
     import jax
 
@@ -84,28 +89,33 @@ def run_lstmcast(job: Job) -> dict:
     starts = np.arange(job.windows, dtype=np.int32)
     prog = training_programs(spec, cfg, job.windows)
     opt_state = prog.optimizer.init(params)
+    jax.block_until_ready((params, opt_state))
     built = time.perf_counter()
-    params, opt_state, loss = prog.epoch(params, opt_state, jax.random.key(1), series, series, starts)
+    epoch = prog.epoch.lower(params, opt_state, jax.random.key(1), series, series, starts).compile()
+    compile_s = time.perf_counter() - built
+    if not timed:  # a start-up child: only the wait matters
+        return {"compile_s": compile_s, "import_s": import_s}
+    params, opt_state, loss = epoch(params, opt_state, jax.random.key(1), series, series, starts)
     loss.block_until_ready()
-    first = time.perf_counter() - built
-    n = steady_epochs(job)
-    t = time.perf_counter()
-    for e in range(n):
-        params, opt_state, loss = prog.epoch(params, opt_state, jax.random.key(2 + e), series, series, starts)
-    loss.block_until_ready()
-    epoch_s = (time.perf_counter() - t) / n
+    times = []
+    for e in range(steady_epochs(job)):
+        t = time.perf_counter()
+        params, opt_state, loss = epoch(params, opt_state, jax.random.key(2 + e), series, series, starts)
+        loss.block_until_ready()
+        times.append(time.perf_counter() - t)
+    epoch_s = float(np.median(times))
     steps = -(-job.windows // job.batch)
     return {
         "us_per_step": epoch_s / steps * 1e6,
         "epoch_s": epoch_s,
-        "compile_s": max(first - epoch_s, 0.0),
+        "compile_s": compile_s,
         "import_s": import_s,
         "gflops": job.flops_per_step() / (epoch_s / steps) / 1e9,
     }
 
 
 def child_start(job_key: str, cache: str) -> dict:
-    """A new process: seconds from 'model built' to 'first step running' (first epoch minus a steady one)."""
+    """A new process: seconds from 'model built' to 'compiled epoch ready'."""
     env = dict(os.environ, LSTMCAST_CACHE_DIR=cache)  # a fresh folder: the first child is cold, the second warm
     out = subprocess.run(
         [sys.executable, __file__, "--child", job_key], env=env, capture_output=True, text=True, check=True
@@ -135,9 +145,12 @@ def run_keras(job: Job) -> dict | None:
     t = time.perf_counter()
     model.fit(x, y, epochs=1, batch_size=job.batch, verbose=0)
     first = time.perf_counter() - t
-    t = time.perf_counter()
-    model.fit(x, y, epochs=1, batch_size=job.batch, verbose=0)
-    epoch_s = time.perf_counter() - t
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        model.fit(x, y, epochs=1, batch_size=job.batch, verbose=0)
+        times.append(time.perf_counter() - t)
+    epoch_s = float(np.median(times))
     steps = -(-job.windows // job.batch)
     return {"us_per_step": epoch_s / steps * 1e6, "compile_s": max(first - epoch_s, 0.0)}
 
@@ -186,9 +199,12 @@ def run_torch(job: Job) -> dict | None:
             opt.step()
 
     epoch()
-    t = time.perf_counter()
-    epoch()
-    epoch_s = time.perf_counter() - t
+    times = []
+    for _ in range(3):
+        t = time.perf_counter()
+        epoch()
+        times.append(time.perf_counter() - t)
+    epoch_s = float(np.median(times))
     return {"us_per_step": epoch_s / -(-job.windows // job.batch) * 1e6}
 
 
@@ -200,14 +216,17 @@ def main() -> None:
     args = parser.parse_args()
     jobs = {j.key: j for j in JOBS}
     if args.child:
-        r = run_lstmcast(jobs[args.child])
+        r = run_lstmcast(jobs[args.child], timed=False)
         print(json.dumps({"start_s": r["compile_s"], "import_s": r["import_s"]}))
         return
     selected = [jobs[args.only]] if args.only else JOBS
     os.environ["LSTMCAST_CACHE_DIR"] = "off"  # this process measures real compiles; children get their own cache
     import jax
 
+    import lstmcast  # noqa: F401  (first: it sets its XLA flags before JAX starts a backend)
+
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} cores")
+    print(f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}; medians of several epochs after the first")
     for job in selected:
         print(f"\n{job.title}, {job.windows} windows")
         with tempfile.TemporaryDirectory() as cache:
