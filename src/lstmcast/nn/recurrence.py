@@ -94,6 +94,27 @@ def _split_cotangent(last_only, d_out):
     return jnp.zeros_like(d_out[0]), d_out  # (batch, U), (time, batch, U)
 
 
+def _layer(scan, bwd, doc: str):
+    """A layer from its scan ``(x, kernel, bias, recurrent, unroll, keep_hs, residuals)`` and backward rule.
+
+    Called as ``layer(x, kernel, bias, recurrent, unroll=1, last_only=False)``; the forward rule
+    saves the inputs and the scan's residuals for ``bwd(unroll, last_only, res, d_out)``.
+    """
+
+    @partial(jax.custom_vjp, nondiff_argnums=(4, 5))
+    def layer(x, kernel, bias, recurrent, unroll: int = 1, last_only: bool = False):
+        h_last, hs, _ = scan(x, kernel, bias, recurrent, unroll, not last_only, False)
+        return h_last if last_only else hs
+
+    def fwd(x, kernel, bias, recurrent, unroll, last_only):
+        h_last, hs, saved = scan(x, kernel, bias, recurrent, unroll, not last_only, True)
+        return (h_last if last_only else hs), (x, kernel, recurrent, saved)
+
+    layer.defvjp(fwd, bwd)
+    layer.__doc__ = doc
+    return layer
+
+
 # -- LSTM ----------------------------------------------------------------------
 def _lstm_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
     steps, batch, _ = x.shape
@@ -120,18 +141,6 @@ def _lstm_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
     return h_last_t.T, hs, (buf, saved)  # (batch, U), (time, batch, U) or None, residuals
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(4, 5))
-def lstm_layer(x, kernel, bias, recurrent, unroll: int = 1, last_only: bool = False):
-    """x (time, batch, D), kernel (D, 4U), bias (4U,), recurrent (U, 4U) -> hs (time, batch, U) or h (batch, U)."""
-    h_last, hs, _ = _lstm_scan(x, kernel, bias, recurrent, unroll, not last_only, False)
-    return h_last if last_only else hs
-
-
-def _lstm_fwd(x, kernel, bias, recurrent, unroll, last_only):
-    h_last, hs, saved = _lstm_scan(x, kernel, bias, recurrent, unroll, not last_only, True)
-    return (h_last if last_only else hs), (x, kernel, recurrent, saved)
-
-
 def _lstm_bwd(unroll, last_only, res, d_out):
     x, kernel, recurrent, (buf, (c_prevs, gates, tcs)) = res
     dh_last, dhs = _split_cotangent(last_only, d_out)
@@ -155,7 +164,11 @@ def _lstm_bwd(unroll, last_only, res, d_out):
     return dx, d_kernel, d_bias, d_recurrent
 
 
-lstm_layer.defvjp(_lstm_fwd, _lstm_bwd)
+lstm_layer = _layer(
+    _lstm_scan,
+    _lstm_bwd,
+    "x (time, batch, D), kernel (D, 4U), bias (4U,), recurrent (U, 4U) -> hs (time, batch, U) or h (batch, U).",
+)
 
 
 # -- GRU (reset_after=True) -----------------------------------------------------
@@ -185,18 +198,6 @@ def _gru_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
     return h_last, hs, (buf, saved)
 
 
-@partial(jax.custom_vjp, nondiff_argnums=(4, 5))
-def gru_layer(x, kernel, bias, recurrent, unroll: int = 1, last_only: bool = False):
-    """x (time, batch, D), kernel (D, 3U), bias (2, 3U), recurrent (U, 3U) -> hs (time, batch, U) or h (batch, U)."""
-    h_last, hs, _ = _gru_scan(x, kernel, bias, recurrent, unroll, not last_only, False)
-    return h_last if last_only else hs
-
-
-def _gru_fwd(x, kernel, bias, recurrent, unroll, last_only):
-    h_last, hs, saved = _gru_scan(x, kernel, bias, recurrent, unroll, not last_only, True)
-    return (h_last if last_only else hs), (x, kernel, recurrent, saved)
-
-
 def _gru_bwd(unroll, last_only, res, d_out):
     x, kernel, recurrent, (buf, acts) = res
     dh_last, dhs = _split_cotangent(last_only, d_out)
@@ -219,4 +220,8 @@ def _gru_bwd(unroll, last_only, res, d_out):
     return dx, d_kernel, jnp.stack([d_input_bias, jnp.sum(drecs2, axis=0)]), d_recurrent
 
 
-gru_layer.defvjp(_gru_fwd, _gru_bwd)
+gru_layer = _layer(
+    _gru_scan,
+    _gru_bwd,
+    "x (time, batch, D), kernel (D, 3U), bias (2, 3U), recurrent (U, 3U) -> hs (time, batch, U) or h (batch, U).",
+)
