@@ -157,10 +157,10 @@ def test_nan_fill_is_reported_per_column():
     assert s.values[:, 0].tolist() == [1, 2, 3, 4, 5, 6]
 
 
-def test_trading_days_need_business_frequency_and_fill():
+def test_trading_days_are_read_as_observations_unless_freq_is_given():
     stock = datasets.load("msft").reset_index()
-    with pytest.raises(TimeIndexError, match=r"missing timestamp\(s\) against frequency 'B', first 2013-01-21"):
-        load_series(stock, target="close", time="date")  # business days inferred; holidays are the gaps
+    s = load_series(stock, target="close", time="date")  # business days inferred; holidays skipped, not filled
+    assert (s.freq, s.steps, s.skipped, len(s)) == ("B", "observations", 42, 1226)
     with pytest.raises(TimeIndexError, match=r"missing timestamp\(s\) against frequency 'B', first 2013-01-21"):
         load_series(stock, target="close", time="date", freq="B")  # Martin Luther King day
     s = load_series(stock, target="close", time="date", features="all", freq="B", fill="ffill")

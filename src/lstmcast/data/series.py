@@ -4,6 +4,22 @@ Nothing is dropped or filled silently. NaN, infinities, duplicated, unsorted
 or missing timestamps raise an error that names the column, the timestamp and
 the row, and the fix; filling happens only when asked (``fill=``) and is
 reported in ``Series.filled``.
+
+Two kinds of time index are told apart from calendar gaps without options:
+
+* Trading days. When ``freq`` is not given and every timestamp is a weekday at
+  midnight (no time of day), but the dates are not regular enough for
+  ``pd.infer_freq``, the rows are taken as consecutive observations on business
+  days when the business-day grid from the first to the last date misses at most
+  10% of its points (:data:`TRADING_MISSING_SHARE`) and no run of more than 5
+  consecutive business days (:data:`TRADING_LONGEST_GAP`, one week): market
+  holidays. Nothing is inserted or filled; ``Series.freq`` is ``"B"``,
+  ``Series.steps`` is ``"observations"``, ``Series.skipped`` counts the missing
+  business days, and forecasts are labelled with the next business days. An
+  explicit ``freq=`` (``"B"`` included) is a calendar and keeps gap checking.
+* Whole-number time columns (years, step numbers). Floats that are all whole
+  numbers are read as integers; the step is the most common difference, kept in
+  ``Series.step``, and any other difference is a gap or an off-step value.
 """
 
 from __future__ import annotations
@@ -19,19 +35,31 @@ from lstmcast.data.timefmt import format_time
 from lstmcast.errors import ColumnError, ConfigError, MissingValueError, TimeIndexError
 
 FILLS = ("interpolate", "ffill", "zero")
+STEPS = ("calendar", "observations")
+TRADING_MISSING_SHARE = 0.10  # at most this share of the business-day grid missing (holidays)
+TRADING_LONGEST_GAP = 5  # and no run of more missing business days than this (one week)
 
 
 @dataclass(frozen=True)
 class Series:
-    """A validated table: ``values`` (rows, targets + features) in float64."""
+    """A validated table: ``values`` (rows, targets + features + future) in float64.
+
+    Columns have roles: ``targets`` are forecast; ``features`` are observed only up to the
+    forecast origin (past-only covariates); ``future`` are known in advance (prices,
+    holidays, calendar), so their values over the horizon may be read too.
+    """
 
     index: pd.Index  # DatetimeIndex, or RangeIndex of integer steps
-    values: np.ndarray  # (rows, n_targets + n_features): targets first
+    values: np.ndarray  # (rows, n_targets + n_features + n_future): targets first, then past-only, then future
     targets: tuple[str, ...]
-    features: tuple[str, ...]
+    features: tuple[str, ...]  # past-only covariates
     freq: str | None  # pandas frequency string; None for integer steps
     time_name: str | None
     filled: dict = field(default_factory=dict)  # column -> number of values filled
+    future: tuple[str, ...] = ()  # covariates known in advance
+    steps: str = "calendar"  # "calendar": rows sit on the freq grid; "observations": trading days, gaps skipped
+    skipped: int = 0  # calendar points skipped when steps == "observations" (e.g. market holidays)
+    step: int = 1  # the step of an integer time index (e.g. 1 for years, 2 for 0, 2, 4...)
 
     @property
     def n_targets(self) -> int:
@@ -39,20 +67,35 @@ class Series:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return self.targets + self.features
+        return self.targets + self.features + self.future
 
     def __len__(self) -> int:
         return len(self.index)
 
+    @property
+    def index_note(self) -> str | None:
+        """A one-line note on how rows map to time when that is not plain calendar steps, else None."""
+        if self.steps == "observations":
+            return (
+                f"rows are trading days: business days with {self.skipped} missing weekday(s) (holidays) skipped, "
+                "not filled; forecasts are labelled with the next business days"
+            )
+        return None
+
     def future_index(self, horizon: int) -> pd.Index:
         """The ``horizon`` timestamps (or steps) after the last row."""
-        return future_index(self.index, self.freq, horizon)
+        return future_index(self.index, self.freq, horizon, step=self.step)
 
 
-def future_index(index: pd.Index, freq: str | None, horizon: int) -> pd.Index:
+def future_index(index: pd.Index, freq: str | None, horizon: int, step: int = 1) -> pd.Index:
+    """The ``horizon`` timestamps after ``index[-1]`` on ``freq``, or integer steps of ``step``.
+
+    With ``freq="B"`` these are the next business days (weekdays: holidays ahead are not known).
+    """
     if isinstance(index, pd.DatetimeIndex):
         return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
-    return pd.RangeIndex(int(index[-1]) + 1, int(index[-1]) + 1 + horizon, name=index.name)
+    last = int(index[-1])
+    return pd.RangeIndex(last + step, last + step * (horizon + 1), step, name=index.name)
 
 
 def load_series(
@@ -62,37 +105,70 @@ def load_series(
     features: list[str] | str | None = None,
     freq: str | None = None,
     fill: str | None = None,
+    future: list[str] | str | None = None,
+    *,
+    steps: str | None = None,
 ) -> Series:
     """Read and validate ``data``.
 
     target: the column(s) to forecast; may be left out when there is one numeric column.
     time: the time column; when absent, a DatetimeIndex is used if present, else row steps.
-    features: extra input columns, or ``"all"`` for every other numeric column.
-    freq: pandas frequency (``"D"``, ``"MS"``, ``"B"``...); inferred when absent.
-    fill: ``"interpolate"``, ``"ffill"`` or ``"zero"`` to fill NaN and missing timestamps.
+    features: past-only input columns, or ``"all"`` for every other numeric column (not in ``future``).
+    future: input columns whose values are known in advance (read over the horizon too).
+    freq: pandas frequency (``"D"``, ``"MS"``, ``"B"``...); inferred when absent, and weekday dates
+        with a few holidays missing are then read as trading days (see the module notes).
+    fill: ``"interpolate"``, ``"ffill"`` or ``"zero"`` to fill NaN and missing timestamps (or integer steps).
+    steps: None to decide from the data; ``"calendar"`` never reads rows as trading days; ``"observations"``
+        reads weekday dates as trading days whatever their gaps (``freq`` must then be ``"B"`` or absent),
+        e.g. newer history for a model fitted on trading days.
     """
     if fill is not None and fill not in FILLS:
         raise ConfigError.choice("fill", fill, FILLS)
+    if steps is not None and steps not in STEPS:
+        raise ConfigError.choice("steps", steps, STEPS)
+    if steps == "observations" and freq not in (None, "B"):
+        raise ConfigError(
+            f"steps='observations' reads rows as trading days on business days, but freq={freq!r}: "
+            "pass freq='B' or leave it out."
+        )
     frame = read_source(data)
     frame.columns = [str(c) for c in frame.columns]
     index, time_name = _time_index(frame, time)
     if time_name is not None and time_name in frame.columns:
         frame = frame.drop(columns=[time_name])
     targets = _targets(frame, target, time_name)
-    feats = _features(frame, features, targets)
-    cols = list(targets) + list(feats)
+    known = _features(frame, future, targets, "future")
+    feats = [c for c in _features(frame, features, targets, "feature") if features != "all" or c not in known]
+    both = [c for c in feats if c in known]
+    if both:
+        raise ColumnError(
+            f"column {both[0]!r} is both a past-only feature and a future= column: "
+            "keep it in future= if its values are known in advance, else in features=."
+        )
+    cols = list(targets) + list(feats) + list(known)
     for c in cols:
         _check_numeric(frame, c)
     table = frame[cols].astype(np.float64)
     table.index = index
     freq_used = None
+    rows_are, skipped, step = "calendar", 0, 1
     filled: dict[str, int] = {}
     if isinstance(index, pd.DatetimeIndex):
         _check_order(index, time_name)
-        freq_used = _frequency(index, time_name, freq)
-        table, n_gaps = _reindex(table, freq_used, time_name, fill)
+        if steps == "observations":
+            freq_used, trading = "B", _business_days_skipped(index, time_name)
+        else:
+            freq_used, trading = _frequency(index, time_name, freq, trading_days=steps is None)
+        if trading is not None:  # trading days: rows stay as observed, holidays are not inserted
+            rows_are, skipped = "observations", trading
+        else:
+            table, n_gaps = _reindex(table, freq_used, time_name, fill)
+            if n_gaps:
+                filled["missing timestamps"] = n_gaps
+    elif time_name is not None:  # whole-number time column or named integer index
+        step, table, n_gaps = _integer_steps(table, time_name, fill)
         if n_gaps:
-            filled["missing timestamps"] = n_gaps
+            filled["missing steps"] = n_gaps
     _check_infinite(table)
     for c in cols:
         n_nan = int(table[c].isna().sum())
@@ -115,9 +191,13 @@ def load_series(
         values=table.to_numpy(np.float64),
         targets=tuple(targets),
         features=tuple(feats),
+        future=tuple(known),
         freq=freq_used,
         time_name=time_name,
         filled=filled,
+        steps=rows_are,
+        skipped=skipped,
+        step=step,
     )
 
 
@@ -125,17 +205,23 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
     if time is None:
         if isinstance(frame.index, pd.DatetimeIndex):
             return frame.index, frame.index.name or "index"
+        idx = frame.index
+        named = idx.name is not None and str(idx.name) not in frame.columns
+        row_steps = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
+        if named and pd.api.types.is_integer_dtype(idx) and not row_steps:
+            # a named integer index (e.g. years) is a time index; unnamed, or 0, 1, 2...: row steps
+            name = str(idx.name)
+            return _whole_numbers(pd.Series(frame.index, name=name), name), name
         return pd.RangeIndex(len(frame)), None
     if time not in frame.columns:
         raise ColumnError(
             f"time column {time!r} not found; columns are {_listing(frame.columns)}. Pass time= one of them."
         )
     raw = frame[time]
-    if pd.api.types.is_integer_dtype(raw):
-        idx = pd.Index(raw.to_numpy(), name=time)
-        if idx.has_duplicates or not idx.is_monotonic_increasing:
-            _check_order(idx, time)
-        return idx, time
+    if pd.api.types.is_bool_dtype(raw):
+        pass  # not a number of steps: parsed (and refused) as timestamps below
+    elif pd.api.types.is_integer_dtype(raw) or pd.api.types.is_float_dtype(raw):
+        return _whole_numbers(raw, time), time
     parsed = pd.to_datetime(raw, errors="coerce")
     bad = parsed.isna() & raw.notna()
     if raw.isna().any() or bad.any():
@@ -145,6 +231,60 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
             "fix or remove that row."
         )
     return pd.DatetimeIndex(parsed, name=time), time
+
+
+def _whole_numbers(raw: pd.Series, name: str) -> pd.Index:
+    """A numeric time column as an integer Index, sorted and without duplicates; floats must be whole numbers."""
+    if pd.api.types.is_integer_dtype(raw) and not raw.isna().any():
+        values = raw.to_numpy(np.int64)
+    else:
+        floats = raw.to_numpy(np.float64, na_value=np.nan)
+        bad = ~np.isfinite(floats) | (floats != np.round(floats))
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise TimeIndexError(
+                f"time column {name!r} has a value that is not a whole number: {float(floats[row])!r} at row {row}; "
+                "a numeric time column holds whole steps (e.g. years): fix that row or pass time= another column."
+            )
+        values = floats.astype(np.int64)
+    idx = pd.Index(values, name=name)
+    if idx.has_duplicates or not idx.is_monotonic_increasing:
+        _check_order(idx, name)
+    return idx
+
+
+def _integer_steps(table: pd.DataFrame, name: str, fill: str | None) -> tuple[int, pd.DataFrame, int]:
+    """(step, table on the full grid of that step, number of steps inserted) for an integer time index.
+
+    The step is the most common difference between consecutive values; any other difference is a
+    gap (missing steps, refused unless ``fill=`` is given) or a value off that step (always refused).
+    """
+    values = table.index.to_numpy(np.int64)
+    if len(values) < 2:
+        return 1, table, 0
+    diffs = np.diff(values)
+    uniq, counts = np.unique(diffs, return_counts=True)
+    step = int(uniq[np.argmax(counts)])  # positive: the values are sorted without duplicates
+    first, last = int(values[0]), int(values[-1])
+    off = (values - first) % step != 0
+    if off.any():
+        row = int(np.argmax(off))
+        raise TimeIndexError(
+            f"time column {name!r} steps by {step} (its most common difference) but value {values[row]} at row {row} "
+            f"is off that step (counting from {first}); pass data on one constant step."
+        )
+    n_missing = (last - first) // step + 1 - len(values)
+    if n_missing == 0:
+        return step, table, 0
+    if fill is None:
+        row = int(np.argmax(diffs != step)) + 1
+        raise TimeIndexError(
+            f"time column {name!r} steps by {step} but has {n_missing} missing step(s), first between "
+            f"{values[row - 1]} (row {row - 1}) and {values[row]} (row {row}); insert the missing rows, "
+            "or pass fill='interpolate', 'ffill' or 'zero' to insert and fill them."
+        )
+    out = table.reindex(pd.RangeIndex(first, last + step, step, name=name))
+    return step, out, n_missing
 
 
 def _listing(cols) -> str:
@@ -161,24 +301,35 @@ def _targets(frame: pd.DataFrame, target, time_name) -> list[str]:
         )
     names = [target] if isinstance(target, str) else list(target)
     for name in names:
+        if not isinstance(name, str):
+            raise ColumnError(f"target column names must be strings, got {name!r}.")
         if name not in frame.columns:
             raise ColumnError(f"target column {name!r} not found; columns are {_listing(frame.columns)}.")
+    dup = [n for i, n in enumerate(names) if n in names[:i]]
+    if dup:
+        raise ColumnError(f"target column {dup[0]!r} is named twice: name each column once.")
     return names
 
 
-def _features(frame: pd.DataFrame, features, targets: list[str]) -> list[str]:
+def _features(frame: pd.DataFrame, features, targets: list[str], role: str) -> list[str]:
     if features is None:
         return []
-    if isinstance(features, str) and features == "all":
+    if isinstance(features, str) and features == "all" and role == "feature":
         return [c for c in frame.columns if c not in targets and pd.api.types.is_numeric_dtype(frame[c])]
     names = [features] if isinstance(features, str) else list(features)
     for name in names:
+        if not isinstance(name, str):
+            raise ColumnError(f"{role} column names must be strings, got {name!r}.")
         if name not in frame.columns:
-            raise ColumnError(f"feature column {name!r} not found; columns are {_listing(frame.columns)}.")
+            raise ColumnError(f"{role} column {name!r} not found; columns are {_listing(frame.columns)}.")
         if name in targets:
             raise ColumnError(
-                f"column {name!r} is both a target and a feature: targets are already inputs, drop it from features."
+                f"column {name!r} is both a target and a {role}: targets are already inputs, drop it from "
+                f"{'features' if role == 'feature' else 'future'}."
             )
+    dup = [n for i, n in enumerate(names) if n in names[:i]]
+    if dup:
+        raise ColumnError(f"{role} column {dup[0]!r} is named twice: name each column once.")
     return names
 
 
@@ -211,28 +362,70 @@ def _check_order(index: pd.Index, name: str | None) -> None:
         )
 
 
-def _frequency(index: pd.DatetimeIndex, name: str | None, freq: str | None) -> str:
+def _frequency(
+    index: pd.DatetimeIndex, name: str | None, freq: str | None, trading_days: bool = True
+) -> tuple[str, int | None]:
+    """(frequency, business days skipped when the rows are trading days, else None)."""
     if freq is not None:
         try:
             pd.tseries.frequencies.to_offset(freq)
         except ValueError:
             raise ConfigError(f"freq={freq!r} is not a pandas frequency: use e.g. 'D', 'h', 'MS', 'B', 'YS'.") from None
-        return freq
+        return freq, None
     if len(index) >= 3:
         with warnings.catch_warnings():  # pandas 3 warns that infer_freq will return an offset
             warnings.simplefilter("ignore")
             inferred = pd.infer_freq(index)
         if inferred is not None:
-            return getattr(inferred, "freqstr", inferred)
+            return getattr(inferred, "freqstr", inferred), None
+        skipped = _trading_days(index) if trading_days else None
+        if skipped is not None:
+            return "B", skipped
         # a regular series with gaps: the coarsest calendar grid that holds every timestamp, gaps reported later
         guess = _grid_frequency(index)
         if guess is not None:
-            return guess
+            return guess, None
     raise TimeIndexError(
         f"cannot infer the frequency of time column {name!r} "
         f"({len(index)} rows from {format_time(index[0])} to {format_time(index[-1])}): "
         "pass freq= (e.g. 'D', 'h', 'MS', 'B')."
     )
+
+
+def _trading_days(index: pd.DatetimeIndex) -> int | None:
+    """The number of business days missing when ``index`` reads as trading days, else None.
+
+    Trading days: every timestamp a weekday at midnight, at most ``TRADING_MISSING_SHARE`` of the
+    business days from the first to the last date missing, and no more than ``TRADING_LONGEST_GAP``
+    of them in a row (market holidays, not a hole in the data).
+    """
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    if not (index == index.normalize()).all() or (index.day_of_week >= 5).any():
+        return None
+    days = index.to_numpy().astype("datetime64[D]")
+    position = np.busday_count(days[0], days)  # place of each date on the business-day grid
+    grid = int(position[-1]) + 1
+    missing = grid - len(index)
+    if missing <= 0 or missing > TRADING_MISSING_SHARE * grid:
+        return None
+    if int(np.diff(position).max()) - 1 > TRADING_LONGEST_GAP:
+        return None
+    return missing
+
+
+def _business_days_skipped(index: pd.DatetimeIndex, name: str | None) -> int:
+    """The business days missing between the first and last timestamp; each must be a weekday at midnight."""
+    naive = index.tz_localize(None) if index.tz is not None else index
+    off = (naive != naive.normalize()) | (naive.day_of_week >= 5)
+    if off.any():
+        row = int(np.argmax(off))
+        raise TimeIndexError(
+            f"time column {name!r}: timestamp {format_time(index[row])} at row {row} is not a business day at "
+            "midnight, so the rows cannot be read as trading days; drop or fix that row."
+        )
+    days = naive.to_numpy().astype("datetime64[D]")
+    return int(np.busday_count(days[0], days[-1])) + 1 - len(index)
 
 
 def _grid_frequency(index: pd.DatetimeIndex) -> str | None:
@@ -283,11 +476,19 @@ def _report_gaps(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
     missing = expected.difference(index)
     if len(missing):
         row = int(index.searchsorted(missing[0]))
+        if freq != "B":
+            other = ", or pass the right freq= (e.g. 'B' for business days)"
+        elif _trading_days(index) is not None:
+            other = ", or leave freq= out to read the rows as trading days"
+        else:
+            other = (
+                f" (rows are read as trading days only with at most {TRADING_LONGEST_GAP} business days missing "
+                f"in a row and {TRADING_MISSING_SHARE:.0%} in all)"
+            )
         raise TimeIndexError(
             f"time column {name!r} has {len(missing)} missing timestamp(s) against frequency {freq!r}, "
             f"first {format_time(missing[0])} (between rows {row - 1} and {row}); "
-            "pass fill='interpolate', 'ffill' or 'zero' to insert and fill them, "
-            "or pass the right freq= (e.g. 'B' for business days)."
+            f"pass fill='interpolate', 'ffill' or 'zero' to insert and fill them{other}."
         )
 
 
