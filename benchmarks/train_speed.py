@@ -73,34 +73,40 @@ def run_lstmcast(job: Job, timed: bool = True) -> dict:
     compilation or a persistent-cache hit): how long a new process waits before training.
     """
     t_import = time.perf_counter()
+    import lstmcast
+
+    lstmcast.configure()  # the CLI's settings: compilation cache, XLA tuning (before JAX starts)
     import jax
+    import jax.numpy as jnp
 
     from lstmcast.nn import NetworkSpec, init_params
-    from lstmcast.train.cache import enable_compilation_cache
     from lstmcast.train.config import TrainConfig
-    from lstmcast.train.programs import training_programs
+    from lstmcast.train.losses import get_loss
+    from lstmcast.train.optimizers import schedule_values, set_hyperparams
+    from lstmcast.train.programs import bucket, pad_rows, pad_starts, training_programs
 
-    enable_compilation_cache()
     import_s = time.perf_counter() - t_import
-    series = series_for(job)
     spec = NetworkSpec(cell=job.cell, units=job.units, window=job.window)
+    series = jnp.asarray(pad_rows(series_for(job), bucket(job.windows + job.window + spec.horizon)))
     cfg = TrainConfig(epochs=1, batch_size=job.batch)
     params = init_params(jax.random.key(0), spec)
-    starts = np.arange(job.windows, dtype=np.int32)
-    prog = training_programs(spec, cfg, job.windows)
-    opt_state = prog.optimizer.init(params)
+    starts = jnp.asarray(pad_starts(np.arange(job.windows, dtype=np.int32)))
+    prog = training_programs(spec, get_loss("mse"), cfg, job.windows)
+    opt_state = set_hyperparams(prog.optimizer.init(params), cfg.hyperparams())
+    hp = schedule_values(cfg.learning_rate, False, 1)
+    n, step0 = jnp.int32(job.windows), jnp.int32(0)
     jax.block_until_ready((params, opt_state))
     built = time.perf_counter()
-    epoch = prog.epoch.lower(params, opt_state, jax.random.key(1), series, series, starts).compile()
+    epoch = prog.epoch.lower(params, opt_state, jax.random.key(1), series, starts, n, step0, hp).compile()
     compile_s = time.perf_counter() - built
     if not timed:  # a start-up child: only the wait matters
         return {"compile_s": compile_s, "import_s": import_s}
-    params, opt_state, loss = epoch(params, opt_state, jax.random.key(1), series, series, starts)
+    params, opt_state, loss = epoch(params, opt_state, jax.random.key(1), series, starts, n, step0, hp)
     loss.block_until_ready()
     times = []
     for e in range(steady_epochs(job)):
         t = time.perf_counter()
-        params, opt_state, loss = epoch(params, opt_state, jax.random.key(2 + e), series, series, starts)
+        params, opt_state, loss = epoch(params, opt_state, jax.random.key(2 + e), series, starts, n, step0, hp)
         loss.block_until_ready()
         times.append(time.perf_counter() - t)
     epoch_s = float(np.median(times))
@@ -221,9 +227,10 @@ def main() -> None:
         return
     selected = [jobs[args.only]] if args.only else JOBS
     os.environ["LSTMCAST_CACHE_DIR"] = "off"  # this process measures real compiles; children get their own cache
-    import jax
+    import lstmcast
 
-    import lstmcast  # noqa: F401  (first: it sets its XLA flags before JAX starts a backend)
+    lstmcast.configure()  # first: XLA flags are read when JAX starts a backend
+    import jax
 
     print(f"jax {jax.__version__} on {jax.devices()[0].platform}, {os.cpu_count()} cores")
     print(f"XLA_FLAGS={os.environ.get('XLA_FLAGS', '')!r}; medians of several epochs after the first")

@@ -1,10 +1,23 @@
+"""Test-session settings: one persistent compilation cache shared by every test worker and run.
+
+The cache lives in the repository's ``.cache/jax-tests`` (gitignored), so a second
+``pytest`` run starts warm; pytest-xdist's workers and the subprocesses tests start
+(CLI, notebooks) all use it through ``LSTMCAST_CACHE_DIR``. A user's own cache folder
+is never touched.
+"""
+
 import os
+from pathlib import Path
 
 import pytest
 
+CACHE = Path(__file__).resolve().parents[1] / ".cache" / "jax-tests"
+
 
 @pytest.fixture(scope="session", autouse=True)
-def _compilation_cache(tmp_path_factory):
-    """Keep the tests' compiled programs out of the user's cache directory."""
-    os.environ.setdefault("LSTMCAST_CACHE_DIR", str(tmp_path_factory.mktemp("jax-cache")))
+def _compilation_cache():
+    os.environ["LSTMCAST_CACHE_DIR"] = str(CACHE)
+    import lstmcast
+
+    lstmcast.configure(cache=CACHE, xla_tuning=False)  # XLA flags stay as the environment gave them
     yield

@@ -10,7 +10,6 @@ import pytest
 import lstmcast
 from lstmcast import Forecaster
 from lstmcast.errors import MissingValueError, NotFittedError
-from lstmcast.train.programs import predict_windows
 
 N = 160
 FRAME = pd.DataFrame(
@@ -24,8 +23,15 @@ def make(cell, strategy):
     return Forecaster(cell=cell, strategy=strategy, window=8, horizon=3, units=6, epochs=2, batch_size=16, seed=1)
 
 
+def roles(strategy, features):
+    """The covariate x as a past-only feature (direct) or known in advance (recursive needs that)."""
+    if not features:
+        return {}
+    return {"future": ["x"]} if strategy == "recursive" else {"features": ["x"]}
+
+
 def fit(model, features):
-    return model.fit(FRAME, target="y", features=["x"] if features else None)
+    return model.fit(FRAME, target="y", **roles(model.strategy, features))
 
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=lambda c: "-".join(map(str, c)))
@@ -35,7 +41,7 @@ def fitted(request):
 
 
 def future(model, features):
-    return pd.DataFrame({"x": np.cos(np.arange(N, N + 3) / 6)}) if features and model.strategy == "recursive" else None
+    return pd.DataFrame({"x": np.cos(np.arange(N, N + 3) / 6)}) if "future" in roles(model.strategy, features) else None
 
 
 def test_nan_rejected(fitted):
@@ -43,12 +49,15 @@ def test_nan_rejected(fitted):
     bad = FRAME.copy()
     bad.iloc[40, 0] = np.nan
     with pytest.raises(MissingValueError, match="column 'y' has 1 NaN value"):
-        fresh.fit(bad, target="y", features=["x"] if features else None)
+        fresh.fit(bad, target="y", **roles(fresh.strategy, features))
 
 
 def test_predict_before_fit_rejected(fitted):
-    with pytest.raises(NotFittedError):
-        make("lstm", "direct").predict()
+    """An unfitted model of each configuration refuses to predict, saying how to fix it."""
+    fresh, _, _ = fitted
+    unfitted = make(fresh.cell, fresh.strategy)
+    with pytest.raises(NotFittedError, match=r"^This Forecaster is not fitted yet: call fit\(data, target=\.\.\.\)"):
+        unfitted.predict()
 
 
 def test_fit_twice_equals_fit_once(fitted):
@@ -71,8 +80,9 @@ def test_batch_order_does_not_change_predictions(fitted):
     _, model, _ = fitted
     starts = model.starts_["test"]
     order = np.random.default_rng(0).permutation(len(starts))
-    a = np.asarray(predict_windows(model.params_, model.spec_, model.values_, starts))
-    b = np.asarray(predict_windows(model.params_, model.spec_, model.values_, starts[order]))
+    raw = model.series_.values[:, :1]
+    a = model.forecast_at(model.values_, raw, starts)
+    b = model.forecast_at(model.values_, raw, starts[order])
     np.testing.assert_array_equal(a[order], b)
 
 

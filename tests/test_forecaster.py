@@ -15,9 +15,10 @@ def test_predict_before_fit():
 
 
 def test_init_stores_arguments_unchanged():
-    m = Forecaster(units=(4, 3), window=7)
-    assert m.units == (4, 3) and m.get_params()["units"] == [4, 3]
-    assert repr(m) == "Forecaster(window=7, units=[4, 3])"
+    units = (4, 3)
+    m = Forecaster(units=units, window=7)
+    assert m.get_params()["units"] is units
+    assert repr(m) == "Forecaster(window=7, units=(4, 3))"
 
 
 def test_fit_returns_self_and_forecasts_future_timestamps():
@@ -52,17 +53,43 @@ def test_direct_model_refuses_longer_horizon():
         m.predict(horizon=5)
 
 
-def test_recursive_with_features_needs_future_values():
+def test_recursive_refuses_past_only_features():
+    """Feeding forecasts back needs every input at future steps: past-only columns would leak realised values."""
     df = pd.DataFrame({"y": np.sin(np.arange(120) / 5), "x": np.cos(np.arange(120) / 5)})
-    m = Forecaster(strategy="recursive", **SMALL).fit(df, target="y", features=["x"])
-    with pytest.raises(DataError) as e:
-        m.predict(horizon=3)
+    with pytest.raises(ConfigError) as e:
+        Forecaster(strategy="recursive", **SMALL).fit(df, target="y", features=["x"])
     assert str(e.value) == (
-        "strategy='recursive' with input features ['x'] needs their future values: pass future= a table with "
-        "those columns for the 3 forecast steps."
+        "strategy='recursive' cannot use past-only features ['x']: forecasting step by step needs their values "
+        "after the forecast origin, which are unknown. Pass columns whose future values you know as future=[...], "
+        "or use strategy='direct'."
     )
-    out = m.predict(horizon=3, future=pd.DataFrame({"x": [0.1, 0.2, 0.3]}))
-    assert out.shape == (3, 1) and list(out.index) == [120, 121, 122]
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_known_future_columns_need_their_future_values(strategy):
+    days = pd.date_range("2020-01-01", periods=120, freq="D", name="day")
+    df = pd.DataFrame({"y": np.sin(np.arange(120) / 5), "x": np.cos(np.arange(120) / 5)}, index=days)
+    m = Forecaster(strategy=strategy, horizon=3, **SMALL).fit(df, target="y", future=["x"])
+    with pytest.raises(DataError) as e:
+        m.predict()
+    assert str(e.value) == (
+        "this model reads covariates known in advance ['x']: pass future= a table with those columns for the 3 "
+        "forecast step(s) (from 2020-04-30)."
+    )
+    future = pd.DataFrame({"x": [0.1, 0.2, 0.3]})  # in order, no timestamps
+    out = m.predict(future=future)
+    assert out.shape == (3, 1) and list(out.index) == list(pd.date_range("2020-04-30", periods=3))
+    by_date = future.set_index(pd.date_range("2020-04-30", periods=3)).iloc[::-1]  # matched by timestamp
+    assert m.predict(future=by_date).equals(out)
+    other = m.predict(future=future.assign(x=[0.9, -0.9, 0.5]))
+    assert not np.allclose(out.to_numpy(), other.to_numpy())  # the future values reach the forecast
+    with pytest.raises(DataError, match="future= has no row for 2020-05-01"):
+        m.predict(future=pd.DataFrame({"x": [1.0]}, index=pd.date_range("2020-04-30", periods=1)))
+
+
+def test_static_attributes_are_refused_for_one_table():
+    with pytest.raises(ConfigError, match=r"static=\['store'\]: static attributes describe each of many series"):
+        Forecaster(**SMALL).fit(np.arange(50.0), static=["store"])
 
 
 def test_differencing_and_log_forecast_on_original_scale():

@@ -45,7 +45,7 @@ def test_saved_folder_holds_no_pickle(saved):
     _, path = saved
     assert sorted(p.name for p in path.iterdir()) == ["model.json", "model.safetensors"]
     doc = json.loads((path / "model.json").read_text())
-    assert doc["format_version"] == 1 and doc["schema"]["freq"] == "MS"
+    assert doc["format_version"] == 2 and doc["schema"]["freq"] == "MS"
 
 
 def _copy(path, tmp_path):
@@ -89,7 +89,9 @@ def test_newer_format_is_refused(saved, tmp_path):
     (dst / "model.json").write_text(json.dumps(doc))
     with pytest.raises(ModelFileError) as e:
         lstmcast.load(dst)
-    assert "saved in model format 99, newer than this lstmcast reads (1): upgrade lstmcast" in str(e.value)
+    assert "saved in model format 99, which this lstmcast does not read (formats 1 to 2): upgrade lstmcast" in str(
+        e.value
+    )
 
 
 def test_not_a_model_folder(tmp_path):

@@ -7,8 +7,9 @@ from lstmcast.data.windows import window_starts
 from lstmcast.errors import ConfigError
 from lstmcast.nn import NetworkSpec, apply, init_params
 from lstmcast.train.config import TrainConfig
-from lstmcast.train.losses import per_window_loss
-from lstmcast.train.programs import training_programs
+from lstmcast.train.losses import get_loss
+from lstmcast.train.optimizers import schedule_values, set_hyperparams
+from lstmcast.train.programs import epoch_arrays, training_programs
 from lstmcast.train.trainer import train
 
 SPEC = NetworkSpec(units=(8,), window=5)
@@ -18,7 +19,15 @@ STARTS = window_starts(5, 1, 0, 120)
 
 def fit(cfg, seed=0, val=None, **kw):
     params = init_params(jax.random.key(seed), SPEC)
-    return train(params, SPEC, cfg, SERIES, SERIES, STARTS, jax.random.key(seed + 1), val_starts=val, **kw)
+    return train(params, SPEC, get_loss(cfg.loss), cfg, SERIES, STARTS, jax.random.key(seed + 1), val_starts=val, **kw)
+
+
+def one_epoch(cfg, starts, params):
+    """One compiled epoch from step 0, as the trainer runs it."""
+    prog = training_programs(SPEC, get_loss(cfg.loss), cfg, len(starts))
+    opt_state = set_hyperparams(prog.init_optimizer(params), cfg.hyperparams())
+    hp = schedule_values(cfg.learning_rate, cfg.schedule == "cosine", 1)
+    return prog.epoch(params, opt_state, jax.random.key(1), *epoch_arrays(SERIES, starts, SPEC), jnp.int32(0), hp)
 
 
 def test_training_lowers_the_loss():
@@ -42,8 +51,7 @@ def test_partial_last_batch_contributes_exactly_its_share():
     cfg = TrainConfig(epochs=1, batch_size=2, shuffle=False, optimizer="sgd", momentum=0.0, learning_rate=0.1)
     starts = STARTS[:5]
     params = init_params(jax.random.key(0), SPEC)
-    prog = training_programs(SPEC, cfg, 5)
-    got, _, loss = prog.epoch(params, prog.optimizer.init(params), jax.random.key(1), SERIES, SERIES, starts)
+    got, _, loss = one_epoch(cfg, starts, params)
 
     ref, losses = params, []
     for batch in ([0, 1], [2, 3], [4]):
@@ -52,7 +60,7 @@ def test_partial_last_batch_contributes_exactly_its_share():
         y = SERIES[s[:, None] + 5 + np.arange(1)]
 
         def mean_loss(p, x=x, y=y):
-            return jnp.mean(per_window_loss("mse", apply(p, SPEC, x), y))
+            return jnp.mean(get_loss("mse").per_window(apply(p, SPEC, x), y))
 
         value, g = jax.value_and_grad(mean_loss)(ref)
         losses.append(float(value) * len(batch))
@@ -70,7 +78,7 @@ def test_early_stopping_restores_the_best_epoch():
     assert h.best_epoch == int(np.argmin(h.val_loss)) + 1
     from lstmcast.train.programs import window_loss
 
-    assert window_loss(params, SPEC, "mse", SERIES, SERIES, val) == pytest.approx(min(h.val_loss), rel=1e-6)
+    assert window_loss(params, SPEC, get_loss("mse"), SERIES, val) == pytest.approx(min(h.val_loss), rel=1e-6)
 
 
 @pytest.mark.parametrize("opt", ["adam", "adamw", "sgd", "rmsprop"])
@@ -102,7 +110,10 @@ def test_keyboard_interrupt_keeps_best_weights():
             {"optimizer": "adagrad"},
             "optimizer='adagrad' is not supported: use one of 'adam', 'adamw', 'sgd', 'rmsprop'.",
         ),
-        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be positive, e.g. 1e-3."),
+        ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a finite number > 0."),
+        ({"learning_rate": float("inf")}, "learning_rate=inf must be a finite number > 0."),
+        ({"epochs": 2.5}, "epochs=2.5 must be a positive integer."),
+        ({"momentum": 1.0}, "momentum=1.0 must be a finite number in [0, 1)."),
     ],
 )
 def test_config_errors(kw, msg):
@@ -113,13 +124,26 @@ def test_config_errors(kw, msg):
 
 def test_steps_per_epoch_trains_on_that_many_batches_only():
     """Unshuffled, 3 steps of 4 windows over all windows == a full epoch over the first 12 windows."""
-    capped = training_programs(SPEC, TrainConfig(epochs=1, batch_size=4, steps_per_epoch=3, shuffle=False), len(STARTS))
-    full = training_programs(SPEC, TrainConfig(epochs=1, batch_size=4, shuffle=False), 12)
     params = init_params(jax.random.key(0), SPEC)
-    a, _, la = capped.epoch(params, capped.optimizer.init(params), jax.random.key(1), SERIES, SERIES, STARTS)
-    b, _, lb = full.epoch(params, full.optimizer.init(params), jax.random.key(1), SERIES, SERIES, STARTS[:12])
+    a, _, la = one_epoch(TrainConfig(epochs=1, batch_size=4, steps_per_epoch=3, shuffle=False), STARTS, params)
+    b, _, lb = one_epoch(TrainConfig(epochs=1, batch_size=4, shuffle=False), STARTS[:12], params)
     assert float(la) == float(lb)
     for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)):
         assert np.array_equal(np.asarray(x), np.asarray(y))
     with pytest.raises(ConfigError, match="steps_per_epoch=0 must be a positive integer"):
         TrainConfig(steps_per_epoch=0)
+
+
+def test_window_counts_in_one_bucket_share_one_compiled_epoch():
+    """Compile once per shape class: 100 and 120 windows (bucket 128) reuse the program; lr is a value, not a key."""
+    a = training_programs(SPEC, get_loss("mse"), TrainConfig(learning_rate=0.1, epochs=3), 100)
+    b = training_programs(SPEC, get_loss("mse"), TrainConfig(learning_rate=0.01, epochs=9, patience=2), 120)
+    assert a is b
+    assert training_programs(SPEC, get_loss("mse"), TrainConfig(), 200) is not a  # bucket 256
+
+
+def test_cosine_schedule_decays_to_zero_over_all_steps():
+    _, h = fit(TrainConfig(epochs=4, batch_size=64, schedule="cosine", learning_rate=0.1))
+    steps = 2  # 115 windows at batch 64
+    expected = [0.1 * 0.5 * (1 + np.cos(np.pi * e * steps / (4 * steps))) for e in range(4)]
+    np.testing.assert_allclose(h.learning_rate, expected, rtol=1e-12)

@@ -3,7 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstmcast.data.windows import count_windows, window_starts
-from lstmcast.train.programs import gather_windows
+from lstmcast.nn.network import NetworkSpec
+from lstmcast.train.programs import gather
 
 
 def brute_force(n, window, horizon, lo, hi, first):
@@ -41,7 +42,9 @@ def test_gathered_windows_hold_the_right_values(n, window, horizon, data):
     if len(starts) == 0:
         return
     pick = np.asarray(data.draw(st.lists(st.sampled_from(starts.tolist()), min_size=1, max_size=5)), np.int32)
-    x, y = gather_windows(series, series[:, :1], pick, window, horizon)
+    spec = NetworkSpec(n_inputs=series.shape[1], window=window, horizon=horizon)
+    x, y, future = gather(series, pick, spec)
+    assert future is None
     for b, s in enumerate(pick):
         np.testing.assert_array_equal(np.asarray(x[b]), series[s : s + window])
         np.testing.assert_array_equal(np.asarray(y[b]), series[s + window : s + window + horizon, :1])

@@ -1,18 +1,18 @@
 """lstmcast: LSTM and GRU time-series forecasting on JAX.
 
-Heavy imports (jax) happen on first use of :class:`Forecaster`, so ``import
-lstmcast`` and the CLI's ``--help`` stay fast.
+Importing lstmcast changes nothing in the process (no ``XLA_FLAGS``, JAX
+configuration or plotting backend); :func:`configure` opts in to a persistent
+compilation cache and CPU tuning. Heavy imports (jax) happen on first use of
+:class:`Forecaster`, so ``import lstmcast`` and the CLI's ``--help`` stay fast.
 """
 
 from __future__ import annotations
 
-from lstmcast.xla_flags import tune_xla_cpu
-
-tune_xla_cpu()  # before JAX starts its CPU backend; see lstmcast/xla_flags.py
+from lstmcast.runtime import configure
 
 __version__ = "0.1.0"
 
-__all__ = ["Forecaster", "datasets", "load", "__version__"]
+__all__ = ["Forecaster", "configure", "datasets", "load", "__version__"]
 
 
 def __getattr__(name: str):
@@ -21,9 +21,9 @@ def __getattr__(name: str):
 
         return Forecaster
     if name == "load":
-        from lstmcast.io.saving import load
+        from lstmcast.forecaster import Forecaster
 
-        return load
+        return Forecaster.load
     if name == "datasets":
         import lstmcast.datasets as datasets
 

@@ -1,16 +1,18 @@
-"""Matplotlib figures, written to PNG or SVG. Nothing here trains or reads files."""
+"""Matplotlib figures, written to PNG or SVG. Nothing here trains or reads files.
+
+Figures are ``matplotlib.figure.Figure`` objects drawn without pyplot, so
+plotting never touches matplotlib's backend or pyplot's global figure list.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; never needs a screen
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from lstmcast.errors import ConfigError  # noqa: E402
+from lstmcast.errors import ConfigError
 
 FORMATS = (".png", ".svg")
 PART_LABELS = {"train": "Training predictions", "validation": "Validation predictions", "test": "Test predictions"}
@@ -23,8 +25,12 @@ def _save(fig, path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
     return path
+
+
+def _axes(figsize):
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots()
 
 
 def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: str = "") -> Path:
@@ -33,7 +39,7 @@ def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: s
     actual: the series (one column per target); in_sample: ``Forecaster.predict_in_sample()``.
     """
     target = actual.columns[0]
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = _axes((11, 4.5))
     ax.plot(actual.index, actual[target], color="0.35", lw=1.4, label="Actual")
     colors = {"train": "tab:blue", "validation": "tab:green", "test": "tab:orange"}
     for part, frame in in_sample.groupby("part", sort=False):
@@ -53,7 +59,7 @@ def plot_forecast(
 ) -> Path:
     """The forecast after the (last ``last`` rows of the) history, one panel line per target."""
     hist = history.iloc[-last:] if last else history
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = _axes((11, 4.5))
     for col in forecast.columns:
         line = ax.plot(hist.index, hist[col], lw=1.4, label=f"{col} (history)")[0]
         joined = pd.concat([hist[[col]].iloc[-1:], forecast[[col]]])
@@ -68,7 +74,7 @@ def plot_forecast(
 
 def plot_history(loss: list[float], val_loss: list[float], path, title: str = "Training loss") -> Path:
     """Loss curves per epoch (log scale)."""
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = _axes((8, 4))
     epochs = range(1, len(loss) + 1)
     ax.plot(epochs, loss, label="loss")
     if val_loss:
@@ -82,10 +88,10 @@ def plot_history(loss: list[float], val_loss: list[float], path, title: str = "T
 
 def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forecasts from each origin") -> Path:
     """Actual values over the folds, and each fold's forecast paths (``Backtest.predictions``)."""
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    fig, ax = _axes((11, 4.5))
     actual = predictions.drop_duplicates("time").sort_values("time")
     ax.plot(actual["time"], actual["actual"], color="0.35", lw=1.4, marker=".", label="Actual")
-    cmap = plt.get_cmap("tab10")
+    cmap = matplotlib.colormaps["tab10"]
     for fold, frame in predictions.groupby("fold"):
         for i, (_, path_rows) in enumerate(frame.groupby("origin")):
             ax.plot(

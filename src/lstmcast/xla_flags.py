@@ -1,13 +1,14 @@
-"""XLA settings lstmcast asks for before JAX starts its CPU backend.
+"""XLA settings :func:`lstmcast.configure` asks for before JAX starts its CPU backend.
 
 On CPUs with AVX-512, XLA emits 256-bit vector code for element-wise work
 unless told otherwise; the recurrent steps' gate activations (sigmoid, tanh)
 ran ~2x faster with 512-bit vectors (``benchmarks/train_speed.py``; DESIGN.md).
-So ``import lstmcast`` adds ``--xla_cpu_prefer_vector_width=512`` to
-``XLA_FLAGS`` when the CPU has AVX-512 and the flag is not set already.
+So ``lstmcast.configure()`` (which the ``lstmcast`` command calls) adds
+``--xla_cpu_prefer_vector_width=512`` to ``XLA_FLAGS`` when the CPU has AVX-512
+and the flag is not set already; ``import lstmcast`` alone changes nothing.
 
-It only takes effect if JAX has not run anything yet in this process (import
-lstmcast first). ``LSTMCAST_XLA_TUNING=0`` leaves ``XLA_FLAGS`` alone. The
+It only takes effect if JAX has not run anything yet in this process (call
+configure() first). ``LSTMCAST_XLA_TUNING=0`` leaves ``XLA_FLAGS`` alone. The
 flag changes how XLA vectorizes, so float32 results can differ in the last
 bits from a run without it; a given machine and setting is reproducible.
 """

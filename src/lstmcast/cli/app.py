@@ -58,7 +58,9 @@ def console(quiet: bool = False) -> Console:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point: the command line opts in to lstmcast.configure() (cache, XLA tuning)."""
     import lstmcast.cli  # noqa: F401  (importing the package registers every command)
+    from lstmcast.runtime import configure
 
+    configure()  # before any JAX work; imports no JAX itself
     app(prog_name="lstmcast")

@@ -6,9 +6,9 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.options import forecaster_kwargs, read_config, with_model_options
+from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import emit_json, frame_table, print_evaluation
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Json, Quiet, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
 
@@ -30,10 +30,11 @@ def parse_refit(text: str):
 def backtest(
     data: DataFile = None,
     dataset: Dataset = None,
-    model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration."),  # noqa: UP045
+    model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration and columns."),  # noqa: UP045
     target: Target = None,
     time: Time = None,
     features: Features = None,
+    future: Future = None,
     config: Config = None,
     folds: int = typer.Option(3, help="Number of forecast origins (folds)."),
     step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
@@ -45,23 +46,18 @@ def backtest(
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
     with user_errors():
+        from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster
 
         cfg = read_config(config)
-        if model is not None:
-            from lstmcast.io.saving import read_document
-
-            saved = read_document(model)
-            schema = saved["schema"]
-            cfg = {**{k: v for k, v in saved["config"].items() if k != "verbose"}, **cfg}
-            cfg.setdefault("target", schema["targets"])
-            cfg.setdefault("features", schema["features"] or None)
-            if schema["time"]:
-                cfg.setdefault("time", schema["time"])
+        base, roles = {}, {}
+        if model is not None:  # the saved model's configuration and columns, under the config file's and options'
+            saved = Forecaster.load(model)
+            base, roles = saved.get_params(), saved.columns_()
         source = data_source(data, dataset, cfg)
-        columns = column_options(cfg, target, time, features)
-        kwargs = forecaster_kwargs({k: v for k, v in cfg.items() if k not in ("verbose",)}, model_options)
-        result = Forecaster(**kwargs).backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit))
+        columns = column_options({**roles, **cfg}, target=target, time=time, features=features, future=future)
+        estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})
+        result = estimator.backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit))
         if plot is not None:
             from lstmcast.plot import plot_backtest
 

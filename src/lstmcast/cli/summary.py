@@ -13,11 +13,11 @@ def summary(
     """Keras-style layer table, configuration and data schema of a saved model (loads no weights)."""
     with user_errors():
         from lstmcast.io.saving import read_document
-        from lstmcast.nn.network import NetworkSpec
+        from lstmcast.nn.network import network_from_dict
         from lstmcast.nn.summary import format_summary, layer_rows, total_params
 
         doc = read_document(model)
-        spec = NetworkSpec(**{**doc["network"], "units": tuple(doc["network"]["units"])})
+        spec = network_from_dict(doc["network"])
         if as_json:
             rows = [
                 {"name": r.name, "kind": r.kind, "output_shape": list(r.output_shape), "params": r.params}
@@ -36,7 +36,10 @@ def summary(
         con = console()
         con.print(format_summary(spec), highlight=False)
         schema = doc["schema"]
-        con.print(f"Targets: {', '.join(schema['targets'])}; features: {', '.join(schema['features']) or 'none'}")
+        con.print(
+            f"Targets: {', '.join(schema['targets'])}; features: {', '.join(schema['features']) or 'none'}"
+            f"; known in advance: {', '.join(schema.get('future', [])) or 'none'}"
+        )
         con.print(
             f"Trained on {schema['rows']} rows, {schema['first_timestamp']} to {schema['last_timestamp']}"
             f" (frequency {schema['freq'] or 'steps'}); saved by lstmcast {doc['library_version']}"

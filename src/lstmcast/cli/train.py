@@ -6,9 +6,9 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.options import DATA_KEYS, forecaster_kwargs, read_config, to_toml, with_model_options
+from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import emit_json, print_evaluation
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Json, Quiet, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
 from lstmcast.errors import ConfigError
 
 
@@ -25,15 +25,11 @@ def data_source(data: Path | None, dataset: str | None, config: dict):
     raise ConfigError("no data: pass a CSV or Parquet file, --dataset NAME, or data= in --config.")
 
 
-def column_options(config: dict, target, time, features) -> dict:
-    features = features if features is not None else config.get("features")
-    if isinstance(features, str) and features != "all":
-        features = [f.strip() for f in features.split(",") if f.strip()]
-    return {
-        "target": target if target is not None else config.get("target"),
-        "time": time if time is not None else config.get("time"),
-        "features": features,
-    }
+def column_options(config: dict, **given) -> dict:
+    """target / time / features / future: the command line's, else the config file's (comma lists split)."""
+    from lstmcast.configfile import column_names
+
+    return {k: column_names(k, v) if v is not None else config.get(k) for k, v in given.items()}
 
 
 @app.command()
@@ -44,6 +40,7 @@ def train(
     target: Target = None,
     time: Time = None,
     features: Features = None,
+    future: Future = None,
     config: Config = None,
     out: Path = typer.Option(Path("lstmcast-model"), "--out", "-o", help="Folder to save the model in."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
@@ -53,26 +50,20 @@ def train(
 ) -> None:
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
     with user_errors():
+        from lstmcast.configfile import config_toml, model_params, read_config
         from lstmcast.forecaster import Forecaster
         from lstmcast.train.progress import epoch_printer
 
         cfg = read_config(config)
         source = data_source(data, dataset, cfg)
-        columns = column_options(cfg, target, time, features)
-        if isinstance(columns["target"], str) and "," in columns["target"]:
-            columns["target"] = [t.strip() for t in columns["target"].split(",")]
-        model = Forecaster(**forecaster_kwargs(cfg, model_options))
+        columns = column_options(cfg, target=target, time=time, features=features, future=future)
+        model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         con = console(quiet or as_json)
-        model.fit(source, **columns, on_epoch_end=None if (quiet or as_json) else epoch_printer(1, con))
+        verbose = 0 if (quiet or as_json) else model.verbose or 1
+        model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
         model.save(out)
-        recorded = {k: v for k, v in columns.items() if v is not None}
-        if isinstance(source, Path):
-            recorded["data"] = str(source)
-        params = {k: v for k, v in model.get_params().items() if k != "verbose"}
         (out / "config.toml").write_text(
-            "# lstmcast train --config this file reproduces the model\n"
-            + to_toml({k: recorded[k] for k in DATA_KEYS if k in recorded})
-            + to_toml(params)
+            config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
         )
         evaluation = model.evaluate(warn=False) if model.split_.n_test else None
         if plot is not None:

@@ -19,6 +19,7 @@ from lstmcast.data.series import load_series
 from lstmcast.data.windows import window_starts
 from lstmcast.errors import ConfigError, TooShortError
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
+from lstmcast.params import check_params
 
 
 @dataclass(frozen=True)
@@ -49,34 +50,50 @@ def _refits(refit, folds: int) -> list[bool]:
 
 
 def run_backtest(
-    model, data, target=None, time=None, features=None, folds: int = 3, step: int | None = None, refit=True
+    model,
+    data,
+    target=None,
+    time=None,
+    features=None,
+    future=None,
+    folds: int = 3,
+    step: int | None = None,
+    refit=True,
 ) -> Backtest:
-    """Backtest a configured (fitted or not) Forecaster on ``data``; ``model`` itself is left unchanged."""
-    from lstmcast.forecaster import Forecaster
+    """Backtest a configured (fitted or not) Forecaster on ``data``; ``model`` itself is left unchanged.
 
-    if not isinstance(folds, int) or folds < 1:
+    Every refit is a new estimator of ``model``'s class with its parameters (test part 0, silent).
+    """
+    cfg = check_params(model.get_params())
+    if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or folds < 1:
         raise ConfigError.positive("folds", folds)
-    step = model.horizon if step is None else step
-    if not isinstance(step, int) or step < 1:
+    step = cfg["horizon"] if step is None else step
+    if not isinstance(step, (int, np.integer)) or isinstance(step, bool) or step < 1:
         raise ConfigError.positive("step", step)
-    series = load_series(data, target=target, time=time, features=features, freq=model.freq, fill=model.fill)
-    n, horizon, lag = len(series), model.horizon, model.difference
+    folds, step = int(folds), int(step)
+    series = load_series(
+        data, target=target, time=time, features=features, future=future, freq=cfg["freq"], fill=cfg["fill"]
+    )
+    n, horizon, lag, window = len(series), cfg["horizon"], cfg["difference"], cfg["window"]
     cuts = [n - (folds - i) * step for i in range(folds)]
-    need = lag + model.window + horizon
+    need = lag + window + horizon
     if cuts[0] < need:
         raise TooShortError(
-            f"folds={folds} x step={step} leave {cuts[0]} training rows in the first fold, but window={model.window} "
+            f"folds={folds} x step={step} leave {cuts[0]} training rows in the first fold, but window={window} "
             f"and horizon={horizon} need at least {need}: the data needs {need + folds * step} rows, got {n}; "
             "use fewer folds, a smaller step, or more data."
         )
     frame = pd.DataFrame(series.values, index=series.index, columns=list(series.columns))
-    names = {"target": list(series.targets), "features": list(series.features) or None}
+    names = {
+        "target": list(series.targets),
+        "features": list(series.features) or None,
+        "future": list(series.future) or None,
+    }
     raw = series.values[:, : series.n_targets]
-    period = seasonal_period(series.freq, model.seasonal_period)
+    period = seasonal_period(series.freq, cfg["seasonal_period"])
     params = {**model.get_params(), "test": 0, "verbose": 0}
-    params = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
 
-    fold_starts = [window_starts(model.window, horizon, c, c + step, lag) for c in cuts]
+    fold_starts = [window_starts(window, horizon, c, c + step, lag) for c in cuts]
     preds: list[np.ndarray | None] = [None] * folds
     refits = _refits(refit, folds)
     i = 0
@@ -84,7 +101,7 @@ def run_backtest(
         j = i + 1
         while j < folds and not refits[j]:
             j += 1
-        fitted = Forecaster(**params).fit(frame.iloc[: cuts[i]], **names)
+        fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)
         values = fitted.transforms_.to_model_space(series.values)
         together = np.concatenate(fold_starts[i:j])
         out = fitted.forecast_at(values, raw, together)  # one batched call for the group
@@ -95,7 +112,7 @@ def run_backtest(
 
     evaluations, rows, pred_rows = [], [], []
     for k, (cut, starts, pred) in enumerate(zip(cuts, fold_starts, preds)):
-        origins = starts + model.window - 1
+        origins = starts + window - 1
         ev = score(raw, origins, pred, cut, period, warn=False)
         evaluations.append(ev)
         rows.append(
@@ -112,7 +129,7 @@ def run_backtest(
         for w, o in enumerate(origins):
             for h in range(horizon):
                 pred_rows.append((k, series.index[o], h + 1, series.index[o + 1 + h], raw[o + 1 + h, 0], pred[w, h, 0]))
-    all_origins = np.concatenate([s + model.window - 1 for s in fold_starts])
+    all_origins = np.concatenate([s + window - 1 for s in fold_starts])
     overall = score(raw, all_origins, np.concatenate(preds), cuts[0], period, warn=False)
     predictions = pd.DataFrame(pred_rows, columns=["fold", "origin", "step", "time", "actual", "prediction"])
     return Backtest(pd.DataFrame(rows), evaluations, overall, predictions)

@@ -1,5 +1,5 @@
 """Saving and loading models (safetensors + JSON, no pickle)."""
 
-from lstmcast.io.saving import FORMAT_VERSION, load, read_document, save
+from lstmcast.io.saving import FORMAT_VERSION, load, read_document, read_model, save
 
-__all__ = ["FORMAT_VERSION", "load", "read_document", "save"]
+__all__ = ["FORMAT_VERSION", "load", "read_document", "read_model", "save"]

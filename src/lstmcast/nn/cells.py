@@ -1,4 +1,10 @@
-"""LSTM and GRU recurrences as pure functions, with Keras's parameter layout.
+"""The registry of recurrent cells: LSTM and GRU with Keras's parameter layout.
+
+A :class:`Cell` says everything the network, the summary and saving need about
+a recurrence: its gate count, its bias layout, its step (for the plain
+autodiff scan) and, where one exists, a layer with a hand-written backward
+pass. A new cell is one :func:`register_cell` call; a cell without a fast layer
+runs as a ``lax.scan`` that JAX differentiates.
 
 Parameters of one recurrent layer (``units`` = U, input width = D):
 
@@ -7,44 +13,66 @@ Parameters of one recurrent layer (``units`` = U, input width = D):
 * GRU (``reset_after=True``): ``kernel`` (D, 3U), ``recurrent_kernel`` (U, 3U),
   ``bias`` (2, 3U) -- row 0 is the input bias, row 1 the recurrent bias; gate
   order z, r, h (Keras).
-
-:func:`run_layer` runs a layer with the hand-written backward passes of
-:mod:`lstmcast.nn.recurrence`; :func:`run_layer_autodiff` is the plain scan
-that JAX differentiates, kept as the reference the tests compare against.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 
+from lstmcast.errors import ConfigError
 from lstmcast.nn.init import glorot_uniform, orthogonal
 from lstmcast.nn.recurrence import gru_layer, lstm_layer
 
-CELLS = ("lstm", "gru")
-GATES = {"lstm": 4, "gru": 3}
+
+@dataclass(frozen=True)
+class Cell:
+    """One kind of recurrent cell."""
+
+    name: str  # the value of cell=, e.g. "lstm"
+    label: str  # the Keras layer name in summaries, e.g. "LSTM"
+    gates: int  # blocks of U columns in the kernels
+    bias_rows: int  # 1: one bias (gates*U,); 2: input and recurrent biases (2, gates*U)
+    step: Callable  # params -> step(carry, xp) for the reference scan; carry is a tuple of (batch, U) states
+    n_states: int  # arrays in the carry (LSTM: h and c)
+    layer: Callable | None = None  # fast layer(x, kernel, bias, recurrent, unroll, last_only), or None: autodiff
+    forget_bias: bool = False  # Keras's unit_forget_bias: gate block 1 starts at 1
+    cudnn: bool = False  # cuDNN's fused kernel can run a stack of these (nn/cudnn.py)
+
+    def count(self, n_inputs: int, units: int) -> int:
+        """Parameters of one layer, equal to Keras's count."""
+        return self.gates * units * (n_inputs + units) + self.bias_rows * self.gates * units
+
+    def init(self, key: jax.Array, n_inputs: int, units: int) -> dict[str, jax.Array]:
+        """Keras's default initialization: Glorot kernel, orthogonal recurrent kernel, zero (or forget 1) bias."""
+        k_in, k_rec = jax.random.split(key)
+        width = self.gates * units
+        bias = jnp.zeros((width,) if self.bias_rows == 1 else (self.bias_rows, width), jnp.float32)
+        if self.forget_bias:
+            bias = bias.at[units : 2 * units].set(1.0)
+        return {
+            "kernel": glorot_uniform(k_in, (n_inputs, width)),
+            "recurrent_kernel": orthogonal(k_rec, (units, width)),
+            "bias": bias,
+        }
 
 
-def count_params(cell: str, n_inputs: int, units: int) -> int:
-    """Parameters of one recurrent layer, equal to Keras's count."""
-    gates = GATES[cell]
-    bias = gates * units * (2 if cell == "gru" else 1)
-    return gates * units * (n_inputs + units) + bias
+CELLS: dict[str, Cell] = {}
 
 
-def init_cell(key: jax.Array, cell: str, n_inputs: int, units: int) -> dict[str, jax.Array]:
-    """Keras's default initialization: Glorot kernel, orthogonal recurrent kernel, forget bias 1."""
-    gates = GATES[cell]
-    k_in, k_rec = jax.random.split(key)
-    kernel = glorot_uniform(k_in, (n_inputs, gates * units))
-    recurrent = orthogonal(k_rec, (units, gates * units))
-    if cell == "lstm":
-        bias = jnp.zeros((4 * units,), jnp.float32).at[units : 2 * units].set(1.0)  # forget gate
-    else:
-        bias = jnp.zeros((2, 3 * units), jnp.float32)
-    return {"kernel": kernel, "recurrent_kernel": recurrent, "bias": bias}
+def register_cell(cell: Cell) -> Cell:
+    """Make ``cell=cell.name`` available everywhere (network, summary, saving, CLI)."""
+    CELLS[cell.name] = cell
+    return cell
+
+
+def get_cell(name: str) -> Cell:
+    if name not in CELLS:
+        raise ConfigError.choice("cell", name, tuple(CELLS))
+    return CELLS[name]
 
 
 def project_inputs(params: dict[str, jax.Array], x: jax.Array) -> jax.Array:
@@ -88,18 +116,28 @@ def _gru_step(params):
     return step
 
 
-_STEPS: dict[str, Callable] = {"lstm": _lstm_step, "gru": _gru_step}
+register_cell(Cell("lstm", "LSTM", 4, 1, _lstm_step, 2, lstm_layer, forget_bias=True, cudnn=True))
+register_cell(Cell("gru", "GRU", 3, 2, _gru_step, 1, gru_layer))
+
+
+def count_params(cell: str, n_inputs: int, units: int) -> int:
+    """Parameters of one recurrent layer, equal to Keras's count."""
+    return get_cell(cell).count(n_inputs, units)
+
+
+def init_cell(key: jax.Array, cell: str, n_inputs: int, units: int) -> dict[str, jax.Array]:
+    """Keras's default initialization of one layer of ``cell``."""
+    return get_cell(cell).init(key, n_inputs, units)
 
 
 def run_layer_autodiff(
     cell: str, params: dict[str, jax.Array], x: jax.Array, *, reverse: bool = False, unroll: int = 1
 ):
     """Reference version of :func:`run_layer`: a plain scan, differentiated by JAX."""
+    c = get_cell(cell)
     xp = project_inputs(params, x)  # (time, batch, gates * U)
-    units = params["recurrent_kernel"].shape[0]
-    h0 = jnp.zeros((x.shape[1], units), xp.dtype)  # (batch, U)
-    carry = (h0, h0) if cell == "lstm" else (h0,)
-    _, hs = jax.lax.scan(_STEPS[cell](params), carry, xp, reverse=reverse, unroll=unroll)
+    h0 = jnp.zeros((x.shape[1], params["recurrent_kernel"].shape[0]), xp.dtype)  # (batch, U)
+    _, hs = jax.lax.scan(c.step(params), (h0,) * c.n_states, xp, reverse=reverse, unroll=unroll)
     return hs  # (time, batch, U)
 
 
@@ -112,7 +150,7 @@ def run_layer(
     unroll: int = 1,
     last_only: bool = False,
 ):
-    """Run one recurrent layer over a time-major sequence, with the hand-written backward pass.
+    """Run one recurrent layer over a time-major sequence, with the hand-written backward pass where one exists.
 
     x: (time, batch, D) -> outputs (time, batch, U) in the input's time order.
     With ``reverse`` the layer reads the sequence from its end (the backward
@@ -121,8 +159,11 @@ def run_layer(
     sequence, (batch, U): ``outputs[-1]``, or ``outputs[0]`` with ``reverse``.
     Same values as :func:`run_layer_autodiff`, faster gradients.
     """
+    c = get_cell(cell)
+    if c.layer is None:
+        hs = run_layer_autodiff(cell, params, x, reverse=reverse, unroll=unroll)
+        return (hs[0] if reverse else hs[-1]) if last_only else hs
     if reverse:
         x = x[::-1]
-    layer = lstm_layer if cell == "lstm" else gru_layer
-    out = layer(x, params["kernel"], params["bias"], params["recurrent_kernel"], unroll, last_only)
+    out = c.layer(x, params["kernel"], params["bias"], params["recurrent_kernel"], unroll, last_only)
     return out[::-1] if reverse and not last_only else out

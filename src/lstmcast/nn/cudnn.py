@@ -20,7 +20,9 @@ import jax.numpy as jnp
 
 def applies(spec) -> bool:
     """Whether cuDNN can run this network here."""
-    if os.environ.get("LSTMCAST_CUDNN", "1") == "0" or spec.cell != "lstm" or spec.dropout:
+    from lstmcast.nn.cells import get_cell
+
+    if os.environ.get("LSTMCAST_CUDNN", "1") == "0" or not get_cell(spec.cell).cudnn or spec.dropout:
         return False
     if len(set(spec.units)) != 1:
         return False

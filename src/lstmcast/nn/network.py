@@ -1,84 +1,154 @@
-"""The forecasting network: stacked recurrent layers and a dense head.
+"""The forecasting network: stacked recurrent layers and a dense head, behind one network protocol.
 
-A pure function of ``(params, inputs)``; the shape of everything is fixed by a
-frozen :class:`NetworkSpec` that the estimator builds from the data in ``fit``.
+A network is a frozen spec with ``kind``, ``init(key)``, ``apply(params, inputs,
+future=, key=)``, ``count()``, ``layer_rows()`` and ``to_dict()``; the estimator
+builds it from the data in ``fit`` and saving stores ``to_dict()`` (with its
+``kind``). :data:`NETWORKS` maps kinds to spec classes, so another architecture
+plugs in at one place. :class:`NetworkSpec` is the recurrent one:
 
-inputs (batch, window, n_inputs) -> outputs (batch, horizon, n_targets)
+inputs (batch, window, n_inputs), future (batch, horizon, n_future) ->
+outputs (batch, horizon, n_targets, n_outputs)
+
+``n_outputs`` is the loss's head width per target and step (1 for a point
+forecast); ``n_future`` counts the covariates known in advance whose values
+over the horizon reach the head (direct strategy).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import partial
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
 
 from lstmcast.errors import ConfigError
 from lstmcast.nn import cudnn
-from lstmcast.nn.cells import CELLS, init_cell, run_layer
+from lstmcast.nn.cells import get_cell, run_layer
 from lstmcast.nn.init import glorot_uniform
+from lstmcast.nn.scaling import MODES
+from lstmcast.nn.summary import LayerRow, numbered
 
 Params = dict
 
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """Shape of a network. Everything but ``cell`` and ``units`` is read from the data."""
+    """Shape of a recurrent network. Everything but the cell, units and layers is read from the data and loss."""
 
-    cell: str = "lstm"  # "lstm" or "gru"
+    kind: ClassVar[str] = "recurrent"
+
+    cell: str = "lstm"  # a registered cell (nn/cells.py): "lstm" or "gru"
     units: tuple[int, ...] = (50,)  # one entry per stacked recurrent layer
     n_inputs: int = 1  # features per time step (targets included)
     window: int = 10  # time steps the network reads
     horizon: int = 1  # future steps it emits (direct strategy)
     n_targets: int = 1  # series it forecasts
-    dropout: float = 0.0  # between recurrent layers, training only
+    dropout: float = 0.0  # after each recurrent layer, training only
     bidirectional: bool = False  # read each window both ways
     dense_units: int = 0  # an optional hidden dense layer (ReLU) before the head
+    n_outputs: int = 1  # head outputs per target and step (the loss's width)
+    n_future: int = 0  # known-in-advance covariates whose horizon values reach the head
+    normalize: str = "none"  # scale-free windows around the network: "none" | "last" | "mean" (nn/scaling.py)
 
     def __post_init__(self) -> None:
-        if self.cell not in CELLS:
-            raise ConfigError.choice("cell", self.cell, CELLS)
+        get_cell(self.cell)
         units = tuple(int(u) for u in (self.units if isinstance(self.units, (tuple, list)) else (self.units,)))
         object.__setattr__(self, "units", units)
         if not units or any(u < 1 for u in units):
             raise ConfigError(f"units={self.units!r} must be one or more positive integers, e.g. units=(64, 32).")
-        for name in ("n_inputs", "window", "horizon", "n_targets"):
+        for name in ("n_inputs", "window", "horizon", "n_targets", "n_outputs"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError.positive(name, getattr(self, name))
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout={self.dropout!r} must be in [0, 1).")
-        if self.dense_units < 0:
+        if self.dense_units < 0 or self.n_future < 0:
             raise ConfigError(f"dense_units={self.dense_units!r} must be 0 (no hidden dense layer) or positive.")
+        if self.normalize not in MODES:
+            raise ConfigError.choice("normalize", self.normalize, MODES)
 
     @property
     def directions(self) -> tuple[str, ...]:
         return ("forward", "backward") if self.bidirectional else ("forward",)
 
     @property
-    def n_outputs(self) -> int:
-        return self.horizon * self.n_targets
+    def head_width(self) -> int:
+        return self.horizon * self.n_targets * self.n_outputs
+
+    @property
+    def features_width(self) -> int:
+        """Width of what the dense layers read: the last recurrent state(s) plus the future covariates."""
+        return self.units[-1] * len(self.directions) + self.horizon * self.n_future
+
+    # -- the network protocol --------------------------------------------------------------------
+    def init(self, key: jax.Array) -> Params:
+        return init_params(key, self)
+
+    def apply(self, params: Params, inputs, *, future=None, key=None):
+        return apply(params, self, inputs, future=future, key=key)
+
+    def count(self) -> int:
+        return sum(r.params for r in self.layer_rows())
+
+    def layer_rows(self) -> list[LayerRow]:
+        """One row per layer, with Keras's names, output shapes and parameter counts."""
+        cell = get_cell(self.cell)
+        rows: list[LayerRow] = []
+        width, n_dir = self.n_inputs, len(self.directions)
+        base = "bidirectional" if self.bidirectional else self.cell
+        kind = f"Bidirectional({cell.label})" if self.bidirectional else cell.label
+        for i, units in enumerate(self.units):
+            out_width = units * n_dir
+            shape = (None, out_width) if i == len(self.units) - 1 else (None, self.window, out_width)
+            rows.append(LayerRow(numbered(base, i), kind, shape, cell.count(width, units) * n_dir))
+            width = out_width
+        if self.n_future:
+            width = self.features_width
+            rows.append(LayerRow("concatenate", "Concatenate", (None, width), 0))
+        dense = 0
+        if self.dense_units:
+            rows.append(LayerRow("dense", "Dense", (None, self.dense_units), (width + 1) * self.dense_units))
+            width, dense = self.dense_units, 1
+        rows.append(LayerRow(numbered("dense", dense), "Dense", (None, self.head_width), (width + 1) * self.head_width))
+        return rows
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["units"] = list(self.units)
-        return d
+        return {"kind": self.kind, **d}
+
+
+NETWORKS: dict[str, type] = {NetworkSpec.kind: NetworkSpec}
+
+
+def network_from_dict(d: dict):
+    """A network spec saved with ``to_dict()``; documents without ``kind`` (format 1) are recurrent."""
+    d = dict(d)
+    kind = d.pop("kind", "recurrent")
+    if kind not in NETWORKS:
+        raise ConfigError.choice("network kind", kind, tuple(NETWORKS))
+    if "units" in d:
+        d["units"] = tuple(d["units"])
+    return NETWORKS[kind](**d)
 
 
 @partial(jax.jit, static_argnums=1)  # one compiled (and disk-cached) program instead of ~25 eager ops
 def init_params(key: jax.Array, spec: NetworkSpec) -> Params:
     """Fresh parameters with Keras's default initializers."""
+    cell = get_cell(spec.cell)
     keys = iter(jax.random.split(key, 2 * len(spec.units) + 2))
     layers = []
     width = spec.n_inputs
     for units in spec.units:
-        layers.append({d: init_cell(next(keys), spec.cell, width, units) for d in spec.directions})
+        layers.append({d: cell.init(next(keys), width, units) for d in spec.directions})
         width = units * len(spec.directions)
     params: Params = {"layers": layers}
+    width = spec.features_width
     if spec.dense_units:
         params["dense"] = _init_dense(next(keys), width, spec.dense_units)
         width = spec.dense_units
-    params["head"] = _init_dense(next(keys), width, spec.n_outputs)
+    params["head"] = _init_dense(next(keys), width, spec.head_width)
     return params
 
 
@@ -93,32 +163,36 @@ def _dropout(key: jax.Array | None, x: jax.Array, rate: float) -> jax.Array:
     return jnp.where(keep, x / (1.0 - rate), 0.0)
 
 
-def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, key: jax.Array | None = None) -> jax.Array:
+def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, key: jax.Array | None = None):
     """Forecast from windows.
 
-    inputs: (batch, window, n_inputs) -> (batch, horizon, n_targets).
-    ``key`` turns dropout on (training); leave it ``None`` to predict.
+    inputs: (batch, window, n_inputs); future: (batch, horizon, n_future) or None ->
+    (batch, horizon, n_targets, n_outputs). ``key`` turns dropout on (training);
+    leave it ``None`` to predict.
     """
     if cudnn.applies(spec):  # NVIDIA GPU: cuDNN's fused LSTM
         x = cudnn.last_states(params["layers"], spec, inputs)  # (batch, U * directions)
     else:
         x = _scan_stack(params["layers"], spec, inputs, key)
-    if "dense" in params:  # x: (batch, U * directions)
+    if key is not None and spec.dropout:
+        x = _dropout(jax.random.fold_in(key, len(spec.units)), x, spec.dropout)
+    if spec.n_future:  # the covariates' values over the horizon reach the head
+        x = jnp.concatenate([x, future.reshape(future.shape[0], -1)], axis=-1)  # (batch, features_width)
+    if "dense" in params:
         x = jax.nn.relu(x @ params["dense"]["kernel"] + params["dense"]["bias"])
-    out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, horizon * n_targets)
-    return out.reshape(out.shape[0], spec.horizon, spec.n_targets)
+    out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, head_width)
+    return out.reshape(out.shape[0], spec.horizon, spec.n_targets, spec.n_outputs)
 
 
 def _scan_stack(layers, spec: NetworkSpec, inputs: jax.Array, key) -> jax.Array:
     """The recurrent stack as scans: inputs (batch, window, n_inputs) -> (batch, U * directions)."""
     unroll = spec.window if spec.window <= 16 else 1
     x = jnp.swapaxes(inputs, 0, 1)  # (time, batch, features)
-    for layer in layers[:-1]:
+    for i, layer in enumerate(layers[:-1]):
         outs = [run_layer(spec.cell, layer[d], x, reverse=(d == "backward"), unroll=unroll) for d in spec.directions]
         x = jnp.concatenate(outs, axis=-1)  # (time, batch, U * directions)
         if key is not None:
-            key, sub = jax.random.split(key)
-            x = _dropout(sub, x, spec.dropout)
+            x = _dropout(jax.random.fold_in(key, i), x, spec.dropout)
     # the last layer gives only its state after the whole window (the backward half's after reading it reversed)
     last = [
         run_layer(spec.cell, layers[-1][d], x, reverse=(d == "backward"), unroll=unroll, last_only=True)

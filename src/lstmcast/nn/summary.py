@@ -1,11 +1,8 @@
-"""A layer table like Keras's ``model.summary()``."""
+"""A layer table like Keras's ``model.summary()``, for any network that lists its layers."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from lstmcast.nn.cells import count_params
-from lstmcast.nn.network import NetworkSpec
 
 
 @dataclass(frozen=True)
@@ -16,44 +13,23 @@ class LayerRow:
     params: int
 
 
-def layer_rows(spec: NetworkSpec) -> list[LayerRow]:
-    """One row per layer, with Keras's names, output shapes and parameter counts."""
-    rows: list[LayerRow] = []
-    width = spec.n_inputs
-    cell_name = spec.cell.upper()
-    n_dir = len(spec.directions)
-    for i, units in enumerate(spec.units):
-        last = i == len(spec.units) - 1
-        out_width = units * n_dir
-        shape = (None, out_width) if last else (None, spec.window, out_width)
-        params = count_params(spec.cell, width, units) * n_dir
-        base = "bidirectional" if spec.bidirectional else spec.cell
-        kind = f"Bidirectional({cell_name})" if spec.bidirectional else cell_name
-        rows.append(LayerRow(_numbered(base, i), kind, shape, params))
-        width = out_width
-    dense_index = 0
-    if spec.dense_units:
-        rows.append(LayerRow("dense", "Dense", (None, spec.dense_units), (width + 1) * spec.dense_units))
-        width = spec.dense_units
-        dense_index = 1
-    rows.append(
-        LayerRow(_numbered("dense", dense_index), "Dense", (None, spec.n_outputs), (width + 1) * spec.n_outputs)
-    )
-    return rows
-
-
-def _numbered(base: str, i: int) -> str:
+def numbered(base: str, i: int) -> str:
+    """Keras's layer names: ``lstm``, ``lstm_1``, ..."""
     return base if i == 0 else f"{base}_{i}"
 
 
-def total_params(spec: NetworkSpec) -> int:
-    return sum(r.params for r in layer_rows(spec))
+def layer_rows(spec) -> list[LayerRow]:
+    return spec.layer_rows()
 
 
-def format_summary(spec: NetworkSpec) -> str:
+def total_params(spec) -> int:
+    return spec.count()
+
+
+def format_summary(spec) -> str:
     """Plain-text summary, laid out like Keras's (the first column widens for long layer names)."""
-    rows = layer_rows(spec)
-    total = total_params(spec)
+    rows = spec.layer_rows()
+    total = sum(r.params for r in rows)
     labels = [f"{r.name} ({r.kind})" for r in rows]
     name_w = max(28, max(len(label) for label in labels) + 2)
     width = name_w + 24 + 13

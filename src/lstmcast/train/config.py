@@ -1,56 +1,58 @@
-"""Training settings as one frozen, hashable dataclass (it keys the compiled programs)."""
+"""Training settings as one frozen, hashable dataclass, built from the ``train`` group of the parameter table.
+
+Only part of it shapes the compiled programs (:meth:`TrainConfig.program_key`): the
+optimizer's kind, the loss, the batch size, the step cap, shuffling and whether
+gradients are clipped. Learning rate, weight decay, momentum and the clipping
+norm travel into the compiled epoch as values, and epochs, early stopping and
+the plateau settings are read by the Python loop between epochs, so changing
+them never recompiles.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, make_dataclass
+from typing import Any
 
-from lstmcast.errors import ConfigError
+from lstmcast.params import in_group
 
-OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-LOSSES = ("mse", "mae", "huber")
-SCHEDULES = ("constant", "cosine", "plateau")
+TRAIN_PARAMS = in_group("train")
+PROGRAM_FIELDS = ("optimizer", "loss", "batch_size", "steps_per_epoch", "shuffle")
 
 
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 50  # passes over the training windows
-    batch_size: int = 32  # windows per optimizer step; the last partial batch is masked, not dropped
-    optimizer: str = "adam"  # adam | adamw | sgd | rmsprop
-    learning_rate: float = 1e-3
-    schedule: str = "constant"  # constant | cosine (to 0 over all steps) | plateau (on val loss)
-    loss: str = "mse"  # mse | mae | huber (delta 1)
-    clipnorm: float | None = None  # clip gradients by global norm
-    weight_decay: float = 1e-4  # adamw only
-    momentum: float = 0.9  # sgd only
-    shuffle: bool = True  # reshuffle the training windows every epoch
-    steps_per_epoch: int | None = None  # cap on optimizer steps per epoch (a fresh sample each epoch); None: all
-    patience: int | None = None  # early stopping: epochs without improvement before stopping
-    min_delta: float = 0.0  # smallest change that counts as an improvement
-    restore_best: bool = True  # with early stopping, end with the best epoch's weights
-    plateau_factor: float = 0.5  # schedule="plateau": multiply the learning rate by this
-    plateau_patience: int = 5  # ... after this many epochs without improvement
+def _post_init(self) -> None:
+    for p in TRAIN_PARAMS:
+        object.__setattr__(self, p.name, p.check_value(getattr(self, p.name)))
 
-    def __post_init__(self) -> None:
-        for name in ("epochs", "batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError.positive(name, value)
-        if self.steps_per_epoch is not None and (not isinstance(self.steps_per_epoch, int) or self.steps_per_epoch < 1):
-            raise ConfigError(f"steps_per_epoch={self.steps_per_epoch!r} must be a positive integer, or None for all.")
-        if self.optimizer not in OPTIMIZERS:
-            raise ConfigError.choice("optimizer", self.optimizer, OPTIMIZERS)
-        if self.loss not in LOSSES:
-            raise ConfigError.choice("loss", self.loss, LOSSES)
-        if self.schedule not in SCHEDULES:
-            raise ConfigError.choice("schedule", self.schedule, SCHEDULES)
-        if not self.learning_rate > 0:
-            raise ConfigError(f"learning_rate={self.learning_rate!r} must be positive, e.g. 1e-3.")
-        if self.clipnorm is not None and not self.clipnorm > 0:
-            raise ConfigError(f"clipnorm={self.clipnorm!r} must be positive, or None for no clipping.")
-        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
-            raise ConfigError(f"patience={self.patience!r} must be a positive integer, or None for no early stopping.")
-        if not 0.0 < self.plateau_factor < 1.0:
-            raise ConfigError(f"plateau_factor={self.plateau_factor!r} must be between 0 and 1.")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+def _to_dict(self) -> dict:
+    return asdict(self)
+
+
+def _program_key(self) -> tuple:
+    """What the compiled epoch depends on (everything else is a value passed in)."""
+    return (*(getattr(self, f) for f in PROGRAM_FIELDS), self.clipnorm is not None)
+
+
+def _hyperparams(self) -> dict[str, float]:
+    """The optimizer's numeric settings, passed into the compiled epoch as values."""
+    return {
+        "learning_rate": self.learning_rate,
+        "weight_decay": self.weight_decay,
+        "momentum": self.momentum,
+        "clipnorm": self.clipnorm if self.clipnorm is not None else 1.0,
+    }
+
+
+TrainConfig = make_dataclass(
+    "TrainConfig",
+    [(p.name, Any, p.default) for p in TRAIN_PARAMS],
+    frozen=True,
+    namespace={
+        "__post_init__": _post_init,
+        "to_dict": _to_dict,
+        "program_key": _program_key,
+        "hyperparams": _hyperparams,
+        "__doc__": "Training settings; every field is a Forecaster parameter of group 'train' (lstmcast.params).",
+    },
+)
+TrainConfig.__module__ = __name__

@@ -1,10 +1,20 @@
-"""The compiled programs of training: one epoch, and the loss/predictions over windows.
+"""The compiled programs: one training epoch, and forecasts of many windows (direct or recursive).
 
 An epoch is one XLA program: the shuffle, the gathering of every minibatch's
 windows from the series by index, the forward and backward passes and the
 optimizer update all happen inside one ``lax.scan``. Windows are never
-materialized: a window starting at ``s`` is ``inputs[s : s + window]`` with
-target ``targets[s + window : s + window + horizon]``.
+materialized: a window starting at ``s`` reads ``inputs[s : s + window]``, its
+targets are ``inputs[s + window : s + window + horizon, :targets]`` and the
+covariates known in advance over its horizon the same rows' last ``n_future``
+columns.
+
+Compile once per shape class: the series' rows and the number of windows are
+padded up to powers of two (:func:`bucket`) and the real count travels as a
+value, so a series one row longer, another backtest fold or a new history
+reuses the compiled program. Steps past the real windows are skipped by a
+``lax.cond``. Only the network, the loss and the settings in
+``TrainConfig.program_key()`` select a program; the learning rate and the other
+optimizer settings are values in the optimizer state.
 
 Parameters stay a pytree of the layers' arrays. (Raveling them into one flat
 vector looked attractive for the optimizer update but made each step 15-30x
@@ -19,109 +29,244 @@ from functools import lru_cache
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from lstmcast.nn.network import NetworkSpec, apply
+from lstmcast.nn.scaling import denormalize, normalize_window
 from lstmcast.train.config import TrainConfig
-from lstmcast.train.losses import per_window_loss
-from lstmcast.train.optimizers import build_optimizer
+from lstmcast.train.losses import Loss
+from lstmcast.train.optimizers import build_optimizer, with_learning_rate
 
 EVAL_CHUNK = 4096  # windows per step when evaluating or predicting
+MIN_BUCKET = 8
 
 
-def gather_windows(inputs, targets, starts, window: int, horizon: int):
-    """Windows by index.
+def bucket(n: int) -> int:
+    """The padded size for ``n`` items: the next power of two (at least MIN_BUCKET).
 
-    inputs (time, n_inputs), targets (time, n_targets), starts (batch,) ->
-    x (batch, window, n_inputs), y (batch, horizon, n_targets)
+    >>> [bucket(n) for n in (1, 8, 9, 790, 1024, 1025)]
+    [8, 8, 16, 1024, 1024, 2048]
     """
-    x = inputs[starts[:, None] + jnp.arange(window)]  # (batch, window, n_inputs)
-    y = targets[starts[:, None] + window + jnp.arange(horizon)]  # (batch, horizon, n_targets)
-    return x, y
+    return max(MIN_BUCKET, 1 << max(int(n) - 1, 0).bit_length())
+
+
+def pad_rows(values: np.ndarray, rows: int) -> np.ndarray:
+    """values (n, columns) float32, zero rows appended up to ``rows`` (never read by a valid window)."""
+    values = np.asarray(values, np.float32)
+    return np.concatenate([values, np.zeros((rows - len(values), values.shape[1]), np.float32)])
+
+
+def pad_starts(starts: np.ndarray) -> np.ndarray:
+    starts = np.asarray(starts, np.int32)
+    return np.concatenate([starts, np.zeros(bucket(len(starts)) - len(starts), np.int32)])
+
+
+def gather(inputs, starts, spec: NetworkSpec):
+    """Windows by index: inputs (time, n_inputs), starts (batch,) ->
+    x (batch, window, n_inputs), y (batch, horizon, n_targets), future (batch, horizon, n_future) or None.
+    """
+    x = inputs[starts[:, None] + jnp.arange(spec.window)]  # (batch, window, n_inputs)
+    after = inputs[starts[:, None] + spec.window + jnp.arange(spec.horizon)]  # (batch, horizon, n_inputs)
+    future = after[:, :, spec.n_inputs - spec.n_future :] if spec.n_future else None
+    return x, after[:, :, : spec.n_targets], future
+
+
+def forward(params, spec: NetworkSpec, x, future, key=None):
+    """The network on scale-free windows: outputs in window units (batch, H, targets, outputs), and
+    (loc, scale) (batch, 1, targets) that map them back to model space (nn/scaling.py)."""
+    xn, loc, scale = normalize_window(x, spec.n_targets, spec.normalize)
+    return apply(params, spec, xn, future=future, key=key), loc, scale
+
+
+def over_members(fn, members: int, n_args: int, batched: int = 1):
+    """``fn`` mapped over an ensemble's leading axis of its first ``batched`` arguments (members > 1)."""
+    if members == 1:
+        return fn
+    return jax.vmap(fn, in_axes=(0,) * batched + (None,) * (n_args - batched))
 
 
 @dataclass(frozen=True)
 class Programs:
-    """The jitted functions for one (network, training config, windows per epoch)."""
+    """The jitted functions of one (network, loss, program key, windows bucket, ensemble size).
+
+    With an ensemble of ``members`` models, params, opt_state and key carry a leading members
+    axis and every member trains inside the same compiled epoch (``jax.vmap``).
+    """
 
     optimizer: optax.GradientTransformation
     init_optimizer: Callable  # params -> opt_state, compiled
-    epoch: Callable  # (params, opt_state, key, inputs, targets, starts) -> (params, opt_state, loss)
+    # (params, opt_state, key, inputs, starts, n_windows, step0, hp) -> (params, opt_state, mean loss)
+    epoch: Callable
+
+
+def epoch_arrays(inputs, starts, spec: NetworkSpec):
+    """Device arrays an epoch reads: (inputs padded to its bucket, starts padded to theirs, the real count)."""
+    rows = bucket(len(inputs) + spec.horizon)
+    return jnp.asarray(pad_rows(inputs, rows)), jnp.asarray(pad_starts(starts)), jnp.int32(len(starts))
+
+
+def training_programs(spec: NetworkSpec, loss: Loss, cfg: TrainConfig, n_windows: int, members: int = 1) -> Programs:
+    """The compiled epoch for ``n_windows`` training windows (shared by every count in the same bucket)."""
+    return _training_programs(spec, loss, cfg.program_key(), bucket(n_windows), members)
 
 
 @lru_cache(maxsize=32)
-def training_programs(spec: NetworkSpec, cfg: TrainConfig, n_windows: int) -> Programs:
-    """Build (once per process and configuration) the compiled epoch."""
-    bs = min(cfg.batch_size, n_windows)
-    n_batches = -(-n_windows // bs)
-    if cfg.steps_per_epoch is not None:  # a sample of the shuffled windows each epoch, for huge series
-        n_batches = min(n_batches, cfg.steps_per_epoch)
-    used = min(n_batches * bs, n_windows)  # windows seen per epoch
-    optimizer = build_optimizer(cfg, total_steps=n_batches * cfg.epochs)
-    use_dropout = spec.dropout > 0 and len(spec.units) > 1
+def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int, members: int) -> Programs:
+    optimizer_kind, _, batch_size, steps_per_epoch, shuffle, clip = key
+    bs = min(batch_size, n_bucket)
+    max_batches = -(-n_bucket // bs)
+    if steps_per_epoch is not None:  # a sample of the shuffled windows each epoch, for huge series
+        max_batches = min(max_batches, steps_per_epoch)
+    optimizer = build_optimizer(optimizer_kind, clip)
 
-    def batch_loss(params, x, y, weights, key):
-        pred = apply(params, spec, x, key=key if use_dropout else None)  # (batch, horizon, targets)
-        return jnp.sum(per_window_loss(cfg.loss, pred, y) * weights)
+    def batch_loss(params, x, y, future, weights, key):
+        out, loc, scale = forward(params, spec, x, future, key if spec.dropout else None)  # (batch, H, k, outs)
+        return jnp.sum(loss.per_window(out, (y - loc) / scale) * weights)  # scored in window units
 
     grad_fn = jax.value_and_grad(batch_loss)
 
-    def epoch(params, opt_state, key, inputs, targets, starts):
+    def epoch(params, opt_state, key, inputs, starts, n_windows, step0, hp):
         shuffle_key, dropout_key = jax.random.split(key)
-        order = jax.random.permutation(shuffle_key, n_windows) if cfg.shuffle else jnp.arange(n_windows)
-        order = order[:used]
-        pad = n_batches * bs - used
-        order = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)]).reshape(n_batches, bs)
-        valid = (jnp.arange(n_batches * bs) < used).reshape(n_batches, bs)
+        real = jnp.arange(n_bucket) < n_windows
+        if shuffle:  # the real windows first, in random order
+            order = jnp.argsort(jnp.where(real, jax.random.uniform(shuffle_key, (n_bucket,)), 2.0))
+        else:
+            order = jnp.arange(n_bucket)
+        pad = max(max_batches * bs - n_bucket, 0)
+        order = jnp.concatenate([order, jnp.zeros((pad,), order.dtype)])[: max_batches * bs]
+        n_batches = jnp.minimum((n_windows + bs - 1) // bs, max_batches)
+        used = jnp.minimum(n_batches * bs, n_windows)  # windows seen this epoch
+        valid = (jnp.arange(max_batches * bs) < used).reshape(max_batches, bs)
         # each batch averages over its own real windows, as Keras does with a short last batch
-        weights = valid / jnp.sum(valid, axis=1, keepdims=True)  # (n_batches, bs)
+        weights = valid / jnp.maximum(jnp.sum(valid, axis=1, keepdims=True), 1)  # (max_batches, bs)
 
         def step(carry, batch):
-            params, opt_state, total = carry
             idx, w, i = batch
-            x, y = gather_windows(inputs, targets, starts[idx], spec.window, spec.horizon)
-            loss, grads = grad_fn(params, x, y, w, jax.random.fold_in(dropout_key, i))
-            updates, opt_state = optimizer.update(grads, opt_state, params)
-            params = optax.apply_updates(params, updates)
-            return (params, opt_state, total + loss * jnp.sum(w > 0)), None
+
+            def update(carry):
+                params, opt_state, total = carry
+                x, y, future = gather(inputs, starts[idx], spec)
+                loss_value, grads = grad_fn(params, x, y, future, w, jax.random.fold_in(dropout_key, i))
+                opt_state = with_learning_rate(opt_state, hp, step0 + i)
+                updates, opt_state = optimizer.update(grads, opt_state, params)
+                params = optax.apply_updates(params, updates)
+                return params, opt_state, total + loss_value * jnp.sum(w > 0)
+
+            return jax.lax.cond(i < n_batches, update, lambda c: c, carry), None
 
         (params, opt_state, total), _ = jax.lax.scan(
-            step, (params, opt_state, jnp.float32(0)), (order, weights, jnp.arange(n_batches))
+            step,
+            (params, opt_state, jnp.float32(0)),
+            (order.reshape(max_batches, bs), weights, jnp.arange(max_batches)),
         )
         return params, opt_state, total / used  # mean loss over the epoch's windows
 
-    return Programs(optimizer=optimizer, init_optimizer=jax.jit(optimizer.init), epoch=jax.jit(epoch))
+    return Programs(
+        optimizer=optimizer,
+        init_optimizer=jax.jit(over_members(optimizer.init, members, 1)),
+        epoch=jax.jit(over_members(epoch, members, 8, batched=3)),
+    )
+
+
+def _chunks(n: int) -> tuple[int, int]:
+    """(n_chunks, chunk) covering bucket(n) windows, chunks of at most EVAL_CHUNK."""
+    padded = bucket(n)
+    chunk = min(EVAL_CHUNK, padded)
+    return padded // chunk, chunk
 
 
 @lru_cache(maxsize=32)
-def _predict_program(spec: NetworkSpec, n_chunks: int, chunk: int):
+def _direct_program(spec: NetworkSpec, n_chunks: int, chunk: int, members: int):
     def predict(params, inputs, starts):
-        padded = jnp.concatenate([starts, jnp.zeros((n_chunks * chunk - starts.shape[0],), starts.dtype)])
-
         def one(idx):
-            x = inputs[idx[:, None] + jnp.arange(spec.window)]  # (chunk, window, n_inputs)
-            return apply(params, spec, x)
+            x, _, future = gather(inputs, idx, spec)
+            return denormalize(*forward(params, spec, x, future))  # (chunk, horizon, targets, outputs)
 
-        out = jax.lax.map(one, padded.reshape(n_chunks, chunk))  # (n_chunks, chunk, horizon, targets)
-        return out.reshape(n_chunks * chunk, spec.horizon, spec.n_targets)[: starts.shape[0]]
+        out = jax.lax.map(one, starts.reshape(n_chunks, chunk))
+        return out.reshape(n_chunks * chunk, *out.shape[2:])
 
-    return jax.jit(predict)
+    return jax.jit(over_members(predict, members, 3))
+
+
+def _prepare(inputs, starts, extra_rows: int):
+    """Pad rows and starts to their buckets: (inputs, starts, n) ready for a compiled program."""
+    n = int(len(starts))
+    inputs = np.asarray(inputs, np.float32)
+    return jnp.asarray(pad_rows(inputs, bucket(len(inputs) + extra_rows))), jnp.asarray(pad_starts(starts)), n
+
+
+def members_of(params) -> int:
+    """Ensemble size of a parameter pytree: its leading axis when stacked (head kernel 3-D), else 1."""
+    kernel = params["head"]["kernel"]
+    return int(kernel.shape[0]) if kernel.ndim == 3 else 1
 
 
 def predict_windows(params, spec: NetworkSpec, inputs, starts) -> jax.Array:
-    """Forecasts for the windows starting at ``starts``: (n, horizon, targets).
+    """Network outputs in model space for the windows at ``starts``: (members, n, horizon, targets, outputs).
 
-    Computed in chunks of at most EVAL_CHUNK windows so memory stays bounded.
+    inputs: (rows, n_inputs) model space; rows after a window's end are read only for the
+    covariates known in advance (``spec.n_future``). Computed in chunks of at most
+    EVAL_CHUNK windows so memory stays bounded. A single model has one member.
     """
-    n = int(starts.shape[0])
-    chunk = min(EVAL_CHUNK, max(n, 1))
-    n_chunks = max(-(-n // chunk), 1)
-    return _predict_program(spec, n_chunks, chunk)(params, jnp.asarray(inputs), jnp.asarray(starts, jnp.int32))
+    inputs, starts_d, n = _prepare(inputs, starts, spec.horizon)
+    members = members_of(params)
+    out = _direct_program(spec, *_chunks(n), members)(params, inputs, starts_d)
+    return out[:, :n] if members > 1 else out[None, :n]
 
 
-def window_loss(params, spec: NetworkSpec, loss: str, inputs, targets, starts) -> float:
-    """Mean loss over the windows starting at ``starts`` (no training)."""
-    pred = predict_windows(params, spec, inputs, starts)  # (n, horizon, targets)
-    starts = jnp.asarray(starts, jnp.int32)
-    y = jnp.asarray(targets)[starts[:, None] + spec.window + jnp.arange(spec.horizon)]  # (n, horizon, targets)
-    return float(jnp.mean(per_window_loss(loss, pred, y)))
+@lru_cache(maxsize=32)
+def _recursive_program(spec: NetworkSpec, loss: Loss, horizon: int, n_chunks: int, chunk: int, members: int):
+    k, n_in = spec.n_targets, spec.n_inputs
+
+    def predict(params, inputs, starts):
+        def one(idx):  # idx (chunk,)
+            windows = inputs[idx[:, None] + jnp.arange(spec.window)]  # (chunk, window, n_inputs)
+            after = inputs[idx[:, None] + spec.window + jnp.arange(horizon)]  # (chunk, horizon, n_inputs)
+
+            def step(windows, h):
+                row = after[:, h]  # (chunk, n_inputs): covariates known in advance at the forecast step
+                future = row[:, None, n_in - spec.n_future :] if spec.n_future else None
+                z = loss.point(denormalize(*forward(params, spec, windows, future)))[:, 0]  # (chunk, targets)
+                new = jnp.concatenate([z, row[:, k:]], axis=-1)[:, None]  # (chunk, 1, n_inputs)
+                return jnp.concatenate([windows[:, 1:], new], axis=1), z
+
+            _, zs = jax.lax.scan(step, windows, jnp.arange(horizon))  # (horizon, chunk, targets)
+            return jnp.swapaxes(zs, 0, 1)
+
+        out = jax.lax.map(one, starts.reshape(n_chunks, chunk))  # (n_chunks, chunk, horizon, targets)
+        return out.reshape(n_chunks * chunk, horizon, k)
+
+    return jax.jit(over_members(predict, members, 3))
+
+
+def predict_recursive(params, spec: NetworkSpec, loss: Loss, inputs, starts, horizon: int) -> jax.Array:
+    """One-step forecasts fed back ``horizon`` times, in one compiled ``lax.scan``: (members, n, horizon, targets).
+
+    inputs: (rows, n_inputs) model space, holding for each forecast step the covariates known in
+    advance (the target columns of rows after the origin are never read).
+    """
+    inputs, starts_d, n = _prepare(inputs, starts, horizon)
+    members = members_of(params)
+    out = _recursive_program(spec, loss, horizon, *_chunks(n), members)(params, inputs, starts_d)
+    return out[:, :n] if members > 1 else out[None, :n]
+
+
+@lru_cache(maxsize=32)
+def _loss_program(spec: NetworkSpec, loss: Loss, n_chunks: int, chunk: int, members: int):
+    def losses(params, inputs, starts):
+        def one(idx):
+            x, y, future = gather(inputs, idx, spec)
+            out, loc, scale = forward(params, spec, x, future)
+            return loss.per_window(out, (y - loc) / scale)  # (chunk,): window units, as in training
+
+        return jax.lax.map(one, starts.reshape(n_chunks, chunk)).reshape(-1)
+
+    return jax.jit(over_members(losses, members, 3))
+
+
+def window_loss(params, spec: NetworkSpec, loss: Loss, inputs, starts) -> float:
+    """Mean loss over the windows starting at ``starts`` (no training; averaged over an ensemble's members)."""
+    inputs, starts_d, n = _prepare(inputs, starts, spec.horizon)
+    per_window = _loss_program(spec, loss, *_chunks(n), members_of(params))(params, inputs, starts_d)
+    return float(jnp.mean(per_window[..., :n]))

@@ -14,57 +14,77 @@ import jax.numpy as jnp
 import numpy as np
 
 from lstmcast.nn.network import NetworkSpec, Params
-from lstmcast.train.cache import enable_compilation_cache
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.history import History
-from lstmcast.train.optimizers import current_lr, scale_lr
-from lstmcast.train.programs import training_programs, window_loss
+from lstmcast.train.losses import Loss
+from lstmcast.train.optimizers import python_learning_rate, schedule_values, set_hyperparams
+from lstmcast.train.programs import bucket, epoch_arrays, members_of, training_programs, window_loss
 
 EpochCallback = Callable[[int, int, dict], None]  # (epoch, epochs, logs)
+
+
+def steps_per_epoch(cfg: TrainConfig, n_windows: int) -> int:
+    """Optimizer steps in one epoch over ``n_windows`` windows."""
+    bs = min(cfg.batch_size, bucket(n_windows))
+    n = -(-n_windows // bs)
+    return min(n, cfg.steps_per_epoch) if cfg.steps_per_epoch is not None else n
+
+
+def _epoch_key(key, epoch: int, members: int):
+    """The epoch's key: ``fold_in(key, epoch)``, per member for an ensemble (keys (members,))."""
+    if members == 1:
+        return jax.random.fold_in(key, epoch)
+    return jax.vmap(jax.random.fold_in, in_axes=(0, None))(key, epoch)
 
 
 def train(
     params: Params,
     spec: NetworkSpec,
+    loss: Loss,
     cfg: TrainConfig,
     inputs: np.ndarray,
-    targets: np.ndarray,
     train_starts: np.ndarray,
     key: jax.Array,
     val_starts: np.ndarray | None = None,
     on_epoch_end: EpochCallback | None = None,
 ) -> tuple[Params, History]:
-    """Train ``params`` on windows of ``inputs`` (time, n_inputs) -> ``targets`` (time, n_targets).
+    """Train ``params`` on the windows of ``inputs`` (time, n_inputs) starting at ``train_starts``.
 
-    Returns the trained (or, with early stopping and ``restore_best``, the best)
-    parameters and the history. Ctrl-C ends training after the current epoch's
-    program returns, keeping the best weights so far.
+    The targets are the first ``spec.n_targets`` columns of ``inputs``. An ensemble's params
+    (and ``key``) carry a leading members axis; its members train together in one compiled
+    epoch, and the history holds their mean losses. Returns the trained (or, with early
+    stopping and ``restore_best``, the best) parameters and the history. Ctrl-C ends
+    training after the current epoch's program returns, keeping the best weights so far.
     """
-    enable_compilation_cache()
-    programs = training_programs(spec, cfg, int(len(train_starts)))
-    inputs_d, targets_d = jnp.asarray(inputs, jnp.float32), jnp.asarray(targets, jnp.float32)
-    starts_d = jnp.asarray(train_starts, jnp.int32)
+    n_windows = int(len(train_starts))
+    members = members_of(params)
+    programs = training_programs(spec, loss, cfg, n_windows, members)
+    inputs_d, starts_d, n_d = epoch_arrays(inputs, train_starts, spec)
     has_val = val_starts is not None and len(val_starts) > 0
-    opt_state = programs.init_optimizer(params)
+    opt_state = set_hyperparams(programs.init_optimizer(params), cfg.hyperparams())
+    steps = steps_per_epoch(cfg, n_windows)
+    cosine, base_lr = cfg.schedule == "cosine", cfg.learning_rate
     history = History()
     best, best_params, since_best, since_plateau = np.inf, params, 0, 0
     try:
         for epoch in range(cfg.epochs):
             t0 = time.perf_counter()
-            lr = current_lr(opt_state)
-            params, opt_state, loss = programs.epoch(
-                params, opt_state, jax.random.fold_in(key, epoch), inputs_d, targets_d, starts_d
+            step0 = epoch * steps
+            lr = python_learning_rate(base_lr, cosine, steps * cfg.epochs, step0)
+            hp = schedule_values(base_lr, cosine, steps * cfg.epochs)
+            params, opt_state, loss_value = programs.epoch(
+                params, opt_state, _epoch_key(key, epoch, members), inputs_d, starts_d, n_d, jnp.int32(step0), hp
             )
-            loss = float(loss)  # waits for the epoch to finish
-            logs = {"loss": loss, "learning_rate": lr}
+            loss_value = float(jnp.mean(loss_value))  # waits for the epoch to finish
+            logs = {"loss": loss_value, "learning_rate": lr}
             if has_val:
-                logs["val_loss"] = window_loss(params, spec, cfg.loss, inputs_d, targets_d, val_starts)
+                logs["val_loss"] = window_loss(params, spec, loss, inputs, val_starts)
                 history.val_loss.append(logs["val_loss"])
             seconds = time.perf_counter() - t0
-            history.loss.append(loss)
+            history.loss.append(loss_value)
             history.learning_rate.append(lr)
             history.seconds.append(seconds)
-            monitored = logs.get("val_loss", loss)
+            monitored = logs.get("val_loss", loss_value)
             if not np.isfinite(monitored):
                 if on_epoch_end is not None:
                     on_epoch_end(epoch + 1, cfg.epochs, {**logs, "seconds": seconds})
@@ -78,7 +98,7 @@ def train(
             if on_epoch_end is not None:
                 on_epoch_end(epoch + 1, cfg.epochs, {**logs, "seconds": seconds})
             if cfg.schedule == "plateau" and since_plateau >= cfg.plateau_patience:
-                scale_lr(opt_state, cfg.plateau_factor)
+                base_lr *= cfg.plateau_factor
                 since_plateau = 0
             if cfg.patience is not None and since_best >= cfg.patience:
                 history.stopped_early = True

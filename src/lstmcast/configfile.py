@@ -1,0 +1,88 @@
+"""TOML configuration files: every Forecaster parameter plus the data's column roles, by name.
+
+``lstmcast train --config file.toml`` reads one; ``lstmcast train`` writes the
+``config.toml`` that reproduces a model. Keys are the parameter names of
+:mod:`lstmcast.params` and the data keys ``data``, ``target``, ``time``,
+``features`` and ``future``; values are checked with the parameter table.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from lstmcast.errors import ConfigError
+from lstmcast.params import NAMES, PARAMS, unknown_message
+
+DATA_KEYS = ("data", "target", "time", "features", "future")
+
+
+def read_config(path: str | Path | None) -> dict:
+    """A flat TOML table of parameter names and data keys (values as written)."""
+    if path is None:
+        return {}
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist: check the path.") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {str(path)!r} is a folder: pass the .toml file.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}.") from None
+    unknown = sorted(set(doc) - set(NAMES) - set(DATA_KEYS))
+    if unknown:
+        raise ConfigError(f"config file {str(path)!r}: {unknown_message(unknown)}")
+    for key in DATA_KEYS:
+        if key in doc and key != "data":
+            doc[key] = column_names(key, doc[key])
+    if "data" in doc:
+        if not isinstance(doc["data"], str):
+            raise ConfigError(f"config file {str(path)!r}: data={doc['data']!r} must be a file path (text).")
+        data = Path(doc["data"])  # relative to the config file, so it works from any folder
+        doc["data"] = str(data if data.is_absolute() else Path(path).parent / data)
+    return doc
+
+
+def model_params(values: dict) -> dict:
+    """The parameter entries of a config (or command line), parsed and checked with the table."""
+    return {k: PARAMS[k].parse(v) for k, v in values.items() if k in PARAMS and v is not None}
+
+
+def column_names(key: str, value):
+    """A column role's value: ``"a,b"`` -> ``["a", "b"]``, ``"a"`` -> ``"a"``, lists kept; ``features="all"`` kept."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        if not names:
+            raise ConfigError(f"{key}={value!r} names no column.")
+        if value == "all" or (len(names) == 1 and key in ("target", "time")):
+            return names[0]
+        return names
+    if isinstance(value, (list, tuple)) and key != "time" and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{key}={value!r} must be a column name or a list of column names.")
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def to_toml(values: dict) -> str:
+    """Flat TOML; None values are left out (they mean 'the default')."""
+    return "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items() if v is not None)
+
+
+def config_toml(params: dict, columns: dict, data: str | Path | None = None) -> str:
+    """The text of a config.toml reproducing a model: the data (absolute path), its columns, the parameters."""
+    head = {"data": str(Path(data).resolve()) if data is not None else None}
+    head.update({k: columns.get(k) for k in DATA_KEYS if k != "data"})
+    body = {k: v for k, v in params.items() if k != "verbose"}
+    return "# lstmcast train --config this file reproduces the model\n" + to_toml(head) + to_toml(body)

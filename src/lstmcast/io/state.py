@@ -1,0 +1,161 @@
+"""A fitted Forecaster as plain data and back: what saving writes and loading reads.
+
+The state is a dict of JSON-ready values (configuration, network, loss,
+fitted transforms, data schema, the last rows a forecast needs, training
+history) plus ``arrays``: the weights, named like ``layers.0.forward.kernel``.
+:func:`restore` checks it before building anything, so an inconsistent
+document is refused with ModelFileError instead of forecasting garbage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lstmcast import params as P
+from lstmcast.data.pipeline import Transforms
+from lstmcast.data.series import Series
+from lstmcast.data.timefmt import format_time
+from lstmcast.data.transforms import Scaler, TargetTransform
+from lstmcast.errors import ConfigError, ModelFileError
+from lstmcast.strategies import get_strategy
+from lstmcast.train.history import History
+from lstmcast.train.losses import get_loss, loss_from_dict
+
+TAIL_ROWS = 500  # rows kept for forecast plots' context (at least window + difference are always kept)
+
+
+def flatten(params, prefix: str = "") -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {}
+    items = params.items() if isinstance(params, dict) else enumerate(params)
+    for k, v in items:
+        name = f"{prefix}{k}"
+        if isinstance(v, (dict, list)):
+            out.update(flatten(v, name + "."))
+        else:
+            out[name] = np.asarray(v)
+    return out
+
+
+def unflatten_like(template, arrays: dict[str, np.ndarray], prefix: str = ""):
+    if isinstance(template, dict):
+        return {k: unflatten_like(v, arrays, f"{prefix}{k}.") for k, v in template.items()}
+    if isinstance(template, list):
+        return [unflatten_like(v, arrays, f"{prefix}{i}.") for i, v in enumerate(template)]
+    name = prefix[:-1]
+    if name not in arrays:
+        raise ModelFileError(f"the weights file lacks array {name!r}: the model folder is damaged; save it again.")
+    arr = arrays[name]
+    if arr.shape != tuple(template.shape):
+        raise ModelFileError(
+            f"weight {name!r} has shape {arr.shape}, the configuration needs {tuple(template.shape)}: "
+            "the weights do not belong to this model.json."
+        )
+    if not np.isfinite(arr).all():
+        raise ModelFileError(f"weight {name!r} holds NaN or infinite values: the model is damaged; train it again.")
+    return arr
+
+
+def _index_to_json(index: pd.Index) -> dict:
+    if isinstance(index, pd.DatetimeIndex):
+        return {"kind": "datetime", "values": [ts.isoformat() for ts in index], "name": index.name}
+    return {"kind": "steps", "values": [int(v) for v in index], "name": index.name}
+
+
+def _index_from_json(d: dict) -> pd.Index:
+    if d["kind"] == "datetime":
+        return pd.DatetimeIndex(pd.to_datetime(d["values"]), name=d["name"])
+    return pd.Index(np.asarray(d["values"], np.int64), name=d["name"])
+
+
+def fitted_state(model) -> dict:
+    """The state of a fitted Forecaster."""
+    s, cfg = model.series_, model.config_
+    keep = min(len(s), max(cfg["window"] + model.transforms_.target.lag, TAIL_ROWS))
+    return {
+        "config": P.jsonable(model.get_params()),
+        "network": model.spec_.to_dict(),
+        "loss": model.loss_.to_dict(),
+        "transforms": {
+            "scaler": model.transforms_.scaler.to_dict(),
+            "target": model.transforms_.target.to_dict(),
+        },
+        "schema": {
+            "targets": list(s.targets),
+            "features": list(s.features),
+            "future": list(s.future),
+            "time": s.time_name,
+            "freq": s.freq,
+            "steps": s.steps,
+            "skipped": int(s.skipped),
+            "step": int(s.step),
+            "rows": int(model.n_rows_),
+            "first_timestamp": format_time(model.first_index_),
+            "last_timestamp": format_time(s.index[-1]),
+        },
+        "tail": {"index": _index_to_json(s.index[-keep:]), "values": s.values[-keep:].tolist()},
+        "history": model.history_.to_dict(),
+        "arrays": flatten(model.params_),
+    }
+
+
+def restore(state: dict, params: dict) -> dict:
+    """The fitted attributes (``spec_``, ``params_``...) of the model ``state`` describes, checked for consistency.
+
+    params: the model's constructor arguments (``state["config"]`` as given to the class).
+    """
+    import jax
+
+    from lstmcast.nn.network import init_params, network_from_dict
+
+    try:
+        cfg = P.check_params(params)
+        spec = network_from_dict(state["network"])
+        loss = loss_from_dict(state["loss"]) if "loss" in state else get_loss(cfg["loss"])
+    except (ConfigError, TypeError) as exc:
+        raise ModelFileError(f"the model document has an invalid configuration: {exc}") from None
+    schema = state["schema"]
+    columns = list(schema["targets"]) + list(schema["features"]) + list(schema.get("future", []))
+    strategy = get_strategy(cfg["strategy"])
+    expected = {
+        "window": cfg["window"],
+        "horizon": strategy.model_horizon(cfg["horizon"]),
+        "n_inputs": len(columns),
+        "n_targets": len(schema["targets"]),
+        "n_future": len(schema.get("future", [])),
+        "n_outputs": loss.n_outputs,
+    }
+    for name, value in expected.items():
+        if getattr(spec, name) != value:
+            raise ModelFileError(
+                f"the model document is inconsistent: network {name}={getattr(spec, name)} but the configuration "
+                f"and schema need {value}; the file was edited or damaged."
+            )
+    template = jax.eval_shape(lambda k: init_params(k, spec), jax.random.key(0))
+    weights = jax.tree.map(jax.numpy.asarray, unflatten_like(template, state["arrays"]))
+    tail_values = np.asarray(state["tail"]["values"], np.float64).reshape(-1, len(columns))
+    series = Series(
+        index=_index_from_json(state["tail"]["index"]),
+        values=tail_values,
+        targets=tuple(schema["targets"]),
+        features=tuple(schema["features"]),
+        future=tuple(schema.get("future", [])),
+        freq=schema["freq"],
+        time_name=schema["time"],
+        steps=schema.get("steps", "calendar"),
+        skipped=int(schema.get("skipped", 0)),
+        step=int(schema.get("step", 1)),
+    )
+    scaler = Scaler.from_dict(state["transforms"]["scaler"])
+    target = TargetTransform(**state["transforms"]["target"])
+    return {
+        "config_": cfg,
+        "spec_": spec,
+        "loss_": loss,
+        "params_": weights,
+        "transforms_": Transforms(scaler, target, len(schema["targets"])),
+        "series_": series,
+        "n_rows_": int(schema["rows"]),
+        "first_index_": schema["first_timestamp"],
+        "history_": History(**state["history"]),
+    }

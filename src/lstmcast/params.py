@@ -1,0 +1,384 @@
+"""The one table of the Forecaster's parameters.
+
+Every argument of :class:`~lstmcast.Forecaster` is declared here once, with
+its default, the values it accepts, its help text and the part of the
+library it configures (``group``). The table drives:
+
+* the Forecaster's signature, ``get_params`` / ``set_params`` (scikit-learn's
+  ``clone`` and grid searches work) and the checks ``fit`` runs;
+* :class:`~lstmcast.train.config.TrainConfig`, built from the ``train`` group;
+* every option of ``lstmcast train`` / ``backtest`` and every key of their
+  ``--config`` TOML files, with the same names.
+
+>>> PARAMS["window"].check_value(np.int64(24))
+24
+>>> PARAMS["units"].parse("64,32")
+(64, 32)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lstmcast.errors import ConfigError
+
+GROUPS = ("forecast", "network", "data", "transform", "train", "run")
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its default, its check, how text becomes a value, and its help."""
+
+    name: str
+    default: Any
+    check: Callable[[str, Any], Any]  # (name, value) -> the value to use, or ConfigError
+    help: str
+    group: str
+    cli_type: type = str  # the type of the command-line option (bool makes --x/--no-x)
+    parse_text: Callable[[str, str], Any] | None = None  # command-line text -> value (default: cli_type)
+
+    def check_value(self, value):
+        return self.check(self.name, value)
+
+    def parse(self, value):
+        """A value from the command line (text) or a TOML file (typed) -> the checked argument."""
+        if isinstance(value, str) and self.parse_text is not None:
+            value = self.parse_text(self.name, value)
+        elif isinstance(value, str) and self.cli_type in (int, float):
+            value = _number_text(self.name, value, self.cli_type)
+        elif isinstance(value, list):
+            value = tuple(value)
+        return self.check(self.name, value)
+
+
+# -- checks: each takes (name, value) and returns the value to use -------------------------------
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def integer(lo: int = 1, optional: bool = False, what: str = "") -> Callable:
+    def check(name, v):
+        if v is None and optional:
+            return None
+        if not _is_int(v) or v < lo:
+            kind = "a positive integer" if lo == 1 else f"an integer >= {lo}"
+            raise ConfigError(f"{name}={v!r} must be {kind}{what}.")
+        return int(v)
+
+    return check
+
+
+def number(lo: float | None = None, hi: float | None = None, *, lo_open=False, hi_open=False, optional=False, what=""):
+    def check(name, v):
+        if v is None and optional:
+            return None
+        ok = _is_number(v) and math.isfinite(float(v))
+        if ok and lo is not None:
+            ok = float(v) > lo if lo_open else float(v) >= lo
+        if ok and hi is not None:
+            ok = float(v) < hi if hi_open else float(v) <= hi
+        if not ok:
+            left = "" if lo is None else ("(" if lo_open else "[") + f"{lo:g}"
+            right = "" if hi is None else f"{hi:g}" + (")" if hi_open else "]")
+            where = f" in {left}, {right}" if lo is not None and hi is not None else ""
+            if lo is not None and hi is None:
+                where = f" {'>' if lo_open else '>='} {lo:g}"
+            raise ConfigError(f"{name}={v!r} must be a finite number{where}{what}.")
+        return float(v)
+
+    return check
+
+
+def choice(*options: str, optional: bool = False) -> Callable:
+    def check(name, v):
+        if v is None and optional:
+            return None
+        if not isinstance(v, str) or v not in options:
+            raise ConfigError.choice(name, v, options)
+        return v
+
+    return check
+
+
+def boolean(name, v):
+    if not isinstance(v, (bool, np.bool_)):
+        raise ConfigError(f"{name}={v!r} must be True or False.")
+    return bool(v)
+
+
+def units(name, v):
+    values = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    if not values or not all(_is_int(u) and u >= 1 for u in values):
+        raise ConfigError(f"{name}={v!r} must be one or more positive integers, e.g. units=(64, 32).")
+    return tuple(int(u) for u in values)
+
+
+def value_range(name, v):
+    if not isinstance(v, (tuple, list)) or len(v) != 2 or not all(_is_number(x) for x in v):
+        raise ConfigError(f"{name}={v!r} must be two numbers (low, high), e.g. (0, 1).")
+    lo, hi = float(v[0]), float(v[1])
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ConfigError(f"{name}={tuple(v)!r} needs finite low < high, e.g. (0, 1).")
+    return (lo, hi)
+
+
+def part(name, v):
+    """A held-out part: a fraction in (0, 1), a row count, or the timestamp where it starts."""
+    if v is None or (_is_number(v) and v == 0):
+        return 0
+    if _is_int(v):
+        if v < 0:
+            raise ConfigError(f"{name}={v!r} rows must be 0 or more.")
+        return int(v)
+    if _is_number(v):
+        if not 0.0 < float(v) < 1.0:
+            raise ConfigError(f"{name}={v!r} as a fraction must be between 0 and 1, e.g. {name}=0.2.")
+        return float(v)
+    if isinstance(v, str):
+        import pandas as pd
+
+        try:
+            pd.Timestamp(v)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"{name}={v!r} must be a fraction (0.2), a row count (24) or a start timestamp ('1959-01')."
+            ) from None
+        return v
+    if type(v).__name__ == "Timestamp":
+        return v
+    raise ConfigError(f"{name}={v!r} must be a fraction (0.2), a row count (24) or a start timestamp ('1959-01').")
+
+
+def frequency(name, v):
+    if v is None:
+        return None
+    import pandas as pd
+
+    if not isinstance(v, str):
+        raise ConfigError(f"{name}={v!r} must be a pandas frequency string such as 'D', 'h', 'MS', 'B'.")
+    try:
+        pd.tseries.frequencies.to_offset(v)
+    except ValueError:
+        raise ConfigError(f"{name}={v!r} is not a pandas frequency: use e.g. 'D', 'h', 'MS', 'B', 'YS'.") from None
+    return v
+
+
+def seed(name, v):
+    if not _is_int(v) or not 0 <= int(v) < 2**63:
+        raise ConfigError(f"{name}={v!r} must be an integer between 0 and 2**63 - 1.")
+    return int(v)
+
+
+def verbose(name, v):
+    if not _is_int(v) or v not in (0, 1, 2):
+        raise ConfigError(f"{name}={v!r} must be 0 (silent), 1 (progress bar) or 2 (a line per epoch).")
+    return int(v)
+
+
+# -- text (command line) -> value --------------------------------------------------------------
+def _number_text(name: str, text: str, cast: type):
+    try:
+        return cast(text)
+    except ValueError:
+        kind = "an integer" if cast is int else "a number"
+        raise ConfigError(f"{name}={text!r} must be {kind}.") from None
+
+
+def _list_text(cast: type) -> Callable:
+    def parse(name, text):
+        try:
+            values = tuple(cast(p) for p in text.split(",") if p.strip())
+        except ValueError:
+            raise ConfigError(f"{name}={text!r} must be comma-separated numbers, e.g. 64,32.") from None
+        return values[0] if len(values) == 1 and name == "units" else values
+
+    return parse
+
+
+def _part_text(name, text):
+    """'0.2' -> 0.2, '24' -> 24, '1959-01' -> '1959-01'."""
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _optional_text(cast: type) -> Callable:
+    def parse(name, text):
+        return None if text.strip().lower() in ("", "none") else _number_text(name, text, cast)
+
+    return parse
+
+
+# -- the table ---------------------------------------------------------------------------------
+_TABLE = (
+    # forecast
+    Param("window", 10, integer(), "Past steps the network reads.", "forecast", int),
+    Param("horizon", 1, integer(), "Future steps to forecast.", "forecast", int),
+    Param(
+        "strategy",
+        "direct",
+        choice("direct", "recursive"),
+        "direct (the head emits every step) or recursive (one step, fed back).",
+        "forecast",
+    ),
+    # network
+    Param("cell", "lstm", choice("lstm", "gru"), "Recurrent cell: lstm or gru.", "network"),
+    Param("units", 50, units, "Units per stacked recurrent layer, e.g. 50 or 64,32.", "network", str, _list_text(int)),
+    Param(
+        "dropout",
+        0.0,
+        number(0.0, 1.0, hi_open=True),
+        "Dropout after each recurrent layer (training only), as Keras Dropout layers.",
+        "network",
+        float,
+    ),
+    Param("bidirectional", False, boolean, "Read each window both ways.", "network", bool),
+    Param("dense_units", 0, integer(0), "Hidden dense layer before the head (0: none).", "network", int),
+    # transforms
+    Param(
+        "scaler",
+        "minmax",
+        choice("minmax", "standard", "robust", "none"),
+        "minmax, standard, robust or none (fitted on the training part).",
+        "transform",
+    ),
+    Param("feature_range", (0.0, 1.0), value_range, "minmax range, e.g. 0,1.", "transform", str, _list_text(float)),
+    Param("log", False, boolean, "Forecast log(target); positive data only.", "transform", bool),
+    Param("difference", 0, integer(0), "Difference the target at this lag (1, or seasonal like 12).", "transform", int),
+    # data
+    Param(
+        "test", 0.2, part, "Held-out end: fraction (0.2), rows (24) or start date (1959-01).", "data", str, _part_text
+    ),
+    Param(
+        "validation",
+        0.0,
+        part,
+        "Held out before the test part, for val_loss and early stopping.",
+        "data",
+        str,
+        _part_text,
+    ),
+    Param("freq", None, frequency, "pandas frequency (D, MS, B...); inferred when absent.", "data"),
+    Param(
+        "fill",
+        None,
+        choice("interpolate", "ffill", "zero", optional=True),
+        "Fill NaN and missing timestamps: interpolate, ffill or zero.",
+        "data",
+    ),
+    Param(
+        "seasonal_period",
+        None,
+        integer(optional=True),
+        "Season length for seasonal naive and MASE (default: from the frequency).",
+        "data",
+        int,
+        _optional_text(int),
+    ),
+    # training
+    Param("epochs", 50, integer(), "Training epochs.", "train", int),
+    Param("batch_size", 32, integer(), "Windows per optimizer step; the last partial batch is masked.", "train", int),
+    Param(
+        "steps_per_epoch",
+        None,
+        integer(optional=True),
+        "Cap on optimizer steps per epoch (a new sample of windows each epoch).",
+        "train",
+        int,
+        _optional_text(int),
+    ),
+    Param("optimizer", "adam", choice("adam", "adamw", "sgd", "rmsprop"), "adam, adamw, sgd or rmsprop.", "train"),
+    Param("learning_rate", 1e-3, number(0.0, lo_open=True), "Learning rate.", "train", float),
+    Param("weight_decay", 1e-4, number(0.0), "Decoupled weight decay (adamw only).", "train", float),
+    Param("momentum", 0.9, number(0.0, 1.0, hi_open=True), "Momentum (sgd only).", "train", float),
+    Param(
+        "schedule",
+        "constant",
+        choice("constant", "cosine", "plateau"),
+        "constant, cosine (to 0 over all steps) or plateau (reduce on a stalled monitored loss).",
+        "train",
+    ),
+    Param(
+        "plateau_factor",
+        0.5,
+        number(0.0, 1.0, lo_open=True, hi_open=True),
+        "schedule=plateau: LR factor.",
+        "train",
+        float,
+    ),
+    Param("plateau_patience", 5, integer(), "schedule=plateau: epochs without improvement first.", "train", int),
+    Param("loss", "mse", choice("mse", "mae", "huber"), "mse, mae or huber (delta 1, on scaled data).", "train"),
+    Param(
+        "clipnorm",
+        None,
+        number(0.0, lo_open=True, optional=True),
+        "Clip gradients by global norm.",
+        "train",
+        float,
+        _optional_text(float),
+    ),
+    Param("shuffle", True, boolean, "Reshuffle the training windows every epoch.", "train", bool),
+    Param(
+        "patience",
+        None,
+        integer(optional=True),
+        "Early stopping after this many epochs without improvement.",
+        "train",
+        int,
+        _optional_text(int),
+    ),
+    Param("min_delta", 0.0, number(0.0), "Smallest decrease of the monitored loss that counts.", "train", float),
+    Param("restore_best", True, boolean, "With early stopping, end with the best epoch's weights.", "train", bool),
+    # run
+    Param("seed", 0, seed, "Fixes initialization, shuffling and dropout.", "run", int),
+    Param("verbose", 0, verbose, "0 silent, 1 progress bar, 2 one line per epoch.", "run", int),
+)
+
+PARAMS: dict[str, Param] = {p.name: p for p in _TABLE}
+NAMES: tuple[str, ...] = tuple(PARAMS)
+DEFAULTS: dict[str, Any] = {p.name: p.default for p in _TABLE}
+
+
+def in_group(group: str) -> tuple[Param, ...]:
+    return tuple(p for p in _TABLE if p.group == group)
+
+
+def check_params(values: dict) -> dict:
+    """Every parameter checked and normalized (``np.int64`` -> ``int``, lists -> tuples); unknown names refused."""
+    unknown = sorted(set(values) - set(PARAMS))
+    if unknown:
+        raise ConfigError(unknown_message(unknown))
+    return {name: PARAMS[name].check_value(values.get(name, DEFAULTS[name])) for name in NAMES}
+
+
+def unknown_message(names: list[str], lead: str = "unknown parameter(s)") -> str:
+    """``unknown parameter(s) 'windw' (did you mean 'window'?): see help(lstmcast.Forecaster) ...``"""
+    import difflib
+
+    hints = []
+    for n in names:
+        close = difflib.get_close_matches(n, NAMES, n=1)
+        hints.append(f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    return f"{lead} {', '.join(hints)}: see help(lstmcast.Forecaster) for the parameters."
+
+
+def from_jsonable(values: dict) -> dict:
+    """Parameters read back from JSON/TOML (lists become the tuples they were)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in values.items()}
+
+
+def jsonable(values: dict) -> dict:
+    """Parameters as JSON/TOML values (tuples become lists)."""
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
