@@ -9,7 +9,7 @@ AIR = datasets.load("airpassengers")
 
 
 def small(**kw):
-    return Forecaster(window=12, horizon=3, units=6, epochs=1, batch_size=16, **kw)
+    return Forecaster(window=12, horizon=3, units=6, epochs=1, batch_size=16, ensemble=1, **kw)
 
 
 @pytest.mark.parametrize("refit,fits", [(True, 3), (False, 1), (2, 2)])

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from lstmcast.cli import app
 
 runner = CliRunner()
-FAST = ["--window", "12", "--units", "8", "--epochs", "3", "--batch-size", "16"]
+FAST = ["--window", "12", "--units", "8", "--epochs", "3", "--batch-size", "16", "--ensemble", "2"]
 
 
 def run(*args):
@@ -154,7 +154,7 @@ def test_backtest_with_options_only(tmp_path):
         ),
         (["train", "{nan}", "--target", "y"], "Error: column 'y' has 1 NaN value(s), first at 3 (row 3)"),
         (
-            ["train", "{short}", "--target", "y", "--window", "10"],
+            ["train", "{short}", "--target", "y", "--window", "10", "--test", "0.2"],
             "Error: window=10 and horizon=1 need a training part of at least 11 rows",
         ),
         (["predict", "no-model"], "Error: 'no-model' is not a saved lstmcast model"),

@@ -16,11 +16,26 @@ FRAME = pd.DataFrame(
     {"y": np.sin(np.arange(N) / 6) + np.arange(N) / 80, "x": np.cos(np.arange(N) / 6)},
     index=pd.date_range("2020-01-01", periods=N, freq="D", name="day"),
 )
-CONFIGS = list(itertools.product(["lstm", "gru"], ["direct", "recursive"], [False, True]))
+# (cell, strategy, covariate x, ensemble size)
+CONFIGS = [(*c, 1) for c in itertools.product(["lstm", "gru"], ["direct", "recursive"], [False, True])] + [
+    ("lstm", "direct", True, 3),
+    ("gru", "recursive", True, 3),
+]
 
 
-def make(cell, strategy):
-    return Forecaster(cell=cell, strategy=strategy, window=8, horizon=3, units=6, epochs=2, batch_size=16, seed=1)
+def make(cell, strategy, ensemble=1):
+    return Forecaster(
+        cell=cell,
+        strategy=strategy,
+        window=8,
+        horizon=3,
+        units=6,
+        epochs=2,
+        batch_size=16,
+        seed=1,
+        test=0.2,
+        ensemble=ensemble,
+    )
 
 
 def roles(strategy, features):
@@ -36,8 +51,8 @@ def fit(model, features):
 
 @pytest.fixture(scope="module", params=CONFIGS, ids=lambda c: "-".join(map(str, c)))
 def fitted(request):
-    cell, strategy, features = request.param
-    return make(cell, strategy), fit(make(cell, strategy), features), features
+    cell, strategy, features, ensemble = request.param
+    return make(cell, strategy, ensemble), fit(make(cell, strategy, ensemble), features), features
 
 
 def future(model, features):
@@ -55,14 +70,14 @@ def test_nan_rejected(fitted):
 def test_predict_before_fit_rejected(fitted):
     """An unfitted model of each configuration refuses to predict, saying how to fix it."""
     fresh, _, _ = fitted
-    unfitted = make(fresh.cell, fresh.strategy)
+    unfitted = make(fresh.cell, fresh.strategy, fresh.ensemble)
     with pytest.raises(NotFittedError, match=r"^This Forecaster is not fitted yet: call fit\(data, target=\.\.\.\)"):
         unfitted.predict()
 
 
 def test_fit_twice_equals_fit_once(fitted):
     fresh, model, features = fitted
-    again = fit(fit(make(fresh.cell, fresh.strategy), features), features)
+    again = fit(fit(make(fresh.cell, fresh.strategy, fresh.ensemble), features), features)
     for a, b in zip(jax.tree.leaves(again.params_), jax.tree.leaves(model.params_)):
         assert np.array_equal(np.asarray(a), np.asarray(b))
     assert again.predict(future=future(model, features)).equals(model.predict(future=future(model, features)))

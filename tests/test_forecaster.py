@@ -5,7 +5,7 @@ import pytest
 from lstmcast import Forecaster, datasets
 from lstmcast.errors import ConfigError, DataError, NotFittedError, TooShortError
 
-SMALL = dict(window=6, units=8, epochs=3, batch_size=8)
+SMALL = dict(window=6, units=8, epochs=3, batch_size=8, test=0.2, ensemble=1)
 
 
 def test_predict_before_fit():
@@ -39,7 +39,7 @@ def test_scaler_sees_training_rows_only():
 
 def test_too_short_names_rows_needed():
     with pytest.raises(TooShortError) as e:
-        Forecaster(window=10, horizon=2).fit(np.arange(12.0))
+        Forecaster(window=10, horizon=2, test=0.2).fit(np.arange(12.0))
     assert str(e.value) == (
         "window=10 and horizon=2 need a training part of at least 12 rows and at least 2 row(s) in each held-out "
         "part: the data needs 15 rows, got 12; use a shorter window or horizon, a smaller test/validation part, "
@@ -143,6 +143,6 @@ def test_split_by_dates():
     s = load_series(datasets.load("airpassengers"))
     split = make_split(len(s), s.index, test="1959-01", validation="1958-01")
     assert (split.train_end, split.val_end, split.n) == (108, 120, 144)
-    m = Forecaster(test="1960-01", validation="1959-01", **SMALL).fit(datasets.load("airpassengers"))
+    m = Forecaster(**{**SMALL, "test": "1960-01", "validation": "1959-01"}).fit(datasets.load("airpassengers"))
     assert m.predict_in_sample().query("part == 'test'").index[0] == pd.Timestamp("1960-01-01")
     assert m.history_.val_loss  # validation loss every epoch

@@ -16,7 +16,9 @@ FIXTURE = Path(__file__).parent / "fixtures" / "model_v1"
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     path = tmp_path_factory.mktemp("m") / "model"
-    model = Forecaster(window=12, horizon=3, units=(8, 4), epochs=2, batch_size=16, log=True, difference=12)
+    model = Forecaster(
+        window=12, horizon=3, units=(8, 4), epochs=2, batch_size=16, log=True, difference=12, test=0.2, ensemble=2
+    )
     model.fit(datasets.load("airpassengers")).save(path)
     return model, path
 
@@ -123,7 +125,7 @@ def test_long_series_keep_their_last_500_rows(tmp_path):
     from lstmcast.errors import DataError
 
     sine = datasets.load("sine", length=700)
-    model = Forecaster(window=8, units=4, epochs=1, batch_size=64).fit(sine)
+    model = Forecaster(window=8, units=4, epochs=1, batch_size=64, test=0.2, ensemble=1).fit(sine)
     loaded = lstmcast.load(model.save(tmp_path / "m"))
     assert len(loaded.series_) == 500
     with pytest.raises(DataError) as e:

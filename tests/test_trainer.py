@@ -112,7 +112,7 @@ def test_keyboard_interrupt_keeps_best_weights():
         ),
         ({"learning_rate": -1.0}, "learning_rate=-1.0 must be a finite number > 0."),
         ({"learning_rate": float("inf")}, "learning_rate=inf must be a finite number > 0."),
-        ({"epochs": 2.5}, "epochs=2.5 must be a positive integer."),
+        ({"epochs": 2.5}, "epochs=2.5 must be 'auto' (chosen from the data) or a positive integer."),
         ({"momentum": 1.0}, "momentum=1.0 must be a finite number in [0, 1)."),
     ],
 )

@@ -14,6 +14,19 @@ from pathlib import Path
 
 from lstmcast.train.trainer import EpochCallback
 
+# the seed tutorial's model and workflow, spelled out: nothing chosen automatically
+TUTORIAL = dict(
+    window=10,
+    units=50,
+    test=0.2,
+    scaler="minmax",
+    log=False,
+    difference=0,
+    normalize="none",
+    ensemble=1,
+    loss="mse",
+)
+
 
 @dataclass(frozen=True)
 class DemoResult:
@@ -55,7 +68,7 @@ def run_demo(
     from lstmcast.plot import plot_in_sample
 
     series = datasets.load("sine")
-    model = Forecaster(window=10, units=50, epochs=epochs, batch_size=batch_size, test=0.2, seed=seed)
+    model = Forecaster(**TUTORIAL, epochs=epochs, batch_size=batch_size, seed=seed)
     t0 = time.perf_counter()
     model.fit(series, on_epoch_end=on_epoch_end)
     fit_seconds = time.perf_counter() - t0

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast import params as P
+from lstmcast.auto import Choice, resolve
 from lstmcast.data.newdata import future_values, load_history
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
@@ -28,8 +29,8 @@ from lstmcast.nn.summary import format_summary
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import get_loss
-from lstmcast.train.programs import window_loss
-from lstmcast.train.trainer import EpochCallback, train
+from lstmcast.train.programs import members_of, window_loss
+from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
 
 
 class Forecaster:
@@ -98,7 +99,6 @@ class Forecaster:
         cfg = self._checked()
         strategy = get_strategy(cfg["strategy"])
         strategy.check_roles(static=_names(static))
-        target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
         series = load_series(
             data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future
         )
@@ -106,6 +106,9 @@ class Forecaster:
         if series.filled:
             counts = ", ".join(f"{n} {what}" for what, n in series.filled.items())
             warnings.warn(f"fill={cfg['fill']!r} filled: {counts}.", DataFilledWarning, stacklevel=2)
+        split = make_split(len(series), series.index, cfg["test"], cfg["validation"])
+        cfg, choices = resolve(cfg, series.values[: split.train_end, : series.n_targets], series.freq)
+        target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
         loss = get_loss(cfg["loss"])
         steps = strategy.model_horizon(cfg["horizon"])
         split, starts = _cut(series, cfg)
@@ -125,14 +128,21 @@ class Forecaster:
             dense_units=cfg["dense_units"],
             n_outputs=loss.n_outputs,
             n_future=len(series.future),
+            normalize=cfg["normalize"],
+            season=cfg["seasonal_period"],
         )
         values = transforms.to_model_space(series.values)  # (rows, columns)
-        init_key, train_key = jax.random.split(jax.random.key(cfg["seed"]))
-        params = init_params(init_key, spec)
+        initial, train_key = _init_members(spec, cfg["seed"], cfg["ensemble"])
         callback = on_epoch_end if on_epoch_end is not None else _reporter(cfg["verbose"])
         train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+        if cfg["epochs"] == "auto":
+            cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
+            choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
+            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+        else:
+            choices["epochs"] = Choice(cfg["epochs"], "set by you")
         params, history = train(
-            params,
+            initial,
             spec,
             loss,
             train_cfg,
@@ -144,7 +154,19 @@ class Forecaster:
         )
         if getattr(callback, "progress", None) is not None:
             callback.progress.stop()  # early stopping or Ctrl-C ended training before the last epoch
+        if (
+            train_cfg.patience is not None
+            and len(starts["validation"])
+            and history.best_epoch
+            and not history.interrupted
+        ):
+            # early stopping chose the epochs on the newest rows; the final model learns from them too
+            everything = np.concatenate([starts["train"], starts["validation"]])
+            final_cfg = TrainConfig(**{**train_cfg.to_dict(), "epochs": history.best_epoch, "patience": None})
+            params, _ = train(initial, spec, loss, final_cfg, values, everything, train_key)
+            history.refit_epochs = history.best_epoch
         self.config_, self.spec_, self.loss_, self.params_, self.history_ = cfg, spec, loss, params, history
+        self.choices_ = choices
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
@@ -171,9 +193,17 @@ class Forecaster:
         }
 
     def summary(self) -> str:
-        """Keras-style layer table."""
+        """Keras-style layer table (of one member, for an ensemble)."""
         self._check_fitted()
-        return format_summary(self.spec_)
+        table = format_summary(self.spec_)
+        members = members_of(self.params_)
+        if members > 1:
+            table += (
+                f"\nEnsemble: {members} models trained together from seeds {self.config_['seed']}.."
+                f"{self.config_['seed'] + members - 1} ({members} x {self.spec_.count():,} parameters); "
+                "the forecast is their median."
+            )
+        return table
 
     # -- saving: the fitted state as plain data ------------------------------
     def save(self, path):
@@ -370,6 +400,18 @@ class Forecaster:
         out = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
         _check_finite(out)
         return out
+
+
+def _init_members(spec: NetworkSpec, seed: int, members: int):
+    """Initial parameters and the training key: member j is exactly what ``seed + j`` gives one model.
+
+    One model: (params, key). An ensemble: params and keys stacked on a leading members axis.
+    """
+    keys = [jax.random.split(jax.random.key(seed + j)) for j in range(members)]
+    if members == 1:
+        return init_params(keys[0][0], spec), keys[0][1]
+    init_keys = jax.numpy.stack([k[0] for k in keys])
+    return jax.vmap(lambda k: init_params(k, spec))(init_keys), jax.numpy.stack([k[1] for k in keys])
 
 
 def _cut(series: Series, cfg: dict):

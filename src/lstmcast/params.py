@@ -45,15 +45,19 @@ class Param:
     def check_value(self, value):
         return self.check(self.name, value)
 
+    def convert(self, value):
+        """A value from the command line (text) or a TOML file (typed) -> the Python value, unchecked."""
+        if isinstance(value, str) and self.parse_text is not None:
+            return self.parse_text(self.name, value)
+        if isinstance(value, str) and self.cli_type in (int, float):
+            return _number_text(self.name, value, self.cli_type)
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
     def parse(self, value):
         """A value from the command line (text) or a TOML file (typed) -> the checked argument."""
-        if isinstance(value, str) and self.parse_text is not None:
-            value = self.parse_text(self.name, value)
-        elif isinstance(value, str) and self.cli_type in (int, float):
-            value = _number_text(self.name, value, self.cli_type)
-        elif isinstance(value, list):
-            value = tuple(value)
-        return self.check(self.name, value)
+        return self.check(self.name, self.convert(value))
 
 
 # -- checks: each takes (name, value) and returns the value to use -------------------------------
@@ -173,9 +177,23 @@ def frequency(name, v):
 
 
 def seed(name, v):
-    if not _is_int(v) or not 0 <= int(v) < 2**63:
-        raise ConfigError(f"{name}={v!r} must be an integer between 0 and 2**63 - 1.")
+    if not _is_int(v) or not 0 <= int(v) < 2**32:
+        raise ConfigError(f"{name}={v!r} must be an integer between 0 and 2**32 - 1.")
     return int(v)
+
+
+def auto(check: Callable, what: str) -> Callable:
+    """``"auto"`` (chosen from the training data, see lstmcast.auto) or a value ``check`` accepts."""
+
+    def checked(name, v):
+        if isinstance(v, str) and v == "auto":
+            return "auto"
+        try:
+            return check(name, v)
+        except ConfigError:
+            raise ConfigError(f"{name}={v!r} must be 'auto' (chosen from the data) or {what}.") from None
+
+    return checked
 
 
 def verbose(name, v):
@@ -214,6 +232,21 @@ def _part_text(name, text):
     return text
 
 
+def _auto_text(cast: type) -> Callable:
+    def parse(name, text):
+        if text.strip().lower() == "auto":
+            return "auto"
+        if cast is bool:
+            if text.strip().lower() in ("true", "yes", "1"):
+                return True
+            if text.strip().lower() in ("false", "no", "0"):
+                return False
+            raise ConfigError(f"{name}={text!r} must be auto, true or false.")
+        return _number_text(name, text, cast)
+
+    return parse
+
+
 def _optional_text(cast: type) -> Callable:
     def parse(name, text):
         return None if text.strip().lower() in ("", "none") else _number_text(name, text, cast)
@@ -224,7 +257,15 @@ def _optional_text(cast: type) -> Callable:
 # -- the table ---------------------------------------------------------------------------------
 _TABLE = (
     # forecast
-    Param("window", 10, integer(), "Past steps the network reads.", "forecast", int),
+    Param(
+        "window",
+        "auto",
+        auto(integer(), "a positive integer"),
+        "Past steps the network reads; auto: two seasons (or 2 x horizon), within the data.",
+        "forecast",
+        str,
+        _auto_text(int),
+    ),
     Param("horizon", 1, integer(), "Future steps to forecast.", "forecast", int),
     Param(
         "strategy",
@@ -255,11 +296,40 @@ _TABLE = (
         "transform",
     ),
     Param("feature_range", (0.0, 1.0), value_range, "minmax range, e.g. 0,1.", "transform", str, _list_text(float)),
-    Param("log", False, boolean, "Forecast log(target); positive data only.", "transform", bool),
-    Param("difference", 0, integer(0), "Difference the target at this lag (1, or seasonal like 12).", "transform", int),
+    Param(
+        "log",
+        "auto",
+        auto(boolean, "True or False"),
+        "Forecast log(target); auto: when positive and the spread grows with the level.",
+        "transform",
+        bool,  # --log / --no-log; leaving both out means auto
+        _auto_text(bool),
+    ),
+    Param(
+        "difference",
+        "auto",
+        auto(integer(0), "an integer >= 0"),
+        "Difference the target at this lag (1, or seasonal like 12); auto: the season when it is strong.",
+        "transform",
+        str,
+        _auto_text(int),
+    ),
+    Param(
+        "normalize",
+        "last",
+        choice("none", "last", "mean", "season"),
+        "Scale-free windows: each relative to its last value (last), mean (mean), average season (season), or none.",
+        "transform",
+    ),
     # data
     Param(
-        "test", 0.2, part, "Held-out end: fraction (0.2), rows (24) or start date (1959-01).", "data", str, _part_text
+        "test",
+        0,
+        part,
+        "Held-out end for evaluate(): fraction (0.2), rows (24) or start date (1959-01); 0: train on all rows.",
+        "data",
+        str,
+        _part_text,
     ),
     Param(
         "validation",
@@ -288,7 +358,23 @@ _TABLE = (
         _optional_text(int),
     ),
     # training
-    Param("epochs", 50, integer(), "Training epochs.", "train", int),
+    Param(
+        "epochs",
+        "auto",
+        auto(integer(), "a positive integer"),
+        "Training epochs; auto: about 500 optimizer steps (at least 10, at most 500 epochs).",
+        "train",
+        str,
+        _auto_text(int),
+    ),
+    Param(
+        "ensemble",
+        5,
+        integer(),
+        "Models trained together from seeds seed..seed+K-1; the forecast is their median.",
+        "train",
+        int,
+    ),
     Param("batch_size", 32, integer(), "Windows per optimizer step; the last partial batch is masked.", "train", int),
     Param(
         "steps_per_epoch",

@@ -12,7 +12,25 @@ from typing import Optional
 
 import typer
 
+from lstmcast.errors import ConfigError
 from lstmcast.params import PARAMS
+
+
+def _checked(p):
+    """A Typer callback: text that is not even of the option's type is a usage error (exit 2).
+
+    Values of the right type are checked with the rest of the configuration (exit 1, one line).
+    """
+
+    def callback(value):
+        if value is None:
+            return None
+        try:
+            return p.convert(value)
+        except ConfigError as exc:
+            raise typer.BadParameter(str(exc)) from None
+
+    return callback
 
 
 def model_parameters() -> list[inspect.Parameter]:
@@ -20,12 +38,14 @@ def model_parameters() -> list[inspect.Parameter]:
     for p in PARAMS.values():
         flag = "--" + p.name.replace("_", "-")
         decls = [f"{flag}/--no-{flag[2:]}"] if p.cli_type is bool else [flag]
-        option_type = str if p.parse_text is not None else p.cli_type
+        option_type = bool if p.cli_type is bool else str if p.parse_text is not None else p.cli_type
         params.append(
             inspect.Parameter(
                 p.name,
                 inspect.Parameter.KEYWORD_ONLY,
-                default=typer.Option(None, *decls, help=p.help, rich_help_panel="Model and training"),
+                default=typer.Option(
+                    None, *decls, help=p.help, rich_help_panel="Model and training", callback=_checked(p)
+                ),
                 annotation=Optional[option_type],  # noqa: UP045 (typer reads this annotation)
             )
         )

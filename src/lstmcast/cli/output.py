@@ -58,6 +58,13 @@ def print_evaluation(con: Console, ev, title: str) -> None:
         con.print(f"[yellow]Warning:[/yellow] the model does not beat seasonal naive (period {ev.period}).")
 
 
+def print_choices(con: Console, choices: dict) -> None:
+    """The settings chosen from the data (left at auto), each with its reason."""
+    auto = {k: c for k, c in choices.items() if c.reason != "set by you"}
+    if auto:
+        con.print("Chosen from the data: " + "; ".join(f"{k}={c.value!r} ({c.reason})" for k, c in auto.items()))
+
+
 def write_frame(frame: pd.DataFrame, path: Path) -> Path:
     """Write by suffix: .csv, .parquet or .json (records with ISO timestamps)."""
     suffix = path.suffix.lower()

@@ -41,6 +41,8 @@ def predict(
             return
         con = console(quiet)
         con.print(frame_table(forecast, f"Forecast of {len(forecast)} step(s)", forecast.index.name or "time"))
+        if m.series_.index_note:
+            con.print(f"Time index: {m.series_.index_note}", highlight=False)
         if output is not None:
             con.print(f"Forecast written to {output}")
         if plot is not None:

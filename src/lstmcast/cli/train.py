@@ -7,7 +7,7 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options
-from lstmcast.cli.output import emit_json, print_evaluation
+from lstmcast.cli.output import emit_json, print_choices, print_evaluation
 from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
 from lstmcast.errors import ConfigError
 
@@ -75,6 +75,8 @@ def train(
                 {
                     "model": str(out),
                     "params": model.n_params_,
+                    "choices": {k: c.to_dict() for k, c in model.choices_.items()},
+                    "time_index": model.series_.index_note,
                     "history": model.history_.to_dict(),
                     "evaluation": evaluation.to_dict() if evaluation else None,
                     "plot": str(plot) if plot else None,
@@ -87,6 +89,9 @@ def train(
                 f"[yellow]Filled[/yellow] (fill={model.fill!r}): "
                 + ", ".join(f"{n} {what}" for what, n in model.series_.filled.items())
             )
+        if model.series_.index_note:
+            con.print(f"Time index: {model.series_.index_note}", highlight=False)
+        print_choices(con, model.choices_)
         con.print(model.summary(), highlight=False)
         con.print(
             f"Trained {h.epochs} epochs in {sum(h.seconds):.2f}s, final loss {h.loss[-1]:.4g}"

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.data.series import load_series
-from lstmcast.data.windows import window_starts
 from lstmcast.errors import ConfigError, TooShortError
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.params import check_params
@@ -74,8 +73,13 @@ def run_backtest(
     series = load_series(
         data, target=target, time=time, features=features, future=future, freq=cfg["freq"], fill=cfg["fill"]
     )
-    n, horizon, lag, window = len(series), cfg["horizon"], cfg["difference"], cfg["window"]
+    n, horizon = len(series), cfg["horizon"]
+    if step < horizon:
+        raise ConfigError(f"step={step} must be at least the horizon={horizon}, so each fold holds a whole forecast.")
     cuts = [n - (folds - i) * step for i in range(folds)]
+    # the fewest training rows the first fold needs ("auto" settings are chosen per refit: their least)
+    lag = cfg["difference"] if cfg["difference"] != "auto" else 0
+    window = cfg["window"] if cfg["window"] != "auto" else 1
     need = lag + window + horizon
     if cuts[0] < need:
         raise TooShortError(
@@ -93,7 +97,8 @@ def run_backtest(
     period = seasonal_period(series.freq, cfg["seasonal_period"])
     params = {**model.get_params(), "test": 0, "verbose": 0}
 
-    fold_starts = [window_starts(window, horizon, c, c + step, lag) for c in cuts]
+    # each fold forecasts from every origin whose whole horizon lies in [cut, cut + step)
+    fold_origins = [np.arange(c - 1, c + step - horizon, dtype=np.int32) for c in cuts]
     preds: list[np.ndarray | None] = [None] * folds
     refits = _refits(refit, folds)
     i = 0
@@ -101,18 +106,17 @@ def run_backtest(
         j = i + 1
         while j < folds and not refits[j]:
             j += 1
-        fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)
+        fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)  # "auto" settings chosen per refit
         values = fitted.transforms_.to_model_space(series.values)
-        together = np.concatenate(fold_starts[i:j])
+        together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
         out = fitted.forecast_at(values, raw, together)  # one batched call for the group
-        bounds = np.cumsum([0] + [len(s) for s in fold_starts[i:j]])
+        bounds = np.cumsum([0] + [len(o) for o in fold_origins[i:j]])
         for k in range(i, j):
             preds[k] = out[bounds[k - i] : bounds[k - i + 1]]
         i = j
 
     evaluations, rows, pred_rows = [], [], []
-    for k, (cut, starts, pred) in enumerate(zip(cuts, fold_starts, preds)):
-        origins = starts + window - 1
+    for k, (cut, origins, pred) in enumerate(zip(cuts, fold_origins, preds)):
         ev = score(raw, origins, pred, cut, period, warn=False)
         evaluations.append(ev)
         rows.append(
@@ -121,7 +125,7 @@ def run_backtest(
                 "cut": cut,
                 "test_start": series.index[cut],
                 "refit": refits[k],
-                "windows": len(starts),
+                "windows": len(origins),
                 **{f"model_{m}": ev.table.loc["model", m] for m in ("mae", "rmse", "mase")},
                 "seasonal_naive_mase": ev.table.loc["seasonal_naive", "mase"],
             }
@@ -129,7 +133,7 @@ def run_backtest(
         for w, o in enumerate(origins):
             for h in range(horizon):
                 pred_rows.append((k, series.index[o], h + 1, series.index[o + 1 + h], raw[o + 1 + h, 0], pred[w, h, 0]))
-    all_origins = np.concatenate([s + window - 1 for s in fold_starts])
+    all_origins = np.concatenate(fold_origins)
     overall = score(raw, all_origins, np.concatenate(preds), cuts[0], period, warn=False)
     predictions = pd.DataFrame(pred_rows, columns=["fold", "origin", "step", "time", "actual", "prediction"])
     return Backtest(pd.DataFrame(rows), evaluations, overall, predictions)

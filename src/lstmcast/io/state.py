@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast import params as P
+from lstmcast.auto import Choice
 from lstmcast.data.pipeline import Transforms
 from lstmcast.data.series import Series
 from lstmcast.data.timefmt import format_time
@@ -21,6 +22,7 @@ from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.strategies import get_strategy
 from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
+from lstmcast.train.programs import members_of
 
 TAIL_ROWS = 500  # rows kept for forecast plots' context (at least window + difference are always kept)
 
@@ -74,6 +76,9 @@ def fitted_state(model) -> dict:
     keep = min(len(s), max(cfg["window"] + model.transforms_.target.lag, TAIL_ROWS))
     return {
         "config": P.jsonable(model.get_params()),
+        "resolved": P.jsonable(model.config_),  # the settings used, "auto" ones chosen
+        "choices": {k: c.to_dict() for k, c in model.choices_.items()},
+        "members": members_of(model.params_),
         "network": model.spec_.to_dict(),
         "loss": model.loss_.to_dict(),
         "transforms": {
@@ -109,7 +114,9 @@ def restore(state: dict, params: dict) -> dict:
     from lstmcast.nn.network import init_params, network_from_dict
 
     try:
-        cfg = P.check_params(params)
+        cfg = P.check_params(P.from_jsonable(state["resolved"]) if "resolved" in state else params)
+        if "auto" in cfg.values():
+            raise ConfigError("the resolved settings still hold 'auto'")
         spec = network_from_dict(state["network"])
         loss = loss_from_dict(state["loss"]) if "loss" in state else get_loss(cfg["loss"])
     except (ConfigError, TypeError) as exc:
@@ -131,7 +138,11 @@ def restore(state: dict, params: dict) -> dict:
                 f"the model document is inconsistent: network {name}={getattr(spec, name)} but the configuration "
                 f"and schema need {value}; the file was edited or damaged."
             )
-    template = jax.eval_shape(lambda k: init_params(k, spec), jax.random.key(0))
+    members = state.get("members", 1)
+    if not isinstance(members, int) or isinstance(members, bool) or not 1 <= members <= 1000:
+        raise ModelFileError(f"the model document has an invalid ensemble size members={members!r}.")
+    one = jax.eval_shape(lambda k: init_params(k, spec), jax.random.key(0))
+    template = one if members == 1 else jax.tree.map(lambda a: jax.ShapeDtypeStruct((members, *a.shape), a.dtype), one)
     weights = jax.tree.map(jax.numpy.asarray, unflatten_like(template, state["arrays"]))
     tail_values = np.asarray(state["tail"]["values"], np.float64).reshape(-1, len(columns))
     series = Series(
@@ -158,4 +169,5 @@ def restore(state: dict, params: dict) -> dict:
         "n_rows_": int(schema["rows"]),
         "first_index_": schema["first_timestamp"],
         "history_": History(**state["history"]),
+        "choices_": {k: Choice(**c) for k, c in state.get("choices", {}).items()},
     }

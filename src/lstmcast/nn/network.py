@@ -50,7 +50,8 @@ class NetworkSpec:
     dense_units: int = 0  # an optional hidden dense layer (ReLU) before the head
     n_outputs: int = 1  # head outputs per target and step (the loss's width)
     n_future: int = 0  # known-in-advance covariates whose horizon values reach the head
-    normalize: str = "none"  # scale-free windows around the network: "none" | "last" | "mean" (nn/scaling.py)
+    normalize: str = "none"  # scale-free windows around the network: "none" | "last" | "mean" | "season"
+    season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
 
     def __post_init__(self) -> None:
         get_cell(self.cell)

@@ -13,44 +13,60 @@ Modes (``NetworkSpec.normalize``):
   absolute step ``mean |x[t] - x[t-1]|`` (the denominator of MASE, within the
   window); forecasts are changes from the last value in units of typical steps.
 * ``"mean"``: ``(x - window mean) / window standard deviation``.
+* ``"season"``: ``(x - profile[phase]) / scale``: the profile is the mean of the window's
+  values at each phase of the season (``NetworkSpec.season``), the scale the window's
+  mean absolute seasonal step ``mean |x[t] - x[t-m]|``; forecasts are deviations from the
+  window's average season, which averages away noise that seasonal naive repeats. Falls
+  back to ``"last"`` when the season is 1 or longer than the window.
 
 Scales are floored at ``FLOOR`` x max(mean |x|, 1) so a flat window does not divide by zero.
 
-Shapes: targets (batch, window, k) -> loc, scale (batch, 1, k).
+Shapes: targets (batch, window, k) -> loc of the inputs (batch, window or 1, k), loc of the
+outputs (batch, horizon or 1, k), scale (batch, 1, k).
 """
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 
-MODES = ("none", "last", "mean")
+MODES = ("none", "last", "mean", "season")
 FLOOR = 1e-4
 
 
-def window_stats(targets, mode: str):
-    """(loc, scale) of each window's target columns: (batch, 1, k) each."""
+def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
+    """(loc of the inputs, loc of the outputs, scale) of each window's target columns."""
     if mode == "none":
         ones = jnp.ones_like(targets[:, :1])
-        return jnp.zeros_like(ones), ones
+        return jnp.zeros_like(ones), jnp.zeros_like(ones), ones
+    window = targets.shape[1]
     floor = FLOOR * jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), 1.0)
-    if mode == "last":
+    if mode == "season" and 1 < season <= window:
+        phase = (jnp.arange(window) - window) % season  # the last row has phase season - 1
+        onehot = (phase[:, None] == jnp.arange(season)[None, :]).astype(targets.dtype)  # (window, season)
+        profile = jnp.einsum("bwk,ws->bsk", targets, onehot) / jnp.sum(onehot, axis=0)[None, :, None]
+        loc_in = profile[:, phase]  # (batch, window, k)
+        loc_out = profile[:, jnp.arange(horizon) % season]  # (batch, horizon, k)
+        steps = jnp.abs(targets[:, season:] - targets[:, :-season])
+        spread = jnp.mean(steps, axis=1, keepdims=True) if window > season else jnp.zeros_like(floor)
+        return loc_in, loc_out, jnp.maximum(spread, floor)
+    if mode in ("last", "season"):
         loc = targets[:, -1:]
         steps = jnp.abs(jnp.diff(targets, axis=1))
-        spread = jnp.mean(steps, axis=1, keepdims=True) if targets.shape[1] > 1 else jnp.zeros_like(loc)
+        spread = jnp.mean(steps, axis=1, keepdims=True) if window > 1 else jnp.zeros_like(loc)
     else:
         loc = jnp.mean(targets, axis=1, keepdims=True)
         spread = jnp.std(targets, axis=1, keepdims=True)
-    return loc, jnp.maximum(spread, floor)
+    return loc, loc, jnp.maximum(spread, floor)
 
 
-def normalize_window(x, k: int, mode: str):
-    """x (batch, window, n_inputs) with its first k (target) columns normalized; returns (x, loc, scale)."""
-    loc, scale = window_stats(x[:, :, :k], mode)
+def normalize_window(x, k: int, mode: str, season: int = 1, horizon: int = 1):
+    """x (batch, window, n_inputs) with its first k (target) columns normalized; returns (x, loc_out, scale)."""
+    loc_in, loc_out, scale = window_stats(x[:, :, :k], mode, season, horizon)
     if mode == "none":
-        return x, loc, scale
-    return jnp.concatenate([(x[:, :, :k] - loc) / scale, x[:, :, k:]], axis=-1), loc, scale
+        return x, loc_out, scale
+    return jnp.concatenate([(x[:, :, :k] - loc_in) / scale, x[:, :, k:]], axis=-1), loc_out, scale
 
 
 def denormalize(out, loc, scale):
-    """Network outputs (batch, H, k, outputs) in window units -> model space."""
+    """Network outputs (batch, H, k, outputs) in window units -> model space (loc (batch, H or 1, k))."""
     return out * scale[..., None] + loc[..., None]

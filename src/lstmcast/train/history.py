@@ -15,6 +15,7 @@ class History:
     best_epoch: int | None = None  # 1-based, by the monitored loss
     stopped_early: bool = False
     interrupted: bool = False  # Ctrl-C: training stopped, best weights kept
+    refit_epochs: int | None = None  # after early stopping: epochs retrained on training + validation windows
 
     @property
     def epochs(self) -> int:

@@ -21,6 +21,7 @@ from lstmcast.train.optimizers import python_learning_rate, schedule_values, set
 from lstmcast.train.programs import bucket, epoch_arrays, members_of, training_programs, window_loss
 
 EpochCallback = Callable[[int, int, dict], None]  # (epoch, epochs, logs)
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 500, 10, 500  # epochs="auto"
 
 
 def steps_per_epoch(cfg: TrainConfig, n_windows: int) -> int:
@@ -28,6 +29,11 @@ def steps_per_epoch(cfg: TrainConfig, n_windows: int) -> int:
     bs = min(cfg.batch_size, bucket(n_windows))
     n = -(-n_windows // bs)
     return min(n, cfg.steps_per_epoch) if cfg.steps_per_epoch is not None else n
+
+
+def auto_epochs(cfg: TrainConfig, n_windows: int) -> int:
+    """Epochs making about TARGET_STEPS optimizer steps, within [MIN_EPOCHS, MAX_EPOCHS]."""
+    return int(min(max(-(-TARGET_STEPS // steps_per_epoch(cfg, n_windows)), MIN_EPOCHS), MAX_EPOCHS))
 
 
 def _epoch_key(key, epoch: int, members: int):
@@ -63,15 +69,16 @@ def train(
     has_val = val_starts is not None and len(val_starts) > 0
     opt_state = set_hyperparams(programs.init_optimizer(params), cfg.hyperparams())
     steps = steps_per_epoch(cfg, n_windows)
+    epochs = auto_epochs(cfg, n_windows) if cfg.epochs == "auto" else cfg.epochs
     cosine, base_lr = cfg.schedule == "cosine", cfg.learning_rate
     history = History()
     best, best_params, since_best, since_plateau = np.inf, params, 0, 0
     try:
-        for epoch in range(cfg.epochs):
+        for epoch in range(epochs):
             t0 = time.perf_counter()
             step0 = epoch * steps
-            lr = python_learning_rate(base_lr, cosine, steps * cfg.epochs, step0)
-            hp = schedule_values(base_lr, cosine, steps * cfg.epochs)
+            lr = python_learning_rate(base_lr, cosine, steps * epochs, step0)
+            hp = schedule_values(base_lr, cosine, steps * epochs)
             params, opt_state, loss_value = programs.epoch(
                 params, opt_state, _epoch_key(key, epoch, members), inputs_d, starts_d, n_d, jnp.int32(step0), hp
             )
@@ -87,7 +94,7 @@ def train(
             monitored = logs.get("val_loss", loss_value)
             if not np.isfinite(monitored):
                 if on_epoch_end is not None:
-                    on_epoch_end(epoch + 1, cfg.epochs, {**logs, "seconds": seconds})
+                    on_epoch_end(epoch + 1, epochs, {**logs, "seconds": seconds})
                 break  # diverged: keep the best weights seen
             if monitored < best - cfg.min_delta:
                 best, best_params, since_best, since_plateau = monitored, params, 0, 0
@@ -96,7 +103,7 @@ def train(
                 since_best += 1
                 since_plateau += 1
             if on_epoch_end is not None:
-                on_epoch_end(epoch + 1, cfg.epochs, {**logs, "seconds": seconds})
+                on_epoch_end(epoch + 1, epochs, {**logs, "seconds": seconds})
             if cfg.schedule == "plateau" and since_plateau >= cfg.plateau_patience:
                 base_lr *= cfg.plateau_factor
                 since_plateau = 0
