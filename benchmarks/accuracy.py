@@ -72,12 +72,12 @@ def _variant(**settings):
 
 VARIANTS = {
     "lstmcast": _default,
+    "norm-last": _variant(normalize="last"),  # seasonal differencing when the season is strong
     "norm-mean": _variant(normalize="mean"),
     "norm-none": _variant(normalize="none"),
+    "season-mean": _variant(normalize="season-mean", difference=0),
     "mae": _variant(loss="mae"),
     "k1": _variant(ensemble=1),
-    "season": _variant(normalize="season", difference=0),
-    "season-auto": _variant(normalize="season"),
 }
 
 SNAIVE = "snaive"

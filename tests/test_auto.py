@@ -37,16 +37,30 @@ def test_automatic_choices_are_reported_and_explicit_settings_win():
     air = datasets.load("airpassengers")
     auto = Forecaster(**FAST, ensemble=1).fit(air)
     chosen = {k: c.value for k, c in auto.choices_.items()}
-    assert chosen == {"seasonal_period": 12, "log": True, "difference": 12, "window": 24, "epochs": 5}
+    assert chosen == {
+        "seasonal_period": 12,
+        "log": True,
+        "normalize": "season",
+        "difference": 0,
+        "window": 24,
+        "epochs": 5,
+    }
     assert auto.choices_["seasonal_period"].reason == "from the frequency 'MS'"
     assert auto.choices_["log"].reason.startswith("spread grows with the level: slope ")
-    assert auto.choices_["difference"].reason.startswith("seasonal strength 0.9")
+    assert auto.choices_["normalize"].reason == "seasonal period 12: windows relative to their average and last season"
+    assert auto.choices_["difference"].reason == "the season is handled inside the windows (normalize='season')"
     assert auto.choices_["window"].reason == "two seasons"
     assert auto.get_params()["window"] == "auto" and auto.config_["window"] == 24
-    mine = Forecaster(**FAST, ensemble=1, log=False, difference=0, window=10, seasonal_period=4).fit(air)
+    # with windows relative to their last value, a strong season is differenced instead
+    last = Forecaster(**FAST, ensemble=1, normalize="last").fit(air)
+    assert last.choices_["difference"].value == 12 and last.choices_["difference"].reason.startswith("seasonal str")
+    mine = Forecaster(**FAST, ensemble=1, log=False, difference=0, window=10, seasonal_period=4, normalize="mean").fit(
+        air
+    )
     assert {k: c.value for k, c in mine.choices_.items()} == {
         "seasonal_period": 4,
         "log": False,
+        "normalize": "mean",
         "difference": 0,
         "window": 10,
         "epochs": 5,

@@ -230,9 +230,9 @@ class Forecaster:
     @classmethod
     def from_state(cls, state: dict) -> Forecaster:
         """The model :meth:`to_state` described (checked: inconsistent states raise ModelFileError)."""
-        from lstmcast.io.state import restore
+        from lstmcast.io.state import restore, saved_params
 
-        model = cls(**P.from_jsonable(state["config"]))
+        model = cls(**saved_params(state))
         for name, value in restore(state, model.get_params()).items():
             setattr(model, name, value)
         if len(model.series_) == model.n_rows_:  # the whole training series is kept: evaluate() works too

@@ -316,9 +316,10 @@ _TABLE = (
     ),
     Param(
         "normalize",
-        "last",
-        choice("none", "last", "mean", "season"),
-        "Scale-free windows: each relative to its last value (last), mean (mean), average season (season), or none.",
+        "auto",
+        choice("auto", "none", "last", "mean", "season", "season-mean"),
+        "Scale-free windows relative to their last value (last), mean, or season (season, season-mean); "
+        "auto: season when the season is strong, else last.",
         "transform",
     ),
     # data
@@ -362,7 +363,7 @@ _TABLE = (
         "epochs",
         "auto",
         auto(integer(), "a positive integer"),
-        "Training epochs; auto: about 500 optimizer steps (at least 10, at most 500 epochs).",
+        "Training epochs; auto: about 500 optimizer steps (at most 500 epochs).",
         "train",
         str,
         _auto_text(int),

@@ -24,6 +24,16 @@ from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
 from lstmcast.train.programs import members_of
 
+# what the parameters added since format 1 meant before they existed (a format-1 model used these)
+FORMAT1_DEFAULTS = {
+    "window": 10,
+    "epochs": 50,
+    "test": 0.2,
+    "log": False,
+    "difference": 0,
+    "normalize": "none",
+    "ensemble": 1,
+}
 TAIL_ROWS = 500  # rows kept for forecast plots' context (at least window + difference are always kept)
 
 
@@ -102,6 +112,12 @@ def fitted_state(model) -> dict:
         "history": model.history_.to_dict(),
         "arrays": flatten(model.params_),
     }
+
+
+def saved_params(state: dict) -> dict:
+    """The constructor arguments a saved model was made with (format-1 documents: their meaning then)."""
+    config = P.from_jsonable(state["config"])
+    return config if "resolved" in state else {**FORMAT1_DEFAULTS, **config}
 
 
 def restore(state: dict, params: dict) -> dict:

@@ -13,11 +13,14 @@ Modes (``NetworkSpec.normalize``):
   absolute step ``mean |x[t] - x[t-1]|`` (the denominator of MASE, within the
   window); forecasts are changes from the last value in units of typical steps.
 * ``"mean"``: ``(x - window mean) / window standard deviation``.
-* ``"season"``: ``(x - profile[phase]) / scale``: the profile is the mean of the window's
-  values at each phase of the season (``NetworkSpec.season``), the scale the window's
-  mean absolute seasonal step ``mean |x[t] - x[t-m]|``; forecasts are deviations from the
-  window's average season, which averages away noise that seasonal naive repeats. Falls
-  back to ``"last"`` when the season is 1 or longer than the window.
+* ``"season-mean"``: ``(x - profile[phase]) / scale``: the profile is the mean of the
+  window's values at each phase of the season (``NetworkSpec.season``), the scale the
+  window's mean absolute seasonal step ``mean |x[t] - x[t-m]|``; forecasts are deviations
+  from the window's average season, which averages away noise that seasonal naive repeats.
+* ``"season"``: the same inputs, but forecasts are deviations from halfway between the
+  average season and the last season (seasonal naive), which also follows a season that
+  changes. Both season modes fall back to ``"last"`` when the season is 1 or longer than
+  the window.
 
 Scales are floored at ``FLOOR`` x max(mean |x|, 1) so a flat window does not divide by zero.
 
@@ -29,7 +32,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-MODES = ("none", "last", "mean", "season")
+MODES = ("none", "last", "mean", "season", "season-mean")
 FLOOR = 1e-4
 
 
@@ -40,16 +43,19 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
         return jnp.zeros_like(ones), jnp.zeros_like(ones), ones
     window = targets.shape[1]
     floor = FLOOR * jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), 1.0)
-    if mode == "season" and 1 < season <= window:
+    if mode in ("season", "season-mean") and 1 < season <= window:
         phase = (jnp.arange(window) - window) % season  # the last row has phase season - 1
         onehot = (phase[:, None] == jnp.arange(season)[None, :]).astype(targets.dtype)  # (window, season)
         profile = jnp.einsum("bwk,ws->bsk", targets, onehot) / jnp.sum(onehot, axis=0)[None, :, None]
         loc_in = profile[:, phase]  # (batch, window, k)
         loc_out = profile[:, jnp.arange(horizon) % season]  # (batch, horizon, k)
+        if mode == "season":  # halfway between the average season and the last one (seasonal naive)
+            last = targets[:, window - season + jnp.arange(horizon) % season]  # (batch, horizon, k)
+            loc_out = 0.5 * (loc_out + last)
         steps = jnp.abs(targets[:, season:] - targets[:, :-season])
         spread = jnp.mean(steps, axis=1, keepdims=True) if window > season else jnp.zeros_like(floor)
         return loc_in, loc_out, jnp.maximum(spread, floor)
-    if mode in ("last", "season"):
+    if mode in ("last", "season", "season-mean"):
         loc = targets[:, -1:]
         steps = jnp.abs(jnp.diff(targets, axis=1))
         spread = jnp.mean(steps, axis=1, keepdims=True) if window > 1 else jnp.zeros_like(loc)

@@ -21,7 +21,7 @@ from lstmcast.train.optimizers import python_learning_rate, schedule_values, set
 from lstmcast.train.programs import bucket, epoch_arrays, members_of, training_programs, window_loss
 
 EpochCallback = Callable[[int, int, dict], None]  # (epoch, epochs, logs)
-TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 500, 10, 500  # epochs="auto"
+TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 500, 1, 500  # epochs="auto"
 
 
 def steps_per_epoch(cfg: TrainConfig, n_windows: int) -> int:
