@@ -199,3 +199,45 @@ def test_every_command_speaks_json(workspace, tmp_path):
     assert r.exit_code == 0 and json.loads(r.output) == {"plot": str(tmp_path / "l.png"), "kind": "loss"}
     r = run("datasets", "describe", "temperature", "--json")
     assert r.exit_code == 0 and json.loads(r.output)["rows"] == 20
+
+
+def test_force_replaces_a_folder_that_is_not_a_model(workspace, tmp_path):
+    out = tmp_path / "m"
+    out.mkdir()
+    (out / "config.toml").write_text("not from lstmcast")
+    args = ["train", workspace / "air.csv", "--target", "passengers", "--time", "month", *FAST, "--out", out, "-q"]
+    r = run(*args)
+    assert r.exit_code == 1 and "pass --force (overwrite=True) to replace it" in " ".join(r.output.split())
+    assert (out / "config.toml").read_text() == "not from lstmcast"
+    r = run(*args, "--force")
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["config.toml", "model.json", "model.safetensors"]
+    assert 'target = "passengers"' in (out / "config.toml").read_text()
+
+
+def test_train_json_errors_are_json(tmp_path):
+    r = run("train", tmp_path / "missing.csv", "--target", "y", "--json")
+    assert r.exit_code == 1
+    assert json.loads(r.stdout) == {
+        "error": {
+            "type": "DataError",
+            "message": f"data file {str(tmp_path / 'missing.csv')!r} does not exist: check the path.",
+        }
+    }
+
+
+def test_plot_outputs_are_never_overwritten_unasked(workspace, tmp_path):
+    out = tmp_path / "loss.png"
+    out.write_bytes(b"mine")
+    r = run("plot", workspace / "model", "--kind", "loss", "--out", out)
+    assert r.exit_code == 1
+    assert f"Error: refusing to overwrite {str(out)!r}: it already exists; pass --force" in " ".join(r.output.split())
+    assert out.read_bytes() == b"mine"
+    assert run("plot", workspace / "model", "--kind", "loss", "--out", out, "--force").exit_code == 0
+    assert out.read_bytes()[:4] == b"\x89PNG"
+    before = (workspace / "air.csv").read_bytes()
+    r = run(
+        "evaluate", workspace / "model", "--data", workspace / "air.csv", "--plot", workspace / "air.csv", "--force"
+    )
+    assert r.exit_code == 1 and "must end in .png or .svg" in r.output
+    assert (workspace / "air.csv").read_bytes() == before

@@ -134,3 +134,16 @@ def test_long_series_keep_their_last_500_rows(tmp_path):
         "this model was loaded from disk and keeps only its last 500 rows: pass data= the series to evaluate or plot."
     )
     assert loaded.evaluate(data=sine, warn=False).table.equals(model.evaluate(warn=False).table)
+
+
+def test_save_into_an_existing_empty_folder_with_ordinary_permissions(saved, tmp_path):
+    import os
+    import stat
+
+    model, _ = saved
+    model.save(tmp_path)  # an empty folder is ours to fill
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "model.safetensors"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o777 & ~umask  # not a temporary folder's 0700
+    assert lstmcast.load(tmp_path).predict().equals(model.predict())

@@ -68,5 +68,13 @@ class ModelFileError(LstmcastError, ValueError):
     """A saved model is missing, damaged, tampered with or from a newer format."""
 
 
+class OverwriteError(LstmcastError, FileExistsError):
+    """A save or an output would replace something lstmcast did not write (or was not told to replace)."""
+
+
+class WriteError(LstmcastError, OSError):
+    """A file or model folder could not be written (full disk, read-only filesystem, no permission)."""
+
+
 class DataFilledWarning(UserWarning):
     """Values were filled because ``fill=`` asked for it; the message says how many, per column."""

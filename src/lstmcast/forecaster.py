@@ -206,12 +206,16 @@ class Forecaster:
         return table
 
     # -- saving: the fitted state as plain data ------------------------------
-    def save(self, path):
-        """Write the model to folder ``path``: safetensors weights + a checksummed JSON document."""
+    def save(self, path, overwrite: bool = False):
+        """Write the model to folder ``path``: safetensors weights + a checksummed JSON document.
+
+        The save is atomic and replaces an earlier lstmcast model at ``path``; any other existing
+        folder or file is refused unless ``overwrite=True`` (see :func:`lstmcast.io.saving.save`).
+        """
         from lstmcast.io.saving import save
 
         self._check_fitted()
-        return save(self.to_state(), path)
+        return save(self.to_state(), path, overwrite=overwrite)
 
     @classmethod
     def load(cls, path) -> Forecaster:

@@ -19,13 +19,15 @@ PART_LABELS = {"train": "Training predictions", "validation": "Validation predic
 
 
 def _save(fig, path) -> Path:
+    """Write ``fig`` atomically (a temporary sibling, then a rename; a link at ``path`` is replaced, not followed)."""
+    from lstmcast.io.files import write_file
+
     path = Path(path)
-    if path.suffix.lower() not in FORMATS:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
         raise ConfigError(f"plot path {str(path)!r} must end in .png or .svg.")
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    return path
+    return write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix[1:]))
 
 
 def _axes(figsize):

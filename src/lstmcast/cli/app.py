@@ -1,7 +1,8 @@
 """The Typer application, global options, and the one place errors become exit codes.
 
-Exit codes: 0 success, 1 a user error (one red line saying what to fix; the
-traceback with ``--debug``), 2 a usage error (Typer's own).
+Exit codes: 0 success, 1 any error (one red line saying what to fix, or with
+``--json`` a JSON object on stdout; the traceback with ``--debug``), 2 a usage
+error (Typer's own), 130 Ctrl-C.
 Heavy imports (jax) happen inside the commands so ``--help`` is instant.
 """
 
@@ -11,6 +12,8 @@ import contextlib
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+from typer.exceptions import TyperException
 
 app = typer.Typer(
     name="lstmcast",
@@ -40,17 +43,50 @@ def _main(
 
 
 @contextlib.contextmanager
-def user_errors():
-    """Turn lstmcast's errors (and missing files) into one red line and exit code 1."""
+def user_errors(as_json: bool = False):
+    """Turn every error into one line and exit code 1 (Ctrl-C: "Interrupted.", 130); ``--debug`` re-raises.
+
+    lstmcast's own errors and OS errors print their message; anything else also names its type and
+    points to ``--debug``. With ``as_json`` the error is a JSON object on stdout instead:
+    ``{"error": {"type": ..., "message": ...}}``. Typer's exits and usage errors (exit 2) pass through.
+    """
     from lstmcast.errors import LstmcastError
 
     try:
         yield
-    except (LstmcastError, FileNotFoundError, PermissionError) as exc:
+    except (typer.Exit, typer.Abort, TyperException):
+        raise
+    except KeyboardInterrupt:
         if state["debug"]:
             raise
-        err_console.print(f"[red]Error:[/red] {exc}", highlight=False, soft_wrap=True)
+        _report("KeyboardInterrupt", "Interrupted.", as_json)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if state["debug"]:
+            raise
+        message = _one_line(exc)
+        if isinstance(exc, OSError) and not isinstance(exc, LstmcastError) and exc.strerror:
+            message = exc.strerror + (f": {str(exc.filename)!r}" if exc.filename is not None else "")
+        if not as_json and not isinstance(exc, (LstmcastError, OSError)):
+            message = f"{type(exc).__name__}: {message} (run with --debug for the traceback)"
+        _report(type(exc).__name__, message, as_json)
         raise typer.Exit(1) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return text or type(exc).__name__
+
+
+def _report(kind: str, message: str, as_json: bool) -> None:
+    if as_json:
+        from lstmcast.cli.output import emit_json
+
+        emit_json({"error": {"type": kind, "message": message}})
+    elif kind == "KeyboardInterrupt":
+        err_console.print(message, highlight=False, soft_wrap=True, markup=False)
+    else:
+        err_console.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def console(quiet: bool = False) -> Console:

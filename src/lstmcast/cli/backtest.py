@@ -7,7 +7,7 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options
-from lstmcast.cli.output import emit_json, frame_table, print_evaluation
+from lstmcast.cli.output import Force, check_plot_path, emit_json, frame_table, print_evaluation
 from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
@@ -40,12 +40,14 @@ def backtest(
     step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
     refit: str = typer.Option("true", help="true (every fold), false (fit once) or k (every k folds)."),
     plot: Optional[Path] = typer.Option(None, help="Write the folds' forecasts over the series (PNG or SVG)."),  # noqa: UP045
+    force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
     model_options: dict = None,
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
-    with user_errors():
+    with user_errors(as_json=as_json):
+        check_plot_path(plot, force, [data, config])
         from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.output import emit_json, frame_table, write_frame
+from lstmcast.cli.output import Force, check_frame_path, emit_json, frame_table, write_frame
 from lstmcast.cli.params import Json, Quiet
 
 datasets_app = typer.Typer(help="The datasets shipped inside lstmcast (no network needed).", no_args_is_help=True)
@@ -25,7 +25,7 @@ def _info_dict(name: str) -> dict:
 @datasets_app.command("list")
 def list_datasets(as_json: Json = False) -> None:
     """Names, sizes and descriptions."""
-    with user_errors():
+    with user_errors(as_json=as_json):
         from rich.table import Table
 
         from lstmcast import datasets
@@ -48,7 +48,7 @@ def describe(
     as_json: Json = False,
 ) -> None:
     """Provenance, licence, columns and recommended settings of one dataset."""
-    with user_errors():
+    with user_errors(as_json=as_json):
         from lstmcast import datasets
 
         info = _info_dict(name)
@@ -67,16 +67,18 @@ def describe(
 def export(
     name: str = typer.Argument(..., help="Dataset name."),
     path: Path = typer.Argument(..., help="Where to write it: .csv, .parquet or .json."),
+    force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
-    """Write a dataset to a file, with its time column first."""
-    with user_errors():
+    """Write a dataset to a file, with its time column first (an existing file only with --force)."""
+    with user_errors(as_json=as_json):
         from lstmcast import datasets
 
+        check_frame_path(path, force)
         data = datasets.load(name)
         frame = data.to_frame() if hasattr(data, "to_frame") else data
-        write_frame(frame, path)
+        write_frame(frame, path, force)
         if as_json:
             emit_json(
                 {"dataset": name, "path": str(path), "rows": len(frame), "columns": list(frame.reset_index().columns)}

@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.output import emit_json, print_evaluation
+from lstmcast.cli.output import Force, check_plot_path, emit_json, print_evaluation
 from lstmcast.cli.params import Json, ModelDir, Quiet
 
 
@@ -16,11 +16,13 @@ def evaluate(
     data: Path = typer.Option(..., help="Series to score (same columns); cut by the model's test/validation."),
     part: str = typer.Option("test", help="test or validation."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
+    force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """MSE, RMSE, MAE, MAPE, sMAPE and MASE on the original scale, with naive baselines."""
-    with user_errors():
+    with user_errors(as_json=as_json):
+        check_plot_path(plot, force, [data])
         from lstmcast.io.saving import load
 
         m = load(model)

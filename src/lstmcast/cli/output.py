@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -15,6 +15,9 @@ from lstmcast.errors import ConfigError
 
 if TYPE_CHECKING:
     import pandas as pd
+
+# declared here, next to the writers it unlocks (cli/params.py holds the other shared options)
+Force = Annotated[bool, typer.Option("--force", help="Replace existing output files (never the input files).")]
 
 
 def emit_json(obj) -> None:
@@ -65,17 +68,42 @@ def print_choices(con: Console, choices: dict) -> None:
         con.print("Chosen from the data: " + "; ".join(f"{k}={c.value!r} ({c.reason})" for k, c in auto.items()))
 
 
-def write_frame(frame: pd.DataFrame, path: Path) -> Path:
-    """Write by suffix: .csv, .parquet or .json (records with ISO timestamps)."""
+FRAME_SUFFIXES = (".csv", ".parquet", ".pq", ".json")
+
+
+def check_frame_path(path: Path, force: bool = False, inputs=()) -> Path:
+    """Refuse, before any work, an output that is not .csv/.parquet/.json, is a folder, is one of
+    ``inputs`` (the --data file...) or exists (unless ``force``)."""
+    from lstmcast.io.files import check_output_path
+
+    if path.suffix.lower() not in FRAME_SUFFIXES:
+        raise ConfigError(f"output {str(path)!r} must end in .csv, .parquet or .json.")
+    return check_output_path(path, overwrite=force, inputs=inputs)
+
+
+def check_plot_path(path: Path | None, force: bool = False, inputs=()) -> Path | None:
+    """The same for a plot file (.png or .svg); None passes."""
+    from lstmcast.io.files import check_output_path
+
+    if path is None:
+        return None
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise ConfigError(f"plot path {str(path)!r} must end in .png or .svg.")
+    return check_output_path(path, overwrite=force, inputs=inputs)
+
+
+def write_frame(frame: pd.DataFrame, path: Path, force: bool = False, inputs=()) -> Path:
+    """Write by suffix: .csv, .parquet or .json (records with ISO timestamps), atomically.
+
+    An existing file is replaced only with ``force``; a file in ``inputs`` never.
+    """
+    from lstmcast.io.files import write_file
+
+    check_frame_path(path, force, inputs)
     suffix = path.suffix.lower()
-    path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.reset_index()
     if suffix == ".csv":
-        out.to_csv(path, index=False)
-    elif suffix in (".parquet", ".pq"):
-        out.to_parquet(path, index=False)
-    elif suffix == ".json":
-        out.to_json(path, orient="records", date_format="iso", indent=1)
-    else:
-        raise ConfigError(f"output {str(path)!r} must end in .csv, .parquet or .json.")
-    return path
+        return write_file(path, lambda tmp: out.to_csv(tmp, index=False))
+    if suffix in (".parquet", ".pq"):
+        return write_file(path, lambda tmp: out.to_parquet(tmp, index=False))
+    return write_file(path, lambda tmp: out.to_json(tmp, orient="records", date_format="iso", indent=1))

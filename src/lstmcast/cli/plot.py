@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.output import emit_json
+from lstmcast.cli.output import Force, check_plot_path, emit_json
 from lstmcast.cli.params import Json, ModelDir, Quiet
 from lstmcast.errors import ConfigError
 
@@ -20,11 +20,13 @@ def plot(
     kind: str = typer.Option("forecast", help="forecast (after the history), fit (actual vs predictions), loss."),
     data: Optional[Path] = typer.Option(None, help="Series to plot (needed for 'fit'; newer history for 'forecast')."),  # noqa: UP045
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast."),  # noqa: UP045
+    force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """Draw a saved model's forecast, its fit over the data, or its training loss."""
-    with user_errors():
+    with user_errors(as_json=as_json):
+        check_plot_path(out, force, [data])
         from lstmcast.io.saving import load
         from lstmcast.plot import plot_forecast, plot_history, plot_in_sample
 
@@ -33,7 +35,7 @@ def plot(
         m = load(model)
         if kind == "forecast":
             forecast = m.predict(horizon=horizon, data=data)
-            plot_forecast(m.actual(data), forecast, out, last=max(4 * len(forecast), 3 * m.window))
+            plot_forecast(m.actual(data), forecast, out, last=max(4 * len(forecast), 3 * m.window_))
         elif kind == "fit":
             if data is None:
                 raise ConfigError("--kind fit needs --data: a saved model keeps only the rows it forecasts from.")

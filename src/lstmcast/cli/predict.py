@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.output import emit_json, frame_table, write_frame
+from lstmcast.cli.output import Force, check_frame_path, check_plot_path, emit_json, frame_table, write_frame
 from lstmcast.cli.params import Json, ModelDir, Quiet
 
 
@@ -18,23 +18,29 @@ def predict(
     future: Optional[Path] = typer.Option(None, help="Future feature values (recursive models with features)."),  # noqa: UP045
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the forecast: .csv, .parquet, .json."),  # noqa: UP045
     plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
+    force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """Forecast the steps after the end of the data, on the original scale."""
-    with user_errors():
+    with user_errors(as_json=as_json):
         from lstmcast.data.sources import read_source
-        from lstmcast.io.saving import load
+        from lstmcast.io.saving import OURS, load
 
+        # never over an input (the data, the future values, the model's own files); existing files only with --force
+        inputs = [data, future, *(model / name for name in OURS)]
+        if output is not None:
+            check_frame_path(output, force, inputs)
+        check_plot_path(plot, force, [*inputs, output])
         m = load(model)
         fut = read_source(future) if future is not None else None
         forecast = m.predict(horizon=horizon, data=data, future=fut)
         if output is not None:
-            write_frame(forecast, output)
+            write_frame(forecast, output, force, inputs)
         if plot is not None:
             from lstmcast.plot import plot_forecast
 
-            plot_forecast(m.actual(data), forecast, plot, last=max(4 * len(forecast), 3 * m.window))
+            plot_forecast(m.actual(data), forecast, plot, last=max(4 * len(forecast), 3 * m.window_))
         if as_json:
             records = forecast.reset_index()
             emit_json({"forecast": records.astype({records.columns[0]: str}).to_dict(orient="records")})

@@ -11,7 +11,7 @@ def summary(
     as_json: Json = False,
 ) -> None:
     """Keras-style layer table, configuration and data schema of a saved model (loads no weights)."""
-    with user_errors():
+    with user_errors(as_json=as_json):
         from lstmcast.io.saving import read_document
         from lstmcast.nn.network import network_from_dict
         from lstmcast.nn.summary import format_summary, layer_rows, total_params

@@ -7,7 +7,7 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options
-from lstmcast.cli.output import emit_json, print_choices, print_evaluation
+from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
 from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
 from lstmcast.errors import ConfigError
 
@@ -44,27 +44,33 @@ def train(
     config: Config = None,
     out: Path = typer.Option(Path("lstmcast-model"), "--out", "-o", help="Folder to save the model in."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
+    force: bool = typer.Option(
+        False, "--force", help="Replace an --out folder that is not an lstmcast model, and an existing --plot file."
+    ),
     quiet: Quiet = False,
     as_json: Json = False,
     model_options: dict = None,
 ) -> None:
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
-    with user_errors():
+    with user_errors(as_json=as_json):
         from lstmcast.configfile import config_toml, model_params, read_config
         from lstmcast.forecaster import Forecaster
+        from lstmcast.io.saving import check_save_path, save
         from lstmcast.train.progress import epoch_printer
 
         cfg = read_config(config)
         source = data_source(data, dataset, cfg)
+        # refused before training, not after: an --out that is not ours, a plot over an input or an existing file
+        check_save_path(out, force)
+        check_plot_path(plot, force, [source if isinstance(source, Path) else None, config])
         columns = column_options(cfg, target=target, time=time, features=features, future=future)
         model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         con = console(quiet or as_json)
         verbose = 0 if (quiet or as_json) else model.verbose or 1
         model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
-        model.save(out)
-        (out / "config.toml").write_text(
-            config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
-        )
+        # config.toml goes into the same atomic swap as the weights and model.json
+        toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
+        save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})
         evaluation = model.evaluate(warn=False) if model.split_.n_test else None
         if plot is not None:
             from lstmcast.plot import plot_in_sample
