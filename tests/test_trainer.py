@@ -147,3 +147,11 @@ def test_cosine_schedule_decays_to_zero_over_all_steps():
     steps = 2  # 115 windows at batch 64
     expected = [0.1 * 0.5 * (1 + np.cos(np.pi * e * steps / (4 * steps))) for e in range(4)]
     np.testing.assert_allclose(h.learning_rate, expected, rtol=1e-12)
+
+
+def test_capped_epochs_over_many_windows_draw_their_windows_instead_of_shuffling_all():
+    """steps_per_epoch covering under a quarter of the windows samples them: a fresh draw each epoch."""
+    cfg = TrainConfig(epochs=2, batch_size=4, steps_per_epoch=2)  # 8 of 115 windows per epoch
+    _, h = fit(cfg, seed=3)
+    again, h2 = fit(cfg, seed=3)
+    assert h.loss == h2.loss and len(h.loss) == 2 and h.loss[0] != h.loss[1]

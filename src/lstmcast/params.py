@@ -381,7 +381,7 @@ _TABLE = (
         "steps_per_epoch",
         None,
         integer(optional=True),
-        "Cap on optimizer steps per epoch (a new sample of windows each epoch).",
+        "Cap on optimizer steps per epoch (a new random sample of windows each epoch).",
         "train",
         int,
         _optional_text(int),

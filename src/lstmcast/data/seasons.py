@@ -75,14 +75,12 @@ def spread_slope(x: np.ndarray, m: int) -> tuple[float, int]:
         return 0.0, 0
     size = max(m, 6)
     t = np.arange(size) - (size - 1) / 2
-    levels, spreads = [], []
-    for lo in range(len(x) % size, len(x) - size + 1, size):  # blocks end at the last value
-        block = x[lo : lo + size]
-        slope = np.dot(t, block - block.mean()) / np.dot(t, t)
-        spread = np.std(block - block.mean() - slope * t)
-        if spread > 0:
-            levels.append(block.mean())
-            spreads.append(spread)
+    blocks = x[len(x) % size :].reshape(-1, size)  # (blocks, size), the last block ends at the last value
+    centred = blocks - blocks.mean(axis=1, keepdims=True)
+    slopes = centred @ t / np.dot(t, t)  # (blocks,)
+    spread = np.std(centred - slopes[:, None] * t, axis=1)
+    keep = spread > 0
+    levels, spreads = blocks.mean(axis=1)[keep], spread[keep]
     if len(levels) < 4 or np.ptp(np.log(levels)) < 0.1:
-        return 0.0, len(levels)
-    return float(np.polyfit(np.log(levels), np.log(spreads), 1)[0]), len(levels)
+        return 0.0, int(len(levels))
+    return float(np.polyfit(np.log(levels), np.log(spreads), 1)[0]), int(len(levels))

@@ -119,6 +119,8 @@ def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int,
     if steps_per_epoch is not None:  # a sample of the shuffled windows each epoch, for huge series
         max_batches = min(max_batches, steps_per_epoch)
     optimizer = build_optimizer(optimizer_kind, clip)
+    # steps_per_epoch covering under a quarter of the windows: sample them instead of shuffling all
+    sampled = shuffle and steps_per_epoch is not None and 4 * max_batches * bs <= n_bucket
 
     def batch_loss(params, x, y, future, weights, key):
         out, loc, scale = forward(params, spec, x, future, key if spec.dropout else None)  # (batch, H, k, outs)
@@ -128,8 +130,10 @@ def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int,
 
     def epoch(params, opt_state, key, inputs, starts, n_windows, step0, hp):
         shuffle_key, dropout_key = jax.random.split(key)
-        real = jnp.arange(n_bucket) < n_windows
-        if shuffle:  # the real windows first, in random order
+        if sampled:  # a few steps over a huge series: draw the windows (with replacement), no full shuffle
+            order = jax.random.randint(shuffle_key, (max_batches * bs,), 0, n_windows)
+        elif shuffle:  # the real windows first, in random order
+            real = jnp.arange(n_bucket) < n_windows
             order = jnp.argsort(jnp.where(real, jax.random.uniform(shuffle_key, (n_bucket,)), 2.0))
         else:
             order = jnp.arange(n_bucket)
