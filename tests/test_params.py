@@ -119,7 +119,8 @@ def test_unknown_constructor_argument_is_a_type_error():
         ({"units": "4"}, "units='4' must be one or more positive integers, e.g. units=(64, 32)."),
         ({"epochs": True}, "epochs=True must be 'auto' (chosen from the data) or a positive integer."),
         ({"window": 0}, "window=0 must be 'auto' (chosen from the data) or a positive integer."),
-        ({"ensemble": 0}, "ensemble=0 must be a positive integer."),
+        ({"ensemble": 0}, "ensemble=0 must be an integer from 1 to 100."),
+        ({"ensemble": 100_000}, "ensemble=100000 must be an integer from 1 to 100."),
         ({"learning_rate": float("nan")}, "learning_rate=nan must be a finite number > 0."),
         ({"dropout": 1.0}, "dropout=1.0 must be a finite number in [0, 1)."),
         ({"cell": "rnn"}, "cell='rnn' is not supported: use one of 'lstm', 'gru'."),
@@ -149,3 +150,10 @@ def test_command_line_text_errors_name_the_option():
         PARAMS["epochs"].parse("many")
     with pytest.raises(ConfigError, match=r"dense_units='3' must be an integer >= 0\."):
         PARAMS["dense_units"].check_value("3")  # a TOML string where a number belongs
+
+
+def test_toml_strings_where_numbers_belong_are_refused(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('dense_units = "3"\n')
+    with pytest.raises(ConfigError, match=r"^dense_units='3' must be an integer >= 0\.$"):
+        model_params(read_config(path))

@@ -147,3 +147,45 @@ def test_save_into_an_existing_empty_folder_with_ordinary_permissions(saved, tmp
     os.umask(umask)
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o777 & ~umask  # not a temporary folder's 0700
     assert lstmcast.load(tmp_path).predict().equals(model.predict())
+
+
+def test_saved_and_committed_documents_pass_the_schema(saved):
+    from lstmcast.io.schema import check_document, check_state
+    from lstmcast.io.state import saved_params
+    from lstmcast.params import check_params, from_jsonable
+
+    model, path = saved
+    doc = json.loads((path / "model.json").read_text())
+    assert check_document(doc) == check_params(from_jsonable(doc["resolved"])) == model.config_
+    v1 = json.loads((FIXTURE / "model.json").read_text())
+    assert v1["format_version"] == 1 and check_document(v1) == check_params(saved_params(v1))
+    assert check_state(model.to_state()) == model.config_
+
+
+def test_an_unsigned_model_is_refused_only_when_a_key_is_set(monkeypatch):
+    from lstmcast.errors import ModelSignatureError
+
+    monkeypatch.setenv("LSTMCAST_MODEL_KEY", "secret")
+    with pytest.raises(ModelSignatureError, match="is not signed, but a model key is set"):
+        lstmcast.load(FIXTURE)
+    monkeypatch.delenv("LSTMCAST_MODEL_KEY")
+    assert len(lstmcast.load(FIXTURE).predict()) == 3
+
+
+def test_a_signed_model_round_trips_bit_identically_in_a_new_process(saved, tmp_path):
+    import os
+
+    from lstmcast.io.saving import save
+
+    model, _ = saved
+    path = save(model.to_state(), tmp_path / "signed", key="secret")
+    code = (
+        "import sys, json, lstmcast; m = lstmcast.load(sys.argv[1]); "
+        "print(json.dumps(m.predict()['passengers'].tolist()))"
+    )
+    env = {**os.environ, "LSTMCAST_MODEL_KEY": "secret"}
+    out = subprocess.run([sys.executable, "-c", code, str(path)], check=True, capture_output=True, text=True, env=env)
+    assert json.loads(out.stdout) == model.predict()["passengers"].tolist()
+    env["LSTMCAST_MODEL_KEY"] = "other"
+    bad = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, env=env)
+    assert bad.returncode == 1 and "does not match the model key" in bad.stderr

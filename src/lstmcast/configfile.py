@@ -45,8 +45,13 @@ def read_config(path: str | Path | None) -> dict:
 
 
 def model_params(values: dict) -> dict:
-    """The parameter entries of a config (or command line), parsed and checked with the table."""
-    return {k: PARAMS[k].parse(v) for k, v in values.items() if k in PARAMS and v is not None}
+    """The parameter entries of a TOML config (typed values) or of the command line (already converted
+    from text by the options), checked with the table: a TOML string where a number belongs is refused."""
+    return {
+        k: PARAMS[k].check_value(tuple(v) if isinstance(v, list) else v)
+        for k, v in values.items()
+        if k in PARAMS and v is not None
+    }
 
 
 def column_names(key: str, value):

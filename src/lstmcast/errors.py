@@ -78,3 +78,15 @@ class WriteError(LstmcastError, OSError):
 
 class DataFilledWarning(UserWarning):
     """Values were filled because ``fill=`` asked for it; the message says how many, per column."""
+
+
+class ModelSignatureError(ModelFileError):
+    """A model key is set and the model's signature is missing or does not match it."""
+
+
+class TrainingInterrupted(LstmcastError):
+    """Ctrl-C stopped training before one full epoch finished: there are no trained weights to keep."""
+
+
+class TrainingDivergedError(LstmcastError, ArithmeticError):
+    """The training (or validation) loss became NaN or infinite: training stopped and nothing was fitted."""

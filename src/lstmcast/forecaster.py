@@ -22,10 +22,11 @@ from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import Scaler, TargetTransform
-from lstmcast.errors import ConfigError, DataError, DataFilledWarning, NotFittedError
+from lstmcast.errors import ConfigError, DataError, DataFilledWarning, NotFittedError, TrainingInterrupted
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.nn.network import NetworkSpec, init_params
 from lstmcast.nn.summary import format_summary
+from lstmcast.resources import check_training
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import get_loss
@@ -95,6 +96,11 @@ class Forecaster:
         features: past-only input columns (or "all"), read up to the forecast origin.
         future: input columns known in advance (calendar, prices, holidays), read over the horizon too.
         static: per-series attributes (refused for now: they need many series).
+
+        Ctrl-C keeps the best weights so far (``history_.interrupted``), or raises
+        TrainingInterrupted before one epoch finished; a NaN or infinite loss raises
+        TrainingDivergedError; a network too large for this machine raises ConfigError before it
+        is built (:mod:`lstmcast.resources`). On any error the model is left as it was.
         """
         cfg = self._checked()
         strategy = get_strategy(cfg["strategy"])
@@ -132,6 +138,7 @@ class Forecaster:
             season=cfg["seasonal_period"],
         )
         values = transforms.to_model_space(series.values)  # (rows, columns)
+        check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
         initial, train_key = _init_members(spec, cfg["seed"], cfg["ensemble"])
         callback = on_epoch_end if on_epoch_end is not None else _reporter(cfg["verbose"])
         train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
@@ -141,30 +148,28 @@ class Forecaster:
             train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
         else:
             choices["epochs"] = Choice(cfg["epochs"], "set by you")
-        params, history = train(
-            initial,
-            spec,
-            loss,
-            train_cfg,
-            values,
-            starts["train"],
-            train_key,
-            val_starts=starts["validation"],
-            on_epoch_end=callback,
-        )
-        if getattr(callback, "progress", None) is not None:
-            callback.progress.stop()  # early stopping or Ctrl-C ended training before the last epoch
+        try:
+            params, history = train(
+                initial,
+                spec,
+                loss,
+                train_cfg,
+                values,
+                starts["train"],
+                train_key,
+                val_starts=starts["validation"],
+                on_epoch_end=callback,
+            )
+        finally:
+            if getattr(callback, "progress", None) is not None:
+                callback.progress.stop()  # early stopping, Ctrl-C or an error ended training before the last epoch
         if (
             train_cfg.patience is not None
             and len(starts["validation"])
             and history.best_epoch
             and not history.interrupted
         ):
-            # early stopping chose the epochs on the newest rows; the final model learns from them too
-            everything = np.concatenate([starts["train"], starts["validation"]])
-            final_cfg = TrainConfig(**{**train_cfg.to_dict(), "epochs": history.best_epoch, "patience": None})
-            params, _ = train(initial, spec, loss, final_cfg, values, everything, train_key)
-            history.refit_epochs = history.best_epoch
+            params = _refit(params, history, initial, spec, loss, train_cfg, values, starts, train_key)
         self.config_, self.spec_, self.loss_, self.params_, self.history_ = cfg, spec, loss, params, history
         self.choices_ = choices
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
@@ -416,6 +421,27 @@ def _init_members(spec: NetworkSpec, seed: int, members: int):
         return init_params(keys[0][0], spec), keys[0][1]
     init_keys = jax.numpy.stack([k[0] for k in keys])
     return jax.vmap(lambda k: init_params(k, spec))(init_keys), jax.numpy.stack([k[1] for k in keys])
+
+
+def _refit(params, history, initial, spec, loss, train_cfg, values, starts, key):
+    """After early stopping: retrain on training + validation windows for the best epoch count.
+
+    Ctrl-C during the refit keeps ``params`` (the best weights of the first run) and marks the
+    history interrupted; a diverged refit raises like any training.
+    """
+    # early stopping chose the epochs on the newest rows; the final model learns from them too
+    everything = np.concatenate([starts["train"], starts["validation"]])
+    final_cfg = TrainConfig(**{**train_cfg.to_dict(), "epochs": history.best_epoch, "patience": None})
+    try:
+        refitted, refit_history = train(initial, spec, loss, final_cfg, values, everything, key)
+    except TrainingInterrupted:
+        history.interrupted = True
+        return params
+    if refit_history.interrupted:
+        history.interrupted = True
+        return params
+    history.refit_epochs = history.best_epoch
+    return refitted
 
 
 def _cut(series: Series, cfg: dict):

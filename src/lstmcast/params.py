@@ -69,12 +69,14 @@ def _is_number(v) -> bool:
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
 
 
-def integer(lo: int = 1, optional: bool = False, what: str = "") -> Callable:
+def integer(lo: int = 1, optional: bool = False, what: str = "", hi: int | None = None) -> Callable:
     def check(name, v):
         if v is None and optional:
             return None
-        if not _is_int(v) or v < lo:
+        if not _is_int(v) or v < lo or (hi is not None and v > hi):
             kind = "a positive integer" if lo == 1 else f"an integer >= {lo}"
+            if hi is not None:
+                kind = f"an integer from {lo} to {hi}"
             raise ConfigError(f"{name}={v!r} must be {kind}{what}.")
         return int(v)
 
@@ -371,7 +373,7 @@ _TABLE = (
     Param(
         "ensemble",
         5,
-        integer(),
+        integer(hi=100),
         "Models trained together from seeds seed..seed+K-1; the forecast is their median.",
         "train",
         int,

@@ -1,15 +1,21 @@
-"""``lstmcast train``: fit a model on a CSV/Parquet file or a shipped dataset and save it."""
+"""``lstmcast train``: fit a model on a CSV/Parquet file or a shipped dataset and save it.
+
+Ctrl-C during training: after at least one epoch the best weights so far are saved and the output
+says so ("Training interrupted at epoch k/N; the best weights (epoch b) were saved.", JSON
+``"interrupted": true``); before the first epoch finished nothing is saved, one line says so and
+the exit code is 130, as for any Ctrl-C. A diverged training (NaN loss) saves nothing (exit 1).
+"""
 
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.app import _report, app, console, state, user_errors
 from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
 from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
-from lstmcast.errors import ConfigError
+from lstmcast.errors import ConfigError, TrainingInterrupted
 
 
 def data_source(data: Path | None, dataset: str | None, config: dict):
@@ -32,6 +38,14 @@ def column_options(config: dict, **given) -> dict:
     return {k: column_names(k, v) if v is not None else config.get(k) for k, v in given.items()}
 
 
+def interrupted_note(history, epochs: int) -> str:
+    """The line printed after Ctrl-C ended training (after at least one epoch)."""
+    return (
+        f"Training interrupted at epoch {history.epochs}/{epochs}; "
+        f"the best weights (epoch {history.best_epoch}) were saved."
+    )
+
+
 @app.command()
 @with_model_options
 def train(
@@ -46,6 +60,9 @@ def train(
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
     force: bool = typer.Option(
         False, "--force", help="Replace an --out folder that is not an lstmcast model, and an existing --plot file."
+    ),
+    sep: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--sep", help="Separator of a CSV data file (default ','), e.g. ';' or '\\t'."
     ),
     quiet: Quiet = False,
     as_json: Json = False,
@@ -65,9 +82,20 @@ def train(
         check_plot_path(plot, force, [source if isinstance(source, Path) else None, config])
         columns = column_options(cfg, target=target, time=time, features=features, future=future)
         model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
+        data_path = source if isinstance(source, Path) else None
+        if sep is not None and data_path is not None:  # read here; config.toml then records no data path
+            from lstmcast.data.sources import read_source
+
+            source = read_source(data_path, sep="\t" if sep in ("\\t", "tab") else sep)
         con = console(quiet or as_json)
         verbose = 0 if (quiet or as_json) else model.verbose or 1
-        model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
+        try:
+            model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
+        except TrainingInterrupted as exc:  # Ctrl-C before one epoch finished: nothing to save, exit 130
+            if state["debug"]:
+                raise
+            _report("TrainingInterrupted", str(exc), as_json)
+            raise typer.Exit(130) from None
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
         save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})
@@ -80,6 +108,7 @@ def train(
             emit_json(
                 {
                     "model": str(out),
+                    "interrupted": model.history_.interrupted,
                     "params": model.n_params_,
                     "choices": {k: c.to_dict() for k, c in model.choices_.items()},
                     "time_index": model.series_.index_note,
@@ -90,6 +119,8 @@ def train(
             )
             return
         h = model.history_
+        if h.interrupted:
+            con.print(interrupted_note(h, model.config_["epochs"]), highlight=False)
         if model.series_.filled:
             con.print(
                 f"[yellow]Filled[/yellow] (fill={model.fill!r}): "

@@ -20,6 +20,12 @@ Two kinds of time index are told apart from calendar gaps without options:
 * Whole-number time columns (years, step numbers). Floats that are all whole
   numbers are read as integers; the step is the most common difference, kept in
   ``Series.step``, and any other difference is a gap or an off-step value.
+
+Timestamps with several UTC offsets (a local zone across daylight saving time) are converted to
+UTC (``Series.to_utc``, said in ``Series.index_note``); forecasts are then labelled in UTC.
+Before a calendar grid is built, a ``freq=`` that would put more than :data:`MAX_GRID_POINTS`
+timestamps over the data's span is refused (``freq='ms'``, milliseconds, for ``'MS'``). Values
+beyond :data:`MAX_MAGNITUDE` are refused: their squares overflow float64.
 """
 
 from __future__ import annotations
@@ -32,12 +38,14 @@ import pandas as pd
 
 from lstmcast.data.sources import read_source
 from lstmcast.data.timefmt import format_time
-from lstmcast.errors import ColumnError, ConfigError, MissingValueError, TimeIndexError
+from lstmcast.errors import ColumnError, ConfigError, DataError, MissingValueError, TimeIndexError
 
 FILLS = ("interpolate", "ffill", "zero")
 STEPS = ("calendar", "observations")
 TRADING_MISSING_SHARE = 0.10  # at most this share of the business-day grid missing (holidays)
 TRADING_LONGEST_GAP = 5  # and no run of more missing business days than this (one week)
+MAX_MAGNITUDE = 1e150  # larger values overflow float64 once squared (variance, MSE)
+MAX_GRID_POINTS = 100_000_000  # a freq= whose grid over the data's span is longer is refused before it is built
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,7 @@ class Series:
     steps: str = "calendar"  # "calendar": rows sit on the freq grid; "observations": trading days, gaps skipped
     skipped: int = 0  # calendar points skipped when steps == "observations" (e.g. market holidays)
     step: int = 1  # the step of an integer time index (e.g. 1 for years, 2 for 0, 2, 4...)
+    to_utc: bool = False  # timestamps with several UTC offsets (daylight saving time) were converted to UTC
 
     @property
     def n_targets(self) -> int:
@@ -75,6 +84,11 @@ class Series:
     @property
     def index_note(self) -> str | None:
         """A one-line note on how rows map to time when that is not plain calendar steps, else None."""
+        if self.to_utc:
+            return (
+                "the time column's timestamps have several UTC offsets (daylight saving time): they were "
+                "converted to UTC, and forecasts are labelled in UTC"
+            )
         if self.steps == "observations":
             return (
                 f"rows are trading days: business days with {self.skipped} missing weekday(s) (holidays) skipped, "
@@ -133,7 +147,7 @@ def load_series(
         )
     frame = read_source(data)
     frame.columns = [str(c) for c in frame.columns]
-    index, time_name = _time_index(frame, time)
+    index, time_name, to_utc = _time_index(frame, time)
     if time_name is not None and time_name in frame.columns:
         frame = frame.drop(columns=[time_name])
     targets = _targets(frame, target, time_name)
@@ -170,6 +184,7 @@ def load_series(
         if n_gaps:
             filled["missing steps"] = n_gaps
     _check_infinite(table)
+    _check_magnitude(table)
     for c in cols:
         n_nan = int(table[c].isna().sum())
         if n_nan and fill is None:
@@ -198,21 +213,23 @@ def load_series(
         steps=rows_are,
         skipped=skipped,
         step=step,
+        to_utc=to_utc,
     )
 
 
-def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | None]:
+def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | None, bool]:
+    """(time index, its name, whether timestamps with several UTC offsets were converted to UTC)."""
     if time is None:
         if isinstance(frame.index, pd.DatetimeIndex):
-            return frame.index, frame.index.name or "index"
+            return frame.index, frame.index.name or "index", False
         idx = frame.index
         named = idx.name is not None and str(idx.name) not in frame.columns
         row_steps = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
         if named and pd.api.types.is_integer_dtype(idx) and not row_steps:
             # a named integer index (e.g. years) is a time index; unnamed, or 0, 1, 2...: row steps
             name = str(idx.name)
-            return _whole_numbers(pd.Series(frame.index, name=name), name), name
-        return pd.RangeIndex(len(frame)), None
+            return _whole_numbers(pd.Series(frame.index, name=name), name), name, False
+        return pd.RangeIndex(len(frame)), None, False
     if time not in frame.columns:
         raise ColumnError(
             f"time column {time!r} not found; columns are {_listing(frame.columns)}. Pass time= one of them."
@@ -221,8 +238,8 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
     if pd.api.types.is_bool_dtype(raw):
         pass  # not a number of steps: parsed (and refused) as timestamps below
     elif pd.api.types.is_integer_dtype(raw) or pd.api.types.is_float_dtype(raw):
-        return _whole_numbers(raw, time), time
-    parsed = pd.to_datetime(raw, errors="coerce")
+        return _whole_numbers(raw, time), time, False
+    parsed, to_utc = _parse_times(raw)
     bad = parsed.isna() & raw.notna()
     if raw.isna().any() or bad.any():
         row = int(np.argmax((bad | raw.isna()).to_numpy()))
@@ -230,7 +247,24 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
             f"time column {time!r} has a value that is not a timestamp: {raw.iloc[row]!r} at row {row}; "
             "fix or remove that row."
         )
-    return pd.DatetimeIndex(parsed, name=time), time
+    return pd.DatetimeIndex(parsed, name=time), time, to_utc
+
+
+def _parse_times(raw: pd.Series) -> tuple[pd.Series, bool]:
+    """(timestamps, whether they were converted to UTC); unparseable values become NaT.
+
+    Text with several UTC offsets (a local zone across daylight saving time) cannot share one
+    fixed offset, so it is converted to UTC rather than refused.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pandas warns about mixed offsets before (or instead of) raising
+            parsed = pd.to_datetime(raw, errors="coerce")
+    except (ValueError, TypeError):  # pandas 3: "Mixed timezones detected"
+        parsed = None
+    if parsed is None or (parsed.dtype == object and parsed.notna().any()):  # pandas 2: an object column
+        return pd.to_datetime(raw, errors="coerce", utc=True), True
+    return parsed, False
 
 
 def _whole_numbers(raw: pd.Series, name: str) -> pd.Index:
@@ -335,6 +369,11 @@ def _features(frame: pd.DataFrame, features, targets: list[str], role: str) -> l
 
 def _check_numeric(frame: pd.DataFrame, col: str) -> None:
     s = frame[col]
+    if pd.api.types.is_complex_dtype(s):
+        raise ColumnError(
+            f"column {col!r} holds complex numbers (dtype {s.dtype}): lstmcast forecasts real values; pass the "
+            "real part (.real), the magnitude (abs()) or both as separate columns."
+        )
     if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
         coerced = pd.to_numeric(s, errors="coerce")
         bad = coerced.isna() & s.notna()
@@ -492,7 +531,47 @@ def _report_gaps(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
         )
 
 
+def grid_points(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> float:
+    """About how many timestamps ``freq`` puts from ``first`` to ``last`` (computed, never built)."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    try:
+        step = pd.Timedelta(offset)  # fixed steps: 'h', '15min', 'ms'...
+    except (ValueError, TypeError):
+        probe = pd.date_range(first, periods=8, freq=offset)  # calendar steps: the shortest of a few
+        step = min(probe[1:] - probe[:-1])
+    return (last - first) / step + 1 if step > pd.Timedelta(0) else float("inf")
+
+
+def _check_grid(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
+    """Refuse a frequency whose grid over the data's span would exceed MAX_GRID_POINTS, before building it."""
+    n = grid_points(index[0], index[-1], freq)
+    if n <= MAX_GRID_POINTS:
+        return
+    hint = ""
+    for other in (freq.upper(), freq.swapcase(), freq.lower()):
+        if other != freq:
+            try:
+                if grid_points(index[0], index[-1], other) <= 2 * len(index):
+                    hint = f" (did you mean {other!r}?)"
+                    break
+            except ValueError:
+                continue
+    raise ConfigError(
+        f"freq={freq!r} would put about {n:,.0f} timestamps between {format_time(index[0])} and "
+        f"{format_time(index[-1])} for {len(index)} rows, more than {MAX_GRID_POINTS:,}: pass the data's own "
+        f"frequency{hint}, or leave freq= out to infer it."
+    )
+
+
+def _is_subdaily(freq: str) -> bool:
+    try:
+        return pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) < pd.Timedelta(days=1)
+    except (ValueError, TypeError):
+        return False
+
+
 def _reindex(table: pd.DataFrame, freq: str, name: str | None, fill: str | None) -> tuple[pd.DataFrame, int]:
+    _check_grid(table.index, freq, name)
     expected = pd.date_range(table.index[0], table.index[-1], freq=freq)
     if len(expected) == len(table) and expected.equals(table.index):
         return table, 0
@@ -519,6 +598,20 @@ def _check_infinite(table: pd.DataFrame) -> None:
                 f"column {c!r} has {int(inf.sum())} infinite value(s), "
                 f"first at {format_time(table.index[row])} (row {row}); "
                 "replace them with real numbers (fill= handles only NaN)."
+            )
+
+
+def _check_magnitude(table: pd.DataFrame) -> None:
+    """Refuse values whose squares overflow float64 (variances, squared errors and scalers would be inf or NaN)."""
+    for c in table.columns:
+        v = np.abs(table[c].to_numpy())
+        big = v > MAX_MAGNITUDE  # NaN compares False: left to the NaN check
+        if big.any():
+            row = int(np.argmax(big))
+            raise DataError(
+                f"column {c!r} has values too large to compute with: {table[c].iloc[row]:.3g} at "
+                f"{format_time(table.index[row])} (row {row}); values beyond +-{MAX_MAGNITUDE:.0e} overflow "
+                "float64 in variances and squared errors: rescale the column (e.g. divide it by a power of ten)."
             )
 
 

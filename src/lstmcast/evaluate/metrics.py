@@ -21,18 +21,35 @@ def mae(y, p) -> float:
 
 
 def mape(y, p) -> float:
-    """Mean absolute percentage error, in percent; NaN when an actual value is 0."""
+    """Mean absolute percentage error, in percent.
+
+    NaN when an actual value is 0 (the percentage is undefined) and NaN when any actual or
+    predicted value is NaN (a missing value is never scored as 0); infinite values give inf or NaN.
+    """
     y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
-    if np.any(y == 0):
+    if np.isnan(y).any() or np.isnan(p).any() or np.any(y == 0):
         return float("nan")
-    return float(100.0 * np.mean(np.abs((y - p) / y)))
+    with np.errstate(invalid="ignore", over="ignore"):
+        return float(100.0 * np.mean(np.abs((y - p) / y)))
 
 
 def smape(y, p) -> float:
-    """Symmetric MAPE in percent (0..200); pairs where both are 0 count as 0."""
+    """Symmetric MAPE in percent (0..200): mean of ``2 |y - p| / (|y| + |p|)``.
+
+    Denominators are handled explicitly: a pair where both values are 0 is a perfect forecast and
+    counts as 0; any NaN in ``y`` or ``p`` makes the result NaN (never silently 0); a pair with an
+    infinite value and a finite one scores 200 (completely wrong), two infinities NaN.
+    """
     y, p = np.asarray(y, np.float64), np.asarray(p, np.float64)
-    denom = np.abs(y) + np.abs(p)
-    ratio = np.divide(2.0 * np.abs(y - p), denom, out=np.zeros_like(denom), where=denom > 0)
+    if np.isnan(y).any() or np.isnan(p).any():
+        return float("nan")
+    with np.errstate(invalid="ignore", over="ignore"):
+        denom = np.abs(y) + np.abs(p)
+        diff = np.abs(y - p)
+        ratio = np.where(np.isinf(denom), np.where(np.isinf(diff), 2.0, np.nan), 0.0)
+        finite = np.isfinite(denom) & (denom > 0)
+        ratio = np.where(finite, 2.0 * diff / np.where(finite, denom, 1.0), ratio)
+        ratio = np.where(np.isinf(denom) & (np.isinf(y) ^ np.isinf(p)), 2.0, ratio)
     return float(100.0 * np.mean(ratio))
 
 

@@ -9,7 +9,14 @@ A saved model is a folder::
     config.toml         (written by ``lstmcast train``) the options that reproduce the model
 
 ``model.json`` carries the SHA-256 of the weights file and of its own content;
-a tampered, truncated or newer-format model is refused with ModelFileError.
+a damaged, truncated or newer-format model is refused with ModelFileError. The
+checksums catch accidental damage, not deliberate edits: anyone can recompute
+them. For authenticity, a model can be signed: with a key (``key=`` or the
+environment variable ``LSTMCAST_MODEL_KEY``) at save time, ``model.json`` gets a
+``"signature"``, an HMAC-SHA256 of its own digest and the weights' digest; with
+a key at load time, a model without a valid signature is refused. Without a key
+at load time, the signature is not checked (a signed model loads like any other).
+Before anything is built, the document is checked as data (:mod:`lstmcast.io.schema`).
 What is written is a Forecaster's state (:mod:`lstmcast.io.state`); this module
 knows files, not models.
 
@@ -36,11 +43,12 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
 
-from lstmcast.errors import ModelFileError, OverwriteError, WriteError
+from lstmcast.errors import ConfigError, ModelFileError, ModelSignatureError, OverwriteError, WriteError
 from lstmcast.io.files import (
     clean_stale,
     fsync_dir,
@@ -52,19 +60,41 @@ from lstmcast.io.files import (
     swap_in,
     write_new,
 )
+from lstmcast.io.schema import FORMAT_VERSION, check_document, check_version, parse_document
 
-FORMAT_VERSION = 2  # 2: network kind, loss object and future= columns; format 1 still loads
 WEIGHTS = "model.safetensors"
 DOCUMENT = "model.json"
 CONFIG = "config.toml"
 OURS = (WEIGHTS, DOCUMENT, CONFIG)  # every file a model folder may hold
 MAX_DOCUMENT_BYTES = 50_000_000  # 50 MB: a model.json holds configuration and a few hundred rows
 MAX_WEIGHTS_BYTES = 2_000_000_000  # 2 GB
+KEY_VARIABLE = "LSTMCAST_MODEL_KEY"  # the signing key, when key= is not given
+SIGNATURE_PREFIX = "hmac-sha256:"
 
 
 def _digest(doc: dict) -> str:
-    body = json.dumps({k: v for k, v in doc.items() if k != "document_sha256"}, sort_keys=True)
+    """SHA-256 of the document without its checksum and signature (which are computed from it)."""
+    body = json.dumps({k: v for k, v in doc.items() if k not in ("document_sha256", "signature")}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()
+
+
+def model_key(key: str | bytes | None = None) -> bytes | None:
+    """The signing key: ``key``, else ``$LSTMCAST_MODEL_KEY`` (unset or empty: none)."""
+    if key is None:
+        key = os.environ.get(KEY_VARIABLE) or None
+        if key is None:
+            return None
+    if isinstance(key, str):
+        key = key.encode()
+    if not isinstance(key, bytes) or not key:
+        raise ConfigError(f"key= must be a non-empty string or bytes (a signing key), got {type(key).__name__}.")
+    return key
+
+
+def _signature(key: bytes, doc: dict) -> str:
+    """HMAC-SHA256 over the document's digest and the weights' digest."""
+    message = f"lstmcast-model\n{doc['document_sha256']}\n{doc['weights_sha256']}".encode()
+    return SIGNATURE_PREFIX + hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _file_sha256(path: Path) -> str:
@@ -75,12 +105,20 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def save(state: dict, path, overwrite: bool = False, extra_files: dict[str, str] | None = None) -> Path:
+def save(
+    state: dict,
+    path,
+    overwrite: bool = False,
+    extra_files: dict[str, str] | None = None,
+    key: str | bytes | None = None,
+) -> Path:
     """Write a model ``state`` (``Forecaster.to_state()``) to the folder ``path``, atomically.
 
     ``path`` may be absent, an empty folder, or an lstmcast model (replaced as a whole);
     anything else raises :class:`~lstmcast.errors.OverwriteError` unless ``overwrite=True``.
     ``extra_files`` maps file names (only ``config.toml``) to text written in the same swap.
+    ``key``: sign the model (HMAC-SHA256) with this key; None reads ``$LSTMCAST_MODEL_KEY``
+    (unset: not signed).
     """
     from safetensors import SafetensorError
     from safetensors.numpy import save_file
@@ -92,6 +130,7 @@ def save(state: dict, path, overwrite: bool = False, extra_files: dict[str, str]
     unknown = sorted(set(extra) - {CONFIG})
     if unknown:
         raise ValueError(f"extra_files may only hold {CONFIG!r}, got {', '.join(map(repr, unknown))}.")
+    secret = model_key(key)
     check_save_path(folder, overwrite)  # before writing anything
     parent = parent_folder(folder)
     clean_stale(parent, folder.name, allowed=OURS)
@@ -111,6 +150,8 @@ def save(state: dict, path, overwrite: bool = False, extra_files: dict[str, str]
             "weights_sha256": _file_sha256(tmp / WEIGHTS),
         }
         doc["document_sha256"] = _digest(doc)
+        if secret is not None:
+            doc["signature"] = _signature(secret, doc)
         write_new(tmp / DOCUMENT, json.dumps(doc, indent=1).encode())
         for name, text in extra.items():
             write_new(tmp / name, text.encode())
@@ -193,9 +234,15 @@ def _is_model_folder(folder: Path) -> bool:
     return isinstance(doc, dict) and doc.get("format") == "lstmcast-model"
 
 
-def read_document(path) -> dict:
-    """The checked ``model.json`` of a saved model folder."""
+def read_document(path, key: str | bytes | None = None) -> dict:
+    """The checked ``model.json`` of a saved model folder.
+
+    Checked in this order: sizes, JSON (bounded integers and nesting, no repeated keys), format
+    version, checksums, the signature (only when a key is set: ``key``, else
+    ``$LSTMCAST_MODEL_KEY``), then the whole document as data (:func:`lstmcast.io.schema.check_document`).
+    """
     folder = Path(path)
+    secret = model_key(key)
     if not (folder / DOCUMENT).is_file() or not (folder / WEIGHTS).is_file():
         raise ModelFileError(
             f"{str(folder)!r} is not a saved lstmcast model: it needs {DOCUMENT} and {WEIGHTS} "
@@ -203,27 +250,31 @@ def read_document(path) -> dict:
         )
     _check_size(folder / DOCUMENT, MAX_DOCUMENT_BYTES, "50 MB")
     _check_size(folder / WEIGHTS, MAX_WEIGHTS_BYTES, "2 GB")
-    try:
-        doc = json.loads((folder / DOCUMENT).read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelFileError(
-            f"{str(folder / DOCUMENT)!r} is truncated or not JSON ({exc}); save the model again."
-        ) from None
-    except RecursionError:
-        raise ModelFileError(f"{str(folder / DOCUMENT)!r} is nested too deeply to be a model document.") from None
-    if not isinstance(doc, dict) or doc.get("format") != "lstmcast-model":
-        raise ModelFileError(f"{str(folder / DOCUMENT)!r} is not an lstmcast model document.")
-    version = doc.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= FORMAT_VERSION:
-        raise ModelFileError(
-            f"{str(folder)!r} was saved in model format {version!r}, which this lstmcast does not read "
-            f"(formats 1 to {FORMAT_VERSION}): upgrade lstmcast (pip install -U lstmcast)."
-        )
+    where = repr(str(folder / DOCUMENT))
+    doc = parse_document((folder / DOCUMENT).read_bytes(), where)
+    check_version(doc, where)
     if doc.get("document_sha256") != _digest(doc):
-        raise ModelFileError(f"{str(folder / DOCUMENT)!r} was modified after saving (checksum mismatch); refusing it.")
+        raise ModelFileError(f"{where} was modified after saving (checksum mismatch); refusing it.")
     if _file_sha256(folder / WEIGHTS) != doc.get("weights_sha256"):
         raise ModelFileError(f"{str(folder / WEIGHTS)!r} does not match its checksum: it was modified or truncated.")
+    if secret is not None:
+        _check_signature(secret, doc, where)
+    check_document(doc, where)
     return doc
+
+
+def _check_signature(key: bytes, doc: dict, where: str) -> None:
+    signature = doc.get("signature")
+    if signature is None:
+        raise ModelSignatureError(
+            f"{where} is not signed, but a model key is set ({KEY_VARIABLE} or key=): refusing it; "
+            "save the model again with the key, or load it without a key."
+        )
+    if not isinstance(signature, str) or not hmac.compare_digest(signature, _signature(key, doc)):
+        raise ModelSignatureError(
+            f"{where} has a signature that does not match the model key: it was signed with another key "
+            "or modified after signing; refusing it."
+        )
 
 
 def _check_size(path: Path, limit: int, shown: str) -> None:
@@ -245,20 +296,19 @@ def _interrupted_hint(folder: Path) -> str:
     return ""
 
 
-def read_model(path) -> dict:
-    """The state (document and weights) of a saved model, checked against its checksums."""
+def read_model(path, key: str | bytes | None = None) -> dict:
+    """The state (document and weights) of a saved model, checked (see :func:`read_document`).
+
+    ``key``: the signing key to verify; None reads ``$LSTMCAST_MODEL_KEY`` (unset: signatures are not checked).
+    """
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
-    doc = read_document(path)
+    doc = read_document(path, key)
     try:
         arrays = load_file(str(Path(path) / WEIGHTS))
     except (SafetensorError, OSError) as exc:
         raise ModelFileError(f"cannot read the weights of {str(path)!r}: {exc}") from None
-    required = ("config", "network", "transforms", "schema", "tail", "history")
-    missing = [k for k in required if k not in doc]
-    if missing:
-        raise ModelFileError(f"{str(path)!r}: model.json lacks {', '.join(missing)}; the file is damaged.")
     return {**doc, "arrays": arrays}
 
 

@@ -3,8 +3,11 @@
 The state is a dict of JSON-ready values (configuration, network, loss,
 fitted transforms, data schema, the last rows a forecast needs, training
 history) plus ``arrays``: the weights, named like ``layers.0.forward.kernel``.
-:func:`restore` checks it before building anything, so an inconsistent
-document is refused with ModelFileError instead of forecasting garbage.
+:func:`restore` checks it as data first (:func:`lstmcast.io.schema.check_state`:
+keys, types, ranges, the sections' consistency), then the weights' names,
+shapes, dtypes and finiteness against the network, before building anything,
+so an inconsistent document is refused with ModelFileError instead of
+forecasting garbage.
 """
 
 from __future__ import annotations
@@ -19,21 +22,12 @@ from lstmcast.data.series import Series
 from lstmcast.data.timefmt import format_time
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ConfigError, ModelFileError
-from lstmcast.strategies import get_strategy
+from lstmcast.io.schema import FORMAT1_DEFAULTS, FORMAT_VERSION, check_state
 from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
 from lstmcast.train.programs import members_of
 
-# what the parameters added since format 1 meant before they existed (a format-1 model used these)
-FORMAT1_DEFAULTS = {
-    "window": 10,
-    "epochs": 50,
-    "test": 0.2,
-    "log": False,
-    "difference": 0,
-    "normalize": "none",
-    "ensemble": 1,
-}
+__all__ = ["FORMAT1_DEFAULTS", "fitted_state", "flatten", "restore", "saved_params", "unflatten_like"]
 TAIL_ROWS = 500  # rows kept for forecast plots' context (at least window + difference are always kept)
 
 
@@ -58,6 +52,11 @@ def unflatten_like(template, arrays: dict[str, np.ndarray], prefix: str = ""):
     if name not in arrays:
         raise ModelFileError(f"the weights file lacks array {name!r}: the model folder is damaged; save it again.")
     arr = arrays[name]
+    if arr.dtype != template.dtype:
+        raise ModelFileError(
+            f"weight {name!r} is {arr.dtype}, the network needs {template.dtype}: "
+            "the weights do not belong to this model.json; save the model again."
+        )
     if arr.shape != tuple(template.shape):
         raise ModelFileError(
             f"weight {name!r} has shape {arr.shape}, the configuration needs {tuple(template.shape)}: "
@@ -123,42 +122,33 @@ def saved_params(state: dict) -> dict:
 def restore(state: dict, params: dict) -> dict:
     """The fitted attributes (``spec_``, ``params_``...) of the model ``state`` describes, checked for consistency.
 
-    params: the model's constructor arguments (``state["config"]`` as given to the class).
+    params: the model's constructor arguments (``state["config"]`` as given to the class); the
+    settings used are the document's own, checked by :func:`lstmcast.io.schema.check_state`.
     """
     import jax
 
     from lstmcast.nn.network import init_params, network_from_dict
 
+    cfg = check_state(state, version=state.get("format_version", FORMAT_VERSION))  # as data, before building
     try:
-        cfg = P.check_params(P.from_jsonable(state["resolved"]) if "resolved" in state else params)
-        if "auto" in cfg.values():
-            raise ConfigError("the resolved settings still hold 'auto'")
         spec = network_from_dict(state["network"])
         loss = loss_from_dict(state["loss"]) if "loss" in state else get_loss(cfg["loss"])
-    except (ConfigError, TypeError) as exc:
-        raise ModelFileError(f"the model document has an invalid configuration: {exc}") from None
+    except (ConfigError, TypeError, ValueError) as exc:  # the schema check should have caught it; one line anyway
+        raise ModelFileError(f"the model document has an invalid network or loss: {exc}") from None
+    if not isinstance(state.get("arrays"), dict):
+        raise ModelFileError("the model state has no weights ('arrays'): load it with lstmcast.load(path).")
     schema = state["schema"]
     columns = list(schema["targets"]) + list(schema["features"]) + list(schema.get("future", []))
-    strategy = get_strategy(cfg["strategy"])
-    expected = {
-        "window": cfg["window"],
-        "horizon": strategy.model_horizon(cfg["horizon"]),
-        "n_inputs": len(columns),
-        "n_targets": len(schema["targets"]),
-        "n_future": len(schema.get("future", [])),
-        "n_outputs": loss.n_outputs,
-    }
-    for name, value in expected.items():
-        if getattr(spec, name) != value:
-            raise ModelFileError(
-                f"the model document is inconsistent: network {name}={getattr(spec, name)} but the configuration "
-                f"and schema need {value}; the file was edited or damaged."
-            )
     members = state.get("members", 1)
-    if not isinstance(members, int) or isinstance(members, bool) or not 1 <= members <= 1000:
-        raise ModelFileError(f"the model document has an invalid ensemble size members={members!r}.")
     one = jax.eval_shape(lambda k: init_params(k, spec), jax.random.key(0))
     template = one if members == 1 else jax.tree.map(lambda a: jax.ShapeDtypeStruct((members, *a.shape), a.dtype), one)
+    expected = set(flatten(template))
+    extra = sorted(set(state["arrays"]) - expected)
+    if extra:
+        raise ModelFileError(
+            f"the weights file holds array {extra[0]!r}, which this model.json's network does not have: "
+            "the weights do not belong to this model.json; save the model again."
+        )
     weights = jax.tree.map(jax.numpy.asarray, unflatten_like(template, state["arrays"]))
     tail_values = np.asarray(state["tail"]["values"], np.float64).reshape(-1, len(columns))
     series = Series(

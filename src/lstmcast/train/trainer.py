@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from lstmcast.errors import TrainingDivergedError, TrainingInterrupted
 from lstmcast.nn.network import NetworkSpec, Params
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.history import History
@@ -60,7 +61,10 @@ def train(
     (and ``key``) carry a leading members axis; its members train together in one compiled
     epoch, and the history holds their mean losses. Returns the trained (or, with early
     stopping and ``restore_best``, the best) parameters and the history. Ctrl-C ends
-    training after the current epoch's program returns, keeping the best weights so far.
+    training after the current epoch's program returns, keeping the best weights so far
+    (``history.interrupted``); before the first epoch finished it raises TrainingInterrupted.
+    A NaN or infinite training or validation loss raises TrainingDivergedError naming the
+    epoch and the likely causes: diverged weights are never returned.
     """
     n_windows = int(len(train_starts))
     members = members_of(params)
@@ -92,10 +96,8 @@ def train(
             history.learning_rate.append(lr)
             history.seconds.append(seconds)
             monitored = logs.get("val_loss", loss_value)
-            if not np.isfinite(monitored):
-                if on_epoch_end is not None:
-                    on_epoch_end(epoch + 1, epochs, {**logs, "seconds": seconds})
-                break  # diverged: keep the best weights seen
+            if not (np.isfinite(loss_value) and np.isfinite(monitored)):
+                raise TrainingDivergedError(diverged_message(epoch + 1, epochs, logs, base_lr))
             if monitored < best - cfg.min_delta:
                 best, best_params, since_best, since_plateau = monitored, params, 0, 0
                 history.best_epoch = epoch + 1
@@ -112,12 +114,25 @@ def train(
                 break
     except KeyboardInterrupt:
         history.interrupted = True
+        if history.best_epoch is None:  # no epoch finished: there are no trained weights to keep
+            raise TrainingInterrupted(
+                "training was interrupted before the first epoch finished: nothing was saved."
+            ) from None
     if history.seconds:
         rest = history.seconds[1:]
         history.compile_seconds = max(history.seconds[0] - (float(np.median(rest)) if rest else 0.0), 0.0)
-    diverged = bool(history.loss) and not np.isfinite(history.monitor[-1])
-    if history.best_epoch is not None and (
-        (cfg.patience is not None and cfg.restore_best) or history.interrupted or diverged
-    ):
+    if history.best_epoch is not None and ((cfg.patience is not None and cfg.restore_best) or history.interrupted):
         params = best_params
     return params, history
+
+
+def diverged_message(epoch: int, epochs: int, logs: dict, learning_rate: float) -> str:
+    """The error of a training run whose loss became NaN or infinite at ``epoch`` (1-based)."""
+    which = "training" if not np.isfinite(logs["loss"]) else "validation"
+    value = logs["loss"] if which == "training" else logs["val_loss"]
+    return (
+        f"training diverged: the {which} loss is {value} at epoch {epoch}/{epochs}, so nothing was fitted or saved. "
+        f"Likely causes: the learning rate is too large (learning_rate={learning_rate:g}: try "
+        f"{min(learning_rate / 10, 1e-3):g}), the data's magnitude is too large "
+        "for float32 (rescale it), or scaler='none' (use 'minmax' or 'standard', or log=True)."
+    )
