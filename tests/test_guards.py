@@ -339,3 +339,21 @@ def test_future_as_a_string_is_refused():
     model = Forecaster(**{**TINY, "strategy": "recursive"}).fit(frame, target="y", time="date", future="price")
     with pytest.raises(DataError, match=r"^future= must be a table of numbers with columns \['price'\]"):
         model.predict(future="price")
+
+
+def test_newer_data_without_the_time_column_is_refused_and_periods_are_kept_as_timestamps():
+    from lstmcast import Forecaster, datasets
+    from lstmcast.errors import DataError
+
+    air = datasets.load("airpassengers")
+    m = Forecaster(window=12, units=4, epochs=1, ensemble=1).fit(air.to_frame().reset_index(), time="month")
+    with pytest.raises(DataError) as e:
+        m.predict(data=air.to_frame().reset_index(drop=True))
+    assert str(e.value) == (
+        "the data has no time column 'month', which the model was trained with: include it, so the forecast is "
+        "labelled with the right timestamps."
+    )
+    periods = air.copy()
+    periods.index = air.index.to_period("M")
+    p = Forecaster(window=12, units=4, epochs=1, ensemble=1).fit(periods)
+    assert str(p.predict().index[0].date()) == "1961-01-01"

@@ -20,6 +20,11 @@ def load_history(schema: Series, data, fill: str | None, need: int) -> Series:
     frame = read_source(data)
     frame.columns = [str(c) for c in frame.columns]
     time = schema.time_name if schema.time_name in frame.columns else None  # else in the index, or row steps
+    if time is None and isinstance(schema.index, pd.DatetimeIndex) and not _timestamps(frame.index):
+        raise DataError(
+            f"the data has no time column {schema.time_name!r}, which the model was trained with: include it, "
+            "so the forecast is labelled with the right timestamps."
+        )
     series = load_series(
         frame,
         target=list(schema.targets),
@@ -97,3 +102,7 @@ def future_values(series: Series, future, horizon: int) -> np.ndarray | None:
             f"(row {r}): give every forecast step a real value."
         )
     return values
+
+
+def _timestamps(index: pd.Index) -> bool:
+    return isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex))

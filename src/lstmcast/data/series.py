@@ -220,6 +220,8 @@ def load_series(
 def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | None, bool]:
     """(time index, its name, whether timestamps with several UTC offsets were converted to UTC)."""
     if time is None:
+        if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
+            frame.index = frame.index.to_timestamp()
         if isinstance(frame.index, pd.DatetimeIndex):
             return frame.index, frame.index.name or "index", False
         idx = frame.index
