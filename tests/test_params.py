@@ -1,5 +1,6 @@
 """The parameter table: one declaration drives the signature, sklearn's protocol, checks, CLI and TOML."""
 
+import functools
 import inspect
 
 import numpy as np
@@ -55,6 +56,11 @@ EXAMPLES = {
 }
 
 
+@functools.cache
+def help_text(command: str) -> str:
+    return CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+
+
 def test_every_parameter_has_an_example():
     assert sorted(EXAMPLES) == sorted(NAMES)
 
@@ -80,7 +86,7 @@ def test_every_parameter_is_reachable_from_python_cli_and_toml(name, tmp_path):
     # command line: an option of train and backtest, parsed by the same table
     flag = "--" + name.replace("_", "-")
     for command in ("train", "backtest"):
-        assert flag in CliRunner().invoke(app, [command, "--help"], terminal_width=200).output
+        assert flag in help_text(command)
     if text is not None:
         assert PARAMS[name].parse(text) == python
 

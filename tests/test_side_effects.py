@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 SNAPSHOT = (
     "import json, os, sys, jax, matplotlib; "
@@ -21,7 +22,7 @@ def _run(code: str, **env) -> dict:
 
 def test_import_fit_predict_plot_change_nothing(tmp_path):
     """XLA_FLAGS, JAX's cache settings and matplotlib's backend are what the user had, after a whole workflow."""
-    mine = str(tmp_path / "mine")
+    mine = str(Path(__file__).resolve().parents[1] / ".cache" / "jax-tests")  # the user's own cache: the tests'
     users = f"import jax, matplotlib; matplotlib.use('svg'); jax.config.update('jax_compilation_cache_dir', {mine!r}); "
     workflow = (
         "import lstmcast; from lstmcast import Forecaster, datasets; from lstmcast.plot import plot_forecast; "
