@@ -24,8 +24,9 @@ Two kinds of time index are told apart from calendar gaps without options:
 Timestamps with several UTC offsets (a local zone across daylight saving time) are converted to
 UTC (``Series.to_utc``, said in ``Series.index_note``); forecasts are then labelled in UTC.
 Before a calendar grid is built, a ``freq=`` that would put more than
-:data:`lstmcast.data.calendar.MAX_GRID_POINTS` timestamps over the data's span is refused (``freq='ms'``, milliseconds, for ``'MS'``). Values
-beyond :data:`MAX_MAGNITUDE` are refused: their squares overflow float64.
+:data:`lstmcast.data.calendar.MAX_GRID_POINTS` timestamps over the data's span is refused
+(``freq='ms'``, milliseconds, for ``'MS'``). Values beyond :data:`MAX_MAGNITUDE` are refused: their
+squares overflow float64.
 """
 
 from __future__ import annotations
