@@ -146,3 +146,13 @@ def test_split_by_dates():
     m = Forecaster(**{**SMALL, "test": "1960-01", "validation": "1959-01"}).fit(datasets.load("airpassengers"))
     assert m.predict_in_sample().query("part == 'test'").index[0] == pd.Timestamp("1960-01-01")
     assert m.history_.val_loss  # validation loss every epoch
+
+
+def test_evaluating_a_model_trained_on_every_row_says_how_to_score_it():
+    m = Forecaster(**{**SMALL, "test": 0}).fit(datasets.load("sine", length=100))
+    with pytest.raises(DataError) as e:
+        m.evaluate()
+    assert str(e.value) == (
+        "the test part holds no window: this model trained on every row; fit with test= set (e.g. test=0.2) "
+        "to hold rows out, or score the configuration with backtest()."
+    )

@@ -361,7 +361,10 @@ class Forecaster:
         s, values, split = self._data_parts(data)
         starts = part_starts(split, cfg["window"], cfg["horizon"], self.transforms_.target.first_row)[part]
         if len(starts) == 0:
-            raise DataError(f"the {part} part holds no window: fit with {part}= set (e.g. {part}=0.2).")
+            raise DataError(
+                f"the {part} part holds no window: this model trained on every row; fit with {part}= set "
+                f"(e.g. {part}=0.2) to hold rows out, or score the configuration with backtest()."
+            )
         raw = s.values[:, : s.n_targets]
         origins = starts + cfg["window"] - 1
         pred = self.forecast_at(values, raw, starts)
