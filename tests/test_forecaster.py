@@ -153,6 +153,6 @@ def test_evaluating_a_model_trained_on_every_row_says_how_to_score_it():
     with pytest.raises(DataError) as e:
         m.evaluate()
     assert str(e.value) == (
-        "the test part holds no window: this model trained on every row; fit with test= set (e.g. test=0.2) "
-        "to hold rows out, or score the configuration with backtest()."
+        "the test part holds no window: this model trained on every row; fit with test= set (e.g. test=0.2, "
+        "--test 0.2) to hold rows out, or score the configuration with backtest() (lstmcast backtest)."
     )

@@ -59,7 +59,9 @@ CASES = [
         lambda: load_series(frame(range(6), D[[0, 1, 1, 2, 3, 4]]), target="y", time="date"),
         TimeIndexError,
         "time column 'date' has 1 duplicate timestamp(s), first 2024-01-02 at row 2; remove or aggregate the "
-        "duplicates (e.g. df.groupby(time).mean()).",
+        "duplicates (e.g. df.groupby(time).mean()); if the table holds several series in long format (an id "
+        "column), pivot it to one column per series (df.pivot(index=time, columns=id, values=y)) and pass "
+        "target= those columns.",
     ),
     (
         lambda: load_series(frame(range(6), D[[0, 1, 3, 2, 4, 5]]), target="y", time="date"),

@@ -6,7 +6,7 @@ import pytest
 
 from lstmcast import Forecaster, datasets
 from lstmcast.data import load_series
-from lstmcast.errors import ConfigError, TimeIndexError
+from lstmcast.errors import ColumnError, ConfigError, TimeIndexError
 
 MSFT_NOTE = (
     "rows are trading days: business days with 42 missing weekday(s) (holidays) skipped, not filled; "
@@ -228,3 +228,18 @@ def test_steps_option_forces_or_refuses_trading_days():
     )
     with pytest.raises(ConfigError, match=r"^steps='rows' is not supported: use one of 'calendar', 'observations'\.$"):
         load_series(stock, target="close", steps="rows")
+
+
+def test_the_one_date_column_is_the_time_column_without_time_and_says_so():
+    from lstmcast import datasets
+
+    air = datasets.load("airpassengers").to_frame().reset_index()
+    air["month"] = air["month"].dt.strftime("%Y-%m-%d")  # dates as text, as read from a CSV
+    s = load_series(air)
+    assert s.time_name == "month" and s.freq == "MS" and s.index[0] == pd.Timestamp("1949-01-01")
+    assert s.index_note == "time column 'month' found by its dates (pass time= to choose another)"
+    commas = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "note": ["1,5", "2,5", "3,5", "4,5"]})
+    assert load_series(commas, target="y").time_name is None  # '1,5' is not a date
+    two = air.assign(other=air["month"])
+    with pytest.raises(ColumnError, match=r"^columns 'month', 'other' all hold dates: pass time= the one"):
+        load_series(two)

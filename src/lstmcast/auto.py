@@ -76,7 +76,8 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None) -> tuple[dict, dic
             slopes = [spread_slope(y_train[:, j], m) for j in range(y_train.shape[1])]
             slope = min(s for s, _ in slopes)
             out["log"] = bool(slope >= LOG_SLOPE)
-            why = f"spread grows with the level: slope {slope:.2f} {'>=' if out['log'] else '<'} {LOG_SLOPE}"
+            grows = "grows" if out["log"] else "does not grow"
+            why = f"spread {grows} with the level: slope {slope:.2f} {'>=' if out['log'] else '<'} {LOG_SLOPE}"
         choices["log"] = Choice(out["log"], why)
     else:
         choices["log"] = Choice(cfg["log"], "set by you")

@@ -363,7 +363,8 @@ class Forecaster:
         if len(starts) == 0:
             raise DataError(
                 f"the {part} part holds no window: this model trained on every row; fit with {part}= set "
-                f"(e.g. {part}=0.2) to hold rows out, or score the configuration with backtest()."
+                f"(e.g. {part}=0.2, --{part} 0.2) to hold rows out, or score the configuration with backtest() "
+                "(lstmcast backtest)."
             )
         raw = s.values[:, : s.n_targets]
         origins = starts + cfg["window"] - 1

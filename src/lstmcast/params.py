@@ -355,7 +355,7 @@ _TABLE = (
         "seasonal_period",
         None,
         integer(optional=True),
-        "Season length for seasonal naive and MASE (default: from the frequency).",
+        "Season length: for the window, seasonal windows, seasonal naive and MASE (default: from the frequency).",
         "data",
         int,
         _optional_text(int),

@@ -41,7 +41,8 @@ def summary(
             f"; known in advance: {', '.join(schema.get('future', [])) or 'none'}"
         )
         con.print(
-            f"Trained on {schema['rows']} rows, {schema['first_timestamp']} to {schema['last_timestamp']}"
+            f"Fitted on data of {schema['rows']} rows (test part included), {schema['first_timestamp']} to "
+            f"{schema['last_timestamp']}"
             f" (frequency {schema['freq'] or 'steps'}); saved by lstmcast {doc['library_version']}"
         )
         changed = {k: v for k, v in doc["config"].items() if k != "verbose"}

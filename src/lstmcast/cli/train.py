@@ -6,6 +6,7 @@ says so ("Training interrupted at epoch k/N; the best weights (epoch b) were sav
 the exit code is 130, as for any Ctrl-C. A diverged training (NaN loss) saves nothing (exit 1).
 """
 
+import warnings
 from pathlib import Path
 from typing import Optional
 
@@ -15,7 +16,7 @@ from lstmcast.cli.app import _report, app, console, state, user_errors
 from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
 from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
-from lstmcast.errors import ConfigError, TrainingInterrupted
+from lstmcast.errors import ConfigError, DataFilledWarning, TrainingInterrupted
 
 
 def data_source(data: Path | None, dataset: str | None, config: dict):
@@ -90,7 +91,9 @@ def train(
         con = console(quiet or as_json)
         verbose = 0 if (quiet or as_json) else model.verbose or 1
         try:
-            model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
+            with warnings.catch_warnings():  # the filling is printed below, as one line
+                warnings.simplefilter("ignore", DataFilledWarning)
+                model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
         except TrainingInterrupted as exc:  # Ctrl-C before one epoch finished: nothing to save, exit 130
             if state["debug"]:
                 raise

@@ -68,6 +68,7 @@ class Series:
     skipped: int = 0  # calendar points skipped when steps == "observations" (e.g. market holidays)
     step: int = 1  # the step of an integer time index (e.g. 1 for years, 2 for 0, 2, 4...)
     to_utc: bool = False  # timestamps with several UTC offsets (daylight saving time) were converted to UTC
+    time_detected: bool = False  # time= was not given and the one column holding dates was used
 
     @property
     def n_targets(self) -> int:
@@ -83,17 +84,20 @@ class Series:
     @property
     def index_note(self) -> str | None:
         """A one-line note on how rows map to time when that is not plain calendar steps, else None."""
+        notes = []
+        if self.time_detected:
+            notes.append(f"time column {self.time_name!r} found by its dates (pass time= to choose another)")
         if self.to_utc:
-            return (
+            notes.append(
                 "the time column's timestamps have several UTC offsets (daylight saving time): they were "
                 "converted to UTC, and forecasts are labelled in UTC"
             )
         if self.steps == "observations":
-            return (
+            notes.append(
                 f"rows are trading days: business days with {self.skipped} missing weekday(s) (holidays) skipped, "
                 "not filled; forecasts are labelled with the next business days"
             )
-        return None
+        return "; ".join(notes) or None
 
     def future_index(self, horizon: int) -> pd.Index:
         """The ``horizon`` timestamps (or steps) after the last row."""
@@ -146,6 +150,9 @@ def load_series(
         )
     frame = read_source(data)
     frame.columns = [str(c) for c in frame.columns]
+    detected = None
+    if time is None and not isinstance(frame.index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        time = detected = _date_column(frame)
     index, time_name, to_utc = _time_index(frame, time)
     if time_name is not None and time_name in frame.columns:
         frame = frame.drop(columns=[time_name])
@@ -213,7 +220,29 @@ def load_series(
         skipped=skipped,
         step=step,
         to_utc=to_utc,
+        time_detected=detected is not None,
     )
+
+
+def _date_column(frame: pd.DataFrame) -> str | None:
+    """The one column holding dates, when time= is not given: a datetime column, or text whose values all
+    parse as dates. None when there is none; several such columns are refused (name one with time=)."""
+    found = []
+    for c in frame.columns:
+        col = frame[c]
+        if pd.api.types.is_datetime64_any_dtype(col):
+            found.append(c)
+        elif col.dtype == object or pd.api.types.is_string_dtype(col):
+            sample = col.dropna().head(20).astype(str)
+            if len(sample) and sample.str.contains(r"\d").all():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    parsed = pd.to_datetime(sample, errors="coerce")
+                if parsed.notna().all() and (parsed.dt.year >= 1000).all():  # '1,5' parses as year 1: not a date
+                    found.append(c)
+    if len(found) > 1:
+        raise ColumnError(f"columns {_listing(found)} all hold dates: pass time= the one that is the time column.")
+    return str(found[0]) if found else None
 
 
 def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | None, bool]:
@@ -392,7 +421,9 @@ def _check_order(index: pd.Index, name: str | None) -> None:
         raise TimeIndexError(
             f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), "
             f"first {format_time(index[row])} at row {row}; "
-            "remove or aggregate the duplicates (e.g. df.groupby(time).mean())."
+            "remove or aggregate the duplicates (e.g. df.groupby(time).mean()); if the table holds several "
+            "series in long format (an id column), pivot it to one column per series "
+            "(df.pivot(index=time, columns=id, values=y)) and pass target= those columns."
         )
     if not index.is_monotonic_increasing:
         row = int(np.argmax(np.asarray(index[1:]) < np.asarray(index[:-1]))) + 1
