@@ -45,3 +45,9 @@ def test_backtest_errors():
         small().backtest(AIR, refit="sometimes")
     with pytest.raises(TooShortError, match="folds=45 x step=3 leave 9 training rows in the first fold"):
         small().backtest(AIR, folds=45)
+
+
+def test_a_backtest_prints_as_one_line():
+    bt = small().backtest(AIR, folds=2)
+    assert repr(bt).startswith("Backtest(2 folds, 2 forecasts of 3 step(s); MASE model ")
+    assert repr(bt).endswith("see .folds, .overall.table, .predictions)")

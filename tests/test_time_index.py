@@ -243,3 +243,10 @@ def test_the_one_date_column_is_the_time_column_without_time_and_says_so():
     two = air.assign(other=air["month"])
     with pytest.raises(ColumnError, match=r"^columns 'month', 'other' all hold dates: pass time= the one"):
         load_series(two)
+
+
+def test_dates_that_exist_only_day_first_are_all_read_day_first():
+    days = pd.date_range("2023-01-01", periods=40, freq="D")
+    frame = pd.DataFrame({"date": days.strftime("%d/%m/%Y"), "y": np.arange(40.0)})
+    s = load_series(frame, target="y", time="date")
+    assert s.index.equals(pd.DatetimeIndex(days, name="date")) and s.freq == "D"

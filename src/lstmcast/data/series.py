@@ -284,7 +284,8 @@ def _parse_times(raw: pd.Series) -> tuple[pd.Series, bool]:
     """(timestamps, whether they were converted to UTC); unparseable values become NaT.
 
     Text with several UTC offsets (a local zone across daylight saving time) cannot share one
-    fixed offset, so it is converted to UTC rather than refused.
+    fixed offset, so it is converted to UTC rather than refused. Dates that do not all parse
+    month first but all parse day first (13/01/2023) are read day first, every one of them.
     """
     try:
         with warnings.catch_warnings():
@@ -294,6 +295,12 @@ def _parse_times(raw: pd.Series) -> tuple[pd.Series, bool]:
         parsed = None
     if parsed is None or (parsed.dtype == object and parsed.notna().any()):  # pandas 2: an object column
         return pd.to_datetime(raw, errors="coerce", utc=True), True
+    if (parsed.isna() & raw.notna()).any() and not pd.api.types.is_numeric_dtype(raw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            day_first = pd.to_datetime(raw, errors="coerce", dayfirst=True)
+        if not (day_first.isna() & raw.notna()).any():  # 13/01/2023 exists only day first: read them all so
+            return day_first, False
     return parsed, False
 
 

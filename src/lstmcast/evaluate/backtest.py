@@ -28,6 +28,14 @@ class Backtest:
     overall: Evaluation  # every fold's forecasts together
     predictions: pd.DataFrame  # fold, origin, step, time, actual, prediction (first target)
 
+    def __repr__(self) -> str:
+        t = self.overall.table
+        return (
+            f"Backtest({len(self.evaluations)} folds, {self.overall.n_windows} forecasts of {self.overall.horizon} "
+            f"step(s); MASE model {t.loc['model', 'mase']:.3f}, seasonal naive {t.loc['seasonal_naive', 'mase']:.3f}; "
+            "see .folds, .overall.table, .predictions)"
+        )
+
     def to_dict(self) -> dict:
         return {
             "folds": [
