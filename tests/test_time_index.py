@@ -250,3 +250,12 @@ def test_dates_that_exist_only_day_first_are_all_read_day_first():
     frame = pd.DataFrame({"date": days.strftime("%d/%m/%Y"), "y": np.arange(40.0)})
     s = load_series(frame, target="y", time="date")
     assert s.index.equals(pd.DatetimeIndex(days, name="date")) and s.freq == "D"
+
+
+def test_yearly_data_spanning_more_than_292_years_fits():
+    """pandas Timedeltas end at 292 years: the grid-size check must not overflow on sunspots (1700-2008)."""
+    from lstmcast.data.calendar import grid_points
+
+    sun = datasets.load("sunspots")
+    assert grid_points(sun.index[0], sun.index[-1], "YS") == pytest.approx(309, abs=1)
+    assert load_series(sun).freq == "YS-JAN"

@@ -160,7 +160,8 @@ def grid_points(first: pd.Timestamp, last: pd.Timestamp, freq: str) -> float:
     except (ValueError, TypeError):
         probe = pd.date_range(first, periods=8, freq=offset)  # calendar steps: the shortest of a few
         step = min(probe[1:] - probe[:-1])
-    return (last - first) / step + 1 if step > pd.Timedelta(0) else float("inf")
+    span = int(pd.Timestamp(last).value) - int(pd.Timestamp(first).value)  # Python ints: spans over 292 years fit
+    return span / step.value + 1 if step > pd.Timedelta(0) else float("inf")
 
 
 def _check_grid(index: pd.DatetimeIndex, freq: str, name: str | None) -> None:
