@@ -242,7 +242,7 @@ class Forecaster:
         from lstmcast.io.state import restore, saved_params
 
         model = cls(**saved_params(state))
-        for name, value in restore(state, model.get_params()).items():
+        for name, value in restore(state).items():
             setattr(model, name, value)
         if len(model.series_) == model.n_rows_:  # the whole training series is kept: evaluate() works too
             model.split_, model.starts_ = _cut(model.series_, model.config_)

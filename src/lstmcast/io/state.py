@@ -119,11 +119,10 @@ def saved_params(state: dict) -> dict:
     return config if "resolved" in state else {**FORMAT1_DEFAULTS, **config}
 
 
-def restore(state: dict, params: dict) -> dict:
+def restore(state: dict) -> dict:
     """The fitted attributes (``spec_``, ``params_``...) of the model ``state`` describes, checked for consistency.
 
-    params: the model's constructor arguments (``state["config"]`` as given to the class); the
-    settings used are the document's own, checked by :func:`lstmcast.io.schema.check_state`.
+    The settings used are the document's own, checked by :func:`lstmcast.io.schema.check_state`.
     """
     import jax
 
