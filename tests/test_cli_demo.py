@@ -10,9 +10,12 @@ runner = CliRunner()
 
 
 def test_demo_exits_0_and_writes_png(tmp_path):
-    result = runner.invoke(app, ["demo", "--epochs", "2", "--out", str(tmp_path)])
+    # A path longer than the 80-column console must still print on one line.
+    out = tmp_path / ("a_long_folder_name_" * 5)
+    out.mkdir()
+    result = runner.invoke(app, ["demo", "--epochs", "2", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    png = tmp_path / "demo.png"
+    png = out / "demo.png"
     assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for text in ("Epoch 2/2", "10,451", "Test loss (MSE, scaled data):", "Predicted next value:", str(png)):
         assert text in result.output

@@ -90,7 +90,9 @@ def _report(kind: str, message: str, as_json: bool) -> None:
 
 
 def console(quiet: bool = False) -> Console:
-    return Console(quiet=quiet)
+    # soft_wrap: rich must not insert newlines into long lines; a path or a
+    # command split over two lines cannot be copied (the terminal wraps).
+    return Console(quiet=quiet, soft_wrap=True)
 
 
 def main() -> None:
