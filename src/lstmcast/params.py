@@ -137,6 +137,16 @@ def value_range(name, v):
     return (lo, hi)
 
 
+def quantile_levels(name, v):
+    values = tuple(v) if isinstance(v, (tuple, list)) else (v,)
+    if not values or not all(_is_number(q) and 0.0 < float(q) < 1.0 for q in values):
+        raise ConfigError(f"{name}={v!r} must be one or more numbers strictly between 0 and 1, e.g. (0.1, 0.5, 0.9).")
+    out = tuple(sorted({float(q) for q in values}))
+    if len(out) != len(values):
+        raise ConfigError(f"{name}={tuple(v)!r} repeats a quantile; give each once.")
+    return out
+
+
 def part(name, v):
     """A held-out part: a fraction in (0, 1), a row count, or the timestamp where it starts."""
     if v is None or (_is_number(v) and v == 0):
@@ -408,7 +418,23 @@ _TABLE = (
         float,
     ),
     Param("plateau_patience", 5, integer(), "schedule=plateau: epochs without improvement first.", "train", int),
-    Param("loss", "mse", choice("mse", "mae", "huber"), "mse, mae or huber (delta 1, on scaled data).", "train"),
+    Param(
+        "loss",
+        "mse",
+        choice("mse", "mae", "huber", "quantile", "normal", "studentt", "negbin"),
+        "mse, mae or huber (delta 1) for point forecasts; quantile (a head emitting quantiles=, never "
+        "crossing), or normal, studentt, negbin (counts) trained by likelihood.",
+        "train",
+    ),
+    Param(
+        "quantiles",
+        (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975),
+        quantile_levels,
+        "The quantiles a loss='quantile' head emits (others are interpolated between them).",
+        "train",
+        str,
+        _list_text(float),
+    ),
     Param(
         "clipnorm",
         None,
