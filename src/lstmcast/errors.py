@@ -80,6 +80,10 @@ class DataFilledWarning(UserWarning):
     """Values were filled because ``fill=`` asked for it; the message says how many, per column."""
 
 
+class IntervalWarning(UserWarning):
+    """Prediction intervals whose coverage statement does not hold (too few calibration errors)."""
+
+
 class ModelSignatureError(ModelFileError):
     """A model key is set and the model's signature is missing or does not match it."""
 

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import warnings
 
@@ -22,7 +23,14 @@ from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import Scaler, TargetTransform
-from lstmcast.errors import ConfigError, DataError, DataFilledWarning, NotFittedError, TrainingInterrupted
+from lstmcast.errors import (
+    ConfigError,
+    DataError,
+    DataFilledWarning,
+    IntervalWarning,
+    NotFittedError,
+    TrainingInterrupted,
+)
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.nn.network import NetworkSpec, init_params
 from lstmcast.nn.summary import format_summary
@@ -32,6 +40,13 @@ from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import get_loss
 from lstmcast.train.programs import members_of, window_loss
 from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
+from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
+from lstmcast.uncertainty.names import all_quantiles, check_levels, check_quantiles, level_columns, quantile_column
+
+SCORE_QUANTILES = tuple(round(0.05 * i, 2) for i in range(1, 20))  # pinball and CRPS are scored on 0.05..0.95
+MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
+# the settings a calibration model copies from the fitted model (as chosen on the whole history)
+CALIBRATION_FIXED = ("seasonal_period", "log", "difference", "normalize", "window")
 
 
 class Forecaster:
@@ -112,6 +127,11 @@ class Forecaster:
         if series.filled:
             counts = ", ".join(f"{n} {what}" for what, n in series.filled.items())
             warnings.warn(f"fill={cfg['fill']!r} filled: {counts}.", DataFilledWarning, stacklevel=2)
+        return self._fit_series(series, cfg, on_epoch_end)
+
+    def _fit_series(self, series: Series, cfg: dict, on_epoch_end: EpochCallback | None = None) -> Forecaster:
+        """Train on a loaded series with checked settings ``cfg`` (the body of :meth:`fit`)."""
+        strategy = get_strategy(cfg["strategy"])
         split = make_split(len(series), series.index, cfg["test"], cfg["validation"])
         cfg, choices = resolve(cfg, series.values[: split.train_end, : series.n_targets], series.freq)
         target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
@@ -175,6 +195,7 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
+        self.__dict__.pop("calibration_", None)  # intervals of an earlier fit do not describe this one
         return self
 
     def _check_fitted(self) -> None:
@@ -250,13 +271,17 @@ class Forecaster:
         return model
 
     # -- forecasting ---------------------------------------------------------
-    def predict(self, horizon: int | None = None, data=None, future=None) -> pd.DataFrame:
+    def predict(self, horizon: int | None = None, data=None, future=None, level=None, quantiles=None) -> pd.DataFrame:
         """Forecast ``horizon`` steps after the end of the data, on the original scale.
 
         data: newer history in the training schema (a model in production); by
         default the data the model was fitted on. future: the values of the
         ``future=`` covariates over the forecast steps (DataFrame or array).
-        Returns a DataFrame indexed by the future timestamps, one column per target.
+        level: central prediction intervals in percent, e.g. ``[80, 95]`` (columns ``<target>-lo-80``,
+        ``<target>-hi-80``...); quantiles: e.g. ``[0.1, 0.9]`` (columns ``<target>-q-10``...).
+        Intervals are conformal (:meth:`calibrate`, run on first use) for point losses.
+        Returns a DataFrame indexed by the future timestamps, one column per target plus the
+        interval and quantile columns.
         """
         self._check_fitted()
         cfg = self.config_
@@ -274,8 +299,87 @@ class Forecaster:
         tail = series.values[-need:]  # the rows a forecast reads
         values = np.concatenate([self.transforms_.to_model_space(tail), self._future_rows(series, future, steps)])
         start = np.array([self.transforms_.target.lag], np.int32)
-        out = self.forecast_at(values, tail[:, : series.n_targets], start, horizon)  # (1, horizon, targets)
-        return pd.DataFrame(out[0], index=series.future_index(horizon), columns=list(series.targets))
+        levels = check_levels(level) if level is not None else ()
+        qs = check_quantiles(quantiles) if quantiles is not None else ()
+        if not levels and not qs:
+            out = self.forecast_at(values, tail[:, : series.n_targets], start, horizon)  # (1, horizon, targets)
+            return pd.DataFrame(out[0], index=series.future_index(horizon), columns=list(series.targets))
+        taus = all_quantiles(levels, qs)
+        out, q = self.forecast_intervals(values, tail[:, : series.n_targets], start, horizon, taus)
+        return interval_frame(out[0], q[0], taus, levels, qs, series.targets, series.future_index(horizon))
+
+    # -- uncertainty ---------------------------------------------------------
+    def calibrate(self) -> Forecaster:
+        """Calibrate conformal prediction intervals (:mod:`lstmcast.uncertainty.conformal`); returns self.
+
+        A copy of the model (same settings) trains on the training rows before the newest
+        ones and forecasts from each of those; its errors are the conformal scores
+        (``calibration_``). ``predict(level=...)`` calls this on first use; saving keeps the
+        scores. Costs about one more fit. Series too short to set rows aside use the final
+        model's own in-sample errors instead (narrower than they should be; ``choices_["intervals"]``
+        says which).
+        """
+        self._check_fitted()
+        if not hasattr(self, "values_"):
+            raise DataError(
+                "this model was loaded from disk without its whole training series, so it cannot calibrate "
+                "prediction intervals: train it with intervals (lstmcast train keeps them by default) or refit it."
+            )
+        cfg, s = self.config_, self.series_
+        n, horizon, lag = self.split_.train_end, cfg["horizon"], self.transforms_.target.lag
+        steps = get_strategy(cfg["strategy"]).model_horizon(horizon)
+        raw = s.values[:n, : s.n_targets]
+        cutoff, origins = calibration_plan(n, horizon, cfg["window"] + lag + steps + MIN_WINDOWS - 1)
+        if origins >= MIN_CONFORMAL:
+            fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+            sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": 0})
+            part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
+            sub._fit_series(part, sub._checked())
+            model, values = sub, sub.transforms_.to_model_space(s.values[:n])
+            first = np.arange(origins) + cutoff - 1  # (origins,) the last row each forecast sees
+            method = "conformal"
+            why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
+        else:
+            model, values = self, self.values_[:n]
+            first = self.starts_["train"] + cfg["window"] - 1
+            first = first[first + horizon <= n - 1]
+            method, cutoff = "in-sample", n
+            why = (
+                f"the training part ({n} rows) is too short to set rows aside: the model's own in-sample errors "
+                "(intervals likely too narrow)"
+            )
+        pred = model.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
+        rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (origins, H)
+        self.calibration_ = Calibration.from_forecasts(raw[rows], pred, cutoff, method, bool(cfg["log"]))
+        self.choices_["intervals"] = Choice(method, why)
+        return self
+
+    def forecast_intervals(self, values, raw_targets, starts, horizon, taus):
+        """(point (n, H, targets), quantiles (n, H, targets, Q)) of the windows at ``starts``.
+
+        taus: (Q,) sorted quantile levels. Point losses: conformal quantiles around the point
+        forecast (:meth:`calibrate` runs first if needed).
+        """
+        self._check_fitted()
+        point = self.forecast_at(values, raw_targets, starts, horizon)  # (n, H, targets)
+        if getattr(self, "calibration_", None) is None:
+            self.calibrate()
+        cal = self.calibration_
+        if horizon > cal.horizon:
+            raise ConfigError(
+                f"horizon={horizon} is longer than the {cal.horizon} steps the intervals were calibrated for: "
+                "ask for intervals up to that horizon, or refit with a longer horizon."
+            )
+        levels = sorted({round(100 * abs(2 * t - 1), 8) for t in taus if t != 0.5})
+        short = cal.short_levels(levels)
+        if short:
+            warnings.warn(
+                f"only {cal.origins} calibration errors: the {short[0]:g}% bounds are the largest error seen and "
+                f"may cover less than {short[0]:g}% (a longer history gives more errors).",
+                IntervalWarning,
+                stacklevel=3,
+            )
+        return point, cal.quantiles(point, np.asarray(taus, np.float64))
 
     def _future_rows(self, series: Series, future, steps: int) -> np.ndarray:
         """(steps, columns) model-space rows after the history: the known-in-advance covariates, zeros elsewhere."""
@@ -344,7 +448,7 @@ class Forecaster:
         return self.config_["window"]
 
     # -- evaluation ----------------------------------------------------------
-    def evaluate(self, data=None, part: str = "test", warn: bool = True) -> Evaluation:
+    def evaluate(self, data=None, part: str = "test", warn: bool = True, level=None) -> Evaluation:
         """Metrics of the ``test`` (or ``validation``) windows on the original scale, with baselines.
 
         data: score another series in the training schema, cut by the same
@@ -352,6 +456,9 @@ class Forecaster:
         Every forecast of the part's windows is scored over the full horizon;
         ``scaled_mse`` is the loss's MSE on the scaled data (what Keras's
         ``evaluate`` prints as the test loss).
+        level: also score prediction intervals (e.g. ``[80, 95]``): coverage, width, MSIS,
+        pinball and scaled CRPS beside seasonal naive's intervals (``.intervals``), and the
+        calibration table (``.calibration``).
         """
         self._check_fitted()
         if part not in ("test", "validation"):
@@ -368,10 +475,26 @@ class Forecaster:
             )
         raw = s.values[:, : s.n_targets]
         origins = starts + cfg["window"] - 1
-        pred = self.forecast_at(values, raw, starts)
         scaled = window_loss(self.params_, self.spec_, get_loss("mse"), values, starts)
         period = seasonal_period(s.freq, cfg["seasonal_period"])
-        return score(raw, origins, pred, split.train_end, period, scaled_mse=scaled, warn=warn)
+        if level is None:
+            pred = self.forecast_at(values, raw, starts)
+            return score(raw, origins, pred, split.train_end, period, scaled_mse=scaled, warn=warn)
+        levels = check_levels(level)
+        taus = all_quantiles(levels, SCORE_QUANTILES)
+        pred, q = self.forecast_intervals(values, raw, starts, cfg["horizon"], taus)
+        return score(
+            raw,
+            origins,
+            pred,
+            split.train_end,
+            period,
+            scaled_mse=scaled,
+            warn=warn,
+            quantiles=q,
+            taus=taus,
+            levels=levels,
+        )
 
     def backtest(
         self,
@@ -383,15 +506,26 @@ class Forecaster:
         folds: int = 3,
         step: int | None = None,
         refit=True,
+        level=None,
     ):
         """Rolling-origin backtest of this configuration on ``data`` (see :mod:`lstmcast.evaluate.backtest`).
 
         refit: True (every fold), False (fit once, predict all folds in one batched call) or k (every k folds).
+        level: also forecast and score prediction intervals, e.g. ``[80, 95]``.
         """
         from lstmcast.evaluate.backtest import run_backtest
 
         return run_backtest(
-            self, data, target=target, time=time, features=features, future=future, folds=folds, step=step, refit=refit
+            self,
+            data,
+            target=target,
+            time=time,
+            features=features,
+            future=future,
+            folds=folds,
+            step=step,
+            refit=refit,
+            level=level,
         )
 
     def forecast_at(self, values: np.ndarray, raw_targets: np.ndarray, starts: np.ndarray, horizon=None) -> np.ndarray:
@@ -413,6 +547,24 @@ class Forecaster:
         out = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
         _check_finite(out)
         return out
+
+
+def interval_frame(point, q, taus, levels, quantiles, targets, index) -> pd.DataFrame:
+    """The forecast table: per target its point column, then ``-lo-L``/``-hi-L`` per level, then ``-q-P``.
+
+    point (H, targets); q (H, targets, Q) at ``taus``.
+    """
+    where = {round(float(t), 10): i for i, t in enumerate(taus)}
+    columns: dict[str, np.ndarray] = {}
+    for j, name in enumerate(targets):
+        columns[name] = point[:, j]
+        for level in levels:
+            lo, hi = (round((1 - level / 100) / 2, 10), round(1 - (1 - level / 100) / 2, 10))
+            lo_name, hi_name = level_columns(name, level)
+            columns[lo_name], columns[hi_name] = q[:, j, where[lo]], q[:, j, where[hi]]
+        for tau in quantiles:
+            columns[quantile_column(name, tau)] = q[:, j, where[round(float(tau), 10)]]
+    return pd.DataFrame(columns, index=index)
 
 
 def _init_members(spec: NetworkSpec, seed: int, members: int):

@@ -8,7 +8,7 @@ import typer
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import Force, check_plot_path, emit_json, frame_table, print_evaluation
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Extra, Features, Future, Json, Level, Quiet, Target, Time
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
 
@@ -29,6 +29,7 @@ def parse_refit(text: str):
 @with_model_options
 def backtest(
     data: DataFile = None,
+    extra: Extra = None,
     dataset: Dataset = None,
     model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration and columns."),  # noqa: UP045
     target: Target = None,
@@ -40,6 +41,7 @@ def backtest(
     step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
     refit: str = typer.Option("true", help="true (every fold), false (fit once) or k (every k folds)."),
     plot: Optional[Path] = typer.Option(None, help="Write the folds' forecasts over the series (PNG or SVG)."),  # noqa: UP045
+    level: Level = None,
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
@@ -59,7 +61,10 @@ def backtest(
         source = data_source(data, dataset, cfg)
         columns = column_options({**roles, **cfg}, target=target, time=time, features=features, future=future)
         estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})
-        result = estimator.backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit))
+        from lstmcast.cli.intervals import interval_options
+
+        levels, _ = interval_options(level, None, extra)
+        result = estimator.backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit), level=levels)
         if plot is not None:
             from lstmcast.plot import plot_backtest
 

@@ -7,15 +7,17 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import Force, check_plot_path, emit_json, print_evaluation
-from lstmcast.cli.params import Json, ModelDir, Quiet
+from lstmcast.cli.params import Extra, Json, Level, ModelDir, Quiet
 
 
 @app.command()
 def evaluate(
     model: ModelDir,
+    extra: Extra = None,
     data: Path = typer.Option(..., help="Series to score (same columns); cut by the model's test/validation."),
     part: str = typer.Option("test", help="test or validation."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
+    level: Level = None,
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
@@ -23,10 +25,12 @@ def evaluate(
     """MSE, RMSE, MAE, MAPE, sMAPE and MASE on the original scale, with naive baselines."""
     with user_errors(as_json=as_json):
         check_plot_path(plot, force, [data])
+        from lstmcast.cli.intervals import interval_options
         from lstmcast.io.saving import load
 
+        levels, _ = interval_options(level, None, extra)
         m = load(model)
-        ev = m.evaluate(data=data, part=part, warn=False)
+        ev = m.evaluate(data=data, part=part, warn=False, level=levels)
         if plot is not None:
             from lstmcast.plot import plot_in_sample
 

@@ -39,9 +39,14 @@ def frame_table(frame: pd.DataFrame, title: str = "", index_name: str | None = N
     from lstmcast.data.timefmt import format_time
 
     table = Table(title=title or None)
-    table.add_column(index_name or str(frame.index.name or ""))
+    table.add_column(index_name or str(frame.index.name or ""), no_wrap=True, min_width=10)
+    # one target with interval columns: "y-lo-80" is shown as "lo-80" (the written file keeps full names)
+    first = str(frame.columns[0]) if len(frame.columns) else ""
+    prefix = first + "-"
+    short = all(str(c) == first or str(c).startswith(prefix) for c in frame.columns) and len(frame.columns) > 1
     for col in frame.columns:
-        table.add_column(str(col), justify="right")
+        name = str(col)[len(prefix) :] if short and str(col) != first else str(col)
+        table.add_column(name, justify="right")
     for idx, row in frame.iterrows():
         table.add_row(format_time(idx), *[_fmt(v) for v in row])
     return table
@@ -59,6 +64,16 @@ def print_evaluation(con: Console, ev, title: str) -> None:
     con.print(f"Skill: {ev.skill:+.1%} MAE, {verdict} the best baseline ({ev.best_baseline}).")
     if not ev.beats_seasonal_naive:
         con.print(f"[yellow]Warning:[/yellow] the model does not beat seasonal naive (period {ev.period}).")
+    if ev.intervals is not None:
+        table = ev.intervals.copy()
+        for col in [c for c in table.columns if c.startswith("coverage_")]:
+            table[col] = 100 * table[col]  # percent, like the levels
+        con.print(
+            frame_table(table, "Prediction intervals (coverage in %; MSIS and CRPS scaled like MASE)", "forecaster")
+        )
+        cal = ev.calibration
+        lines = ", ".join(f"{r.level:g}% -> {r.coverage:.1f}%" for r in cal.itertuples())
+        con.print(f"Calibration (nominal -> observed coverage over {int(cal['n'].iloc[0])} values): {lines}")
 
 
 def print_choices(con: Console, choices: dict) -> None:

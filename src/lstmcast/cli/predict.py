@@ -7,23 +7,27 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import Force, check_frame_path, check_plot_path, emit_json, frame_table, write_frame
-from lstmcast.cli.params import Json, ModelDir, Quiet
+from lstmcast.cli.params import Extra, Json, Level, ModelDir, Quantiles, Quiet
 
 
 @app.command()
 def predict(
     model: ModelDir,
+    extra: Extra = None,
     data: Optional[Path] = typer.Option(None, help="Newer history (same columns); default: the training data's end."),  # noqa: UP045
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),  # noqa: UP045
     future: Optional[Path] = typer.Option(None, help="Future feature values (recursive models with features)."),  # noqa: UP045
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the forecast: .csv, .parquet, .json."),  # noqa: UP045
     plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
+    level: Level = None,
+    quantiles: Quantiles = None,
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
-    """Forecast the steps after the end of the data, on the original scale."""
+    """Forecast the steps after the end of the data, on the original scale (with --level: intervals)."""
     with user_errors(as_json=as_json):
+        from lstmcast.cli.intervals import interval_options
         from lstmcast.data.sources import read_source
         from lstmcast.io.saving import OURS, load
 
@@ -32,15 +36,20 @@ def predict(
         if output is not None:
             check_frame_path(output, force, inputs)
         check_plot_path(plot, force, [*inputs, output])
+        levels, qs = interval_options(level, quantiles, extra)
         m = load(model)
         fut = read_source(future) if future is not None else None
-        forecast = m.predict(horizon=horizon, data=data, future=fut)
+        forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs)
         if output is not None:
             write_frame(forecast, output, force, inputs)
         if plot is not None:
-            from lstmcast.plot import plot_forecast
+            from lstmcast.plot import plot_fans, plot_forecast
 
-            plot_forecast(m.actual(data), forecast, plot, last=max(4 * len(forecast), 3 * m.window_))
+            last = max(4 * len(forecast), 3 * m.window_)
+            if levels:  # shaded bands for the intervals
+                plot_fans(m.actual(data), forecast, path=plot, last=last)
+            else:
+                plot_forecast(m.actual(data), forecast, plot, last=last)
         if as_json:
             records = forecast.reset_index()
             emit_json({"forecast": records.astype({records.columns[0]: str}).to_dict(orient="records")})

@@ -65,6 +65,11 @@ def train(
     sep: Optional[str] = typer.Option(  # noqa: UP045
         None, "--sep", help="Separator of a CSV data file (default ','), e.g. ';' or '\\t'."
     ),
+    intervals: bool = typer.Option(
+        True,
+        "--intervals/--no-intervals",
+        help="Calibrate conformal prediction intervals (about one more fit) so 'predict --level' works.",
+    ),
     quiet: Quiet = False,
     as_json: Json = False,
     model_options: dict = None,
@@ -99,6 +104,8 @@ def train(
                 raise
             _report("TrainingInterrupted", str(exc), as_json)
             raise typer.Exit(130) from None
+        if intervals and not model.history_.interrupted and model.loss_.kind == "point":
+            model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
         save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})

@@ -46,6 +46,21 @@ class Backtest:
         }
 
 
+def _band_columns(q, taus, levels) -> dict[str, np.ndarray]:
+    """``lo-L``/``hi-L`` -> (n, H) bounds of the first target, for each level."""
+    out: dict[str, np.ndarray] = {}
+    if q is None:
+        return out
+    from lstmcast.uncertainty.names import level_quantiles, number_text
+
+    where = {round(float(t), 10): i for i, t in enumerate(taus)}
+    for level in levels:
+        lo, hi = level_quantiles(level)
+        out[f"lo-{number_text(level)}"] = q[:, :, 0, where[lo]]
+        out[f"hi-{number_text(level)}"] = q[:, :, 0, where[hi]]
+    return out
+
+
 def _refits(refit, folds: int) -> list[bool]:
     if refit is True:
         return [True] * folds
@@ -66,11 +81,19 @@ def run_backtest(
     folds: int = 3,
     step: int | None = None,
     refit=True,
+    level=None,
 ) -> Backtest:
     """Backtest a configured (fitted or not) Forecaster on ``data``; ``model`` itself is left unchanged.
 
     Every refit is a new estimator of ``model``'s class with its parameters (test part 0, silent).
+    level: also forecast prediction intervals (each refit calibrates its own, about one more fit)
+    and score them beside seasonal naive's; ``predictions`` gains ``lo-L``/``hi-L`` columns.
     """
+    from lstmcast.forecaster import SCORE_QUANTILES
+    from lstmcast.uncertainty.names import all_quantiles, check_levels
+
+    levels = check_levels(level) if level is not None else ()
+    taus = all_quantiles(levels, SCORE_QUANTILES) if levels else None
     cfg = check_params(model.get_params())
     if not isinstance(folds, (int, np.integer)) or isinstance(folds, bool) or folds < 1:
         raise ConfigError.positive("folds", folds)
@@ -108,6 +131,7 @@ def run_backtest(
     # each fold forecasts from every origin whose whole horizon lies in [cut, cut + step)
     fold_origins = [np.arange(c - 1, c + step - horizon, dtype=np.int32) for c in cuts]
     preds: list[np.ndarray | None] = [None] * folds
+    quants: list[np.ndarray | None] = [None] * folds
     refits = _refits(refit, folds)
     i = 0
     while i < folds:  # folds [i, j) share the model fitted at cut i
@@ -117,15 +141,19 @@ def run_backtest(
         fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)  # "auto" settings chosen per refit
         values = fitted.transforms_.to_model_space(series.values)
         together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
-        out = fitted.forecast_at(values, raw, together)  # one batched call for the group
+        if levels:  # (n, H, targets), (n, H, targets, Q)
+            out, q = fitted.forecast_intervals(values, raw, together, horizon, taus)
+        else:
+            out, q = fitted.forecast_at(values, raw, together), None  # one batched call for the group
         bounds = np.cumsum([0] + [len(o) for o in fold_origins[i:j]])
         for k in range(i, j):
             preds[k] = out[bounds[k - i] : bounds[k - i + 1]]
+            quants[k] = None if q is None else q[bounds[k - i] : bounds[k - i + 1]]
         i = j
 
     evaluations, rows, pred_rows = [], [], []
     for k, (cut, origins, pred) in enumerate(zip(cuts, fold_origins, preds)):
-        ev = score(raw, origins, pred, cut, period, warn=False)
+        ev = score(raw, origins, pred, cut, period, warn=False, quantiles=quants[k], taus=taus, levels=levels)
         evaluations.append(ev)
         rows.append(
             {
@@ -138,10 +166,28 @@ def run_backtest(
                 "seasonal_naive_mase": ev.table.loc["seasonal_naive", "mase"],
             }
         )
+        bands = _band_columns(quants[k], taus, levels)  # name -> (n, H) of the first target
         for w, o in enumerate(origins):
             for h in range(horizon):
-                pred_rows.append((k, series.index[o], h + 1, series.index[o + 1 + h], raw[o + 1 + h, 0], pred[w, h, 0]))
+                pred_rows.append(
+                    (k, series.index[o], h + 1, series.index[o + 1 + h], raw[o + 1 + h, 0], pred[w, h, 0])
+                    + tuple(b[w, h] for b in bands.values())
+                )
     all_origins = np.concatenate(fold_origins)
-    overall = score(raw, all_origins, np.concatenate(preds), cuts[0], period, warn=False)
-    predictions = pd.DataFrame(pred_rows, columns=["fold", "origin", "step", "time", "actual", "prediction"])
+    every_q = np.concatenate(quants) if levels else None
+    overall = score(
+        raw,
+        all_origins,
+        np.concatenate(preds),
+        cuts[0],
+        period,
+        warn=False,
+        quantiles=every_q,
+        taus=taus,
+        levels=levels,
+    )
+    band_names = list(_band_columns(quants[0], taus, levels))
+    predictions = pd.DataFrame(
+        pred_rows, columns=["fold", "origin", "step", "time", "actual", "prediction", *band_names]
+    )
     return Backtest(pd.DataFrame(rows), evaluations, overall, predictions)

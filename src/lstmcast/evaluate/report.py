@@ -42,6 +42,10 @@ class Evaluation:
     best_baseline: str  # by MAE
     skill: float  # 1 - MAE(model) / MAE(best baseline): > 0 means the model is better
     scaled_mse: float | None = None  # the training loss's MSE on the scaled data (Keras's "test loss")
+    intervals: pd.DataFrame | None = (
+        None  # rows: model, seasonal_naive; coverage_L, width_L, msis_L, pinball, scaled_crps
+    )
+    calibration: pd.DataFrame | None = None  # the model's nominal vs observed coverage per level
 
     @property
     def beats_seasonal_naive(self) -> bool:
@@ -57,6 +61,14 @@ class Evaluation:
             "skill": _num(self.skill),
             "beats_seasonal_naive": self.beats_seasonal_naive,
             "scaled_mse": self.scaled_mse,
+            **(
+                {
+                    "intervals": {n: {k: _num(v) for k, v in r.items()} for n, r in self.intervals.iterrows()},
+                    "calibration": [{k: _num(v) for k, v in r.items()} for _, r in self.calibration.iterrows()],
+                }
+                if self.intervals is not None
+                else {}
+            ),
         }
 
 
@@ -72,10 +84,15 @@ def score(
     period: int,
     scaled_mse: float | None = None,
     warn: bool = True,
+    quantiles: np.ndarray | None = None,
+    taus: np.ndarray | None = None,
+    levels=(),
 ) -> Evaluation:
     """Score ``predictions`` (n, H, targets) made at ``origins`` (n,) of the actual ``y`` (rows, targets).
 
-    The MASE scale comes from the rows before ``train_end`` only.
+    The MASE scale comes from the rows before ``train_end`` only. ``quantiles`` (n, H, targets, Q)
+    at ``taus`` (Q,) add interval metrics for ``levels`` (percent) beside seasonal naive's own
+    intervals (from its training residuals); pinball and scaled CRPS are over all ``taus``.
     """
     n, horizon, _ = predictions.shape
     if origins.min() + 1 < period:
@@ -92,7 +109,19 @@ def score(
     baselines = table.drop(index="model")
     best = str(baselines["mae"].idxmin())
     skill = 1.0 - table.loc["model", "mae"] / table.loc[best, "mae"] if table.loc[best, "mae"] > 0 else float("nan")
-    ev = Evaluation(table, period, n, horizon, best, float(skill), scaled_mse)
+    intervals = calibration = None
+    if quantiles is not None:
+        from lstmcast.evaluate import probabilistic as PR
+
+        snaive = PR.seasonal_naive_quantiles(y, origins, horizon, period, taus, train_end)  # (n, H, targets, Q)
+        intervals = pd.DataFrame(
+            {
+                "model": PR.interval_metrics(actual, quantiles, taus, levels, scale),
+                "seasonal_naive": PR.interval_metrics(actual, snaive, taus, levels, scale),
+            }
+        ).T
+        calibration = PR.calibration_table(actual, quantiles, taus, levels)
+    ev = Evaluation(table, period, n, horizon, best, float(skill), scaled_mse, intervals, calibration)
     if warn and not ev.beats_seasonal_naive:
         warnings.warn(
             f"the model does not beat the seasonal naive forecast (MASE {table.loc['model', 'mase']:.3f} vs "

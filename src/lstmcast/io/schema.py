@@ -49,6 +49,8 @@ SECTIONS = {  # the state's top-level keys, per format version (all required)
     1: ("config", "network", "transforms", "schema", "tail", "history"),
     2: ("config", "resolved", "choices", "members", "network", "loss", "transforms", "schema", "tail", "history"),
 }
+OPTIONAL_SECTIONS = ("calibration",)  # present when the model was calibrated for prediction intervals
+CALIBRATION_METHODS = ("conformal", "in-sample")
 NETWORK_V1 = ("cell", "units", "n_inputs", "window", "horizon", "n_targets", "dropout", "bidirectional", "dense_units")
 NETWORK_V2 = (*NETWORK_V1, "kind", "n_outputs", "n_future", "normalize", "season")
 SCHEMA_V1 = ("targets", "features", "time", "freq", "rows", "first_timestamp", "last_timestamp")
@@ -293,7 +295,7 @@ def check_state(state: dict, where: str = "model.json", version: int = FORMAT_VE
 
 def _check_state(state, version: int, envelope: bool) -> dict:
     sections = SECTIONS[version]
-    allowed = (*sections, *ENVELOPE, *OPTIONAL_ENVELOPE, "arrays")
+    allowed = (*sections, *ENVELOPE, *OPTIONAL_ENVELOPE, "arrays", *(OPTIONAL_SECTIONS if version >= 2 else ()))
     _object(state, "", (*ENVELOPE, *sections) if envelope else sections, allowed)
     cfg = _settings(state, version)
     members = _int(state.get("members", 1), "members", 1, MAX_MEMBERS)
@@ -308,6 +310,8 @@ def _check_state(state, version: int, envelope: bool) -> dict:
     _history(state["history"])
     if version >= 2:
         _choices(state["choices"])
+    if "calibration" in state:
+        _calibration(state["calibration"], cfg, len(schema["targets"]))
     return cfg
 
 
@@ -541,8 +545,23 @@ def _history(d) -> None:
             typed.get(name, _scalar)(d[name], f"history.{name}")
 
 
+def _calibration(d, cfg: dict, n_targets: int) -> None:
+    """Conformal scores: errors (origins, horizon, targets), finite, for this model's horizon and targets."""
+    _object(d, "calibration", ("method", "cutoff", "log", "errors"), ("method", "cutoff", "log", "errors"))
+    _choice(d["method"], "calibration.method", CALIBRATION_METHODS)
+    _int(d["cutoff"], "calibration.cutoff", 1)
+    _bool(d["log"], "calibration.log")
+    origins = _list(d["errors"], "calibration.errors")
+    if not origins:
+        raise _Invalid("calibration.errors", "is empty: at least one calibration origin is needed")
+    for i, steps in enumerate(origins):
+        _list(steps, f"calibration.errors[{i}]", cfg["horizon"])
+        for h, row in enumerate(steps):
+            _numbers(row, f"calibration.errors[{i}][{h}]", n_targets)
+
+
 def _choices(d) -> None:
-    _object(d, "choices", (), P.PARAMS)
+    _object(d, "choices", (), (*P.PARAMS, "intervals"))
     for name, c in d.items():
         _object(c, f"choices.{name}", ("value", "reason"), ("value", "reason"))
         _scalar(c["value"], f"choices.{name}.value")

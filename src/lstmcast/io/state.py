@@ -26,6 +26,7 @@ from lstmcast.io.schema import FORMAT1_DEFAULTS, FORMAT_VERSION, check_state
 from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
 from lstmcast.train.programs import members_of
+from lstmcast.uncertainty.conformal import Calibration
 
 __all__ = ["FORMAT1_DEFAULTS", "fitted_state", "flatten", "restore", "saved_params", "unflatten_like"]
 TAIL_ROWS = 500  # rows kept for forecast plots' context (at least window + difference are always kept)
@@ -109,6 +110,7 @@ def fitted_state(model) -> dict:
         },
         "tail": {"index": _index_to_json(s.index[-keep:]), "values": s.values[-keep:].tolist()},
         "history": model.history_.to_dict(),
+        **({"calibration": cal.to_dict()} if (cal := getattr(model, "calibration_", None)) is not None else {}),
         "arrays": flatten(model.params_),
     }
 
@@ -175,4 +177,5 @@ def restore(state: dict) -> dict:
         "first_index_": schema["first_timestamp"],
         "history_": History(**state["history"]),
         "choices_": {k: Choice(**c) for k, c in state.get("choices", {}).items()},
+        **({"calibration_": Calibration.from_dict(state["calibration"])} if "calibration" in state else {}),
     }

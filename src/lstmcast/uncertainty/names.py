@@ -19,7 +19,9 @@ def check_levels(levels) -> tuple[float, ...]:
     """Sorted unique levels in percent, each strictly between 0 and 100."""
     values = _as_tuple(levels)
     if not values or not all(_is_number(v) and 0.0 < float(v) < 100.0 for v in values):
-        raise ConfigError(f"level={levels!r} must be one or more percentages strictly between 0 and 100, e.g. [80, 95].")
+        raise ConfigError(
+            f"level={levels!r} must be one or more percentages strictly between 0 and 100, e.g. [80, 95]."
+        )
     return tuple(sorted({float(v) for v in values}))
 
 

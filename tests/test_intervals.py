@@ -1,0 +1,195 @@
+"""Conformal prediction intervals: the calibration, predict(level=, quantiles=), saving, evaluate, backtest, CLI."""
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from lstmcast import Forecaster
+from lstmcast.cli import app
+from lstmcast.errors import ConfigError, IntervalWarning, ModelFileError
+from lstmcast.io.schema import check_state
+from lstmcast.uncertainty.conformal import MIN_ORIGINS, Calibration, calibration_plan
+from lstmcast.uncertainty.names import all_quantiles, level_columns, quantile_column
+
+runner = CliRunner()
+SMALL = dict(units=8, epochs=3, ensemble=1, verbose=0, seed=0)
+
+
+def noisy_sine(n=240, sd=0.3, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return pd.Series(10 + np.sin(2 * np.pi * t / 12) + rng.normal(0, sd, n), name="y")
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    return Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(noisy_sine())
+
+
+# -- the conformal step itself ---------------------------------------------------------------
+def test_conformal_coverage_on_iid_noise_is_within_binomial_tolerance():
+    # exchangeable scores: the split-conformal interval covers a fresh draw with probability
+    # >= L (and < L + 1/(n+1)); over many independent calibrations the observed rate is binomial
+    rng = np.random.default_rng(1)
+    trials, n = 4000, 39
+    hits = {80: 0, 95: 0}
+    for _ in range(trials):
+        cal = Calibration(rng.normal(size=(n, 1, 1)), cutoff=1)
+        fresh = rng.normal()
+        for level in hits:
+            w = cal.half_widths(np.array([level / 100]))[0, 0, 0]
+            hits[level] += abs(fresh) <= w
+    for level, h in hits.items():
+        p = level / 100  # the guarantee: between p and p + 1/(n+1)
+        sd = math.sqrt(p * (1 - p) / trials)
+        assert p - 4 * sd <= h / trials <= p + 1 / (n + 1) + 4 * sd, (level, h / trials)
+
+
+def test_half_width_is_the_conformal_rank():
+    errors = np.arange(1.0, 11.0)[:, None, None] * np.array([1, -1] * 5)[:, None, None]  # |e| = 1..10
+    cal = Calibration(errors, cutoff=5)
+    # n = 10: level 0.8 -> rank ceil(11 * 0.8) = 9 -> 9; level 0.5 -> ceil(5.5) = 6 -> 6
+    assert cal.half_widths(np.array([0.5, 0.8]))[0, 0].tolist() == [6.0, 9.0]
+    # level 0.95 -> rank ceil(10.45) = 11 > n: the largest error, and the level is reported short
+    assert cal.half_widths(np.array([0.95]))[0, 0, 0] == 10.0
+    assert cal.short_levels([80, 95]) == [95]
+
+
+def test_log_calibration_scales_with_the_level():
+    cal = Calibration.from_forecasts(
+        np.full((30, 1, 1), 110.0), np.full((30, 1, 1), 100.0), cutoff=3, method="conformal", log=True
+    )
+    q = cal.quantiles(np.array([[[1000.0]]]), np.array([0.1, 0.5, 0.9]))[0, 0, 0]
+    assert q[1] == 1000.0 and q[2] == pytest.approx(1100.0) and q[0] == pytest.approx(1000 / 1.1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    errors=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=40),
+    point=st.floats(-1e6, 1e6, allow_nan=False),
+    taus=st.lists(st.floats(0.001, 0.999), min_size=1, max_size=12, unique=True),
+    log=st.booleans(),
+)
+def test_conformal_quantiles_never_cross(errors, point, taus, log):
+    e = np.asarray(errors)[:, None, None]
+    if log:
+        point = abs(point) + 1.0
+        e = np.clip(e / 1e6, -5, 5)
+    taus = np.sort(np.asarray(taus))
+    q = Calibration(e, cutoff=1, log=log).quantiles(np.array([[[point]]]), taus)[0, 0, 0]
+    assert np.all(np.diff(q) >= 0)
+
+
+def test_calibration_plan_sets_aside_origins_and_keeps_training_rows():
+    cutoff, origins = calibration_plan(144, 12, 24 + 12 + 9)
+    assert origins == max(MIN_ORIGINS, math.ceil(0.2 * 144) - 12 + 1) and cutoff + origins + 12 - 1 == 144
+    assert calibration_plan(40, 12, 30) == (40 - 0 - 11, 0)  # too short: no origin
+
+
+# -- the Forecaster -----------------------------------------------------------------------------
+def test_predict_level_and_quantiles_columns_and_order(fitted):
+    out = fitted.predict(level=[95, 80], quantiles=[0.9, 0.1])
+    lo80, hi80 = level_columns("y", 80)
+    assert list(out.columns) == ["y", lo80, hi80, "y-lo-95", "y-hi-95", quantile_column("y", 0.1), "y-q-90"]
+    assert (out["y-lo-95"] <= out[lo80]).all() and (out[lo80] <= out["y"]).all()
+    assert (out["y"] <= out[hi80]).all() and (out[hi80] <= out["y-hi-95"]).all()
+    # the 0.1/0.9 quantiles are the 80% interval's edges
+    assert np.allclose(out["y-q-10"], out[lo80]) and np.allclose(out["y-q-90"], out[hi80])
+    # the point forecast is the one predict() gives without intervals
+    assert np.array_equal(out["y"].to_numpy(), fitted.predict()["y"].to_numpy())
+    assert fitted.choices_["intervals"].value == "conformal"
+
+
+def test_predict_intervals_are_reproducible_with_one_seed():
+    a = Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(noisy_sine()).predict(level=[80])
+    b = Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(noisy_sine()).predict(level=[80])
+    assert np.array_equal(a.to_numpy(), b.to_numpy())
+
+
+def test_levels_and_quantiles_are_checked(fitted):
+    with pytest.raises(ConfigError, match=r"level=\[80, 100\] must be one or more percentages strictly between"):
+        fitted.predict(level=[80, 100])
+    with pytest.raises(ConfigError, match=r"quantiles=\[0\] must be one or more numbers strictly between 0 and 1"):
+        fitted.predict(quantiles=[0])
+
+
+def test_short_calibration_warns():
+    # 50 rows, horizon 4, window 24: 10 origins, fewer than a 95% interval needs (19)
+    model = Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(noisy_sine(50))
+    with pytest.warns(IntervalWarning, match=r"calibration errors: the 95% bounds are the largest error seen"):
+        model.predict(level=[95])
+
+
+def test_intervals_round_trip_through_save_and_load(fitted, tmp_path):
+    before = fitted.predict(level=[80, 95], quantiles=[0.25])
+    fitted.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    assert np.array_equal(loaded.predict(level=[80, 95], quantiles=[0.25]).to_numpy(), before.to_numpy())
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert doc["calibration"]["method"] == "conformal" and len(doc["calibration"]["errors"]) >= MIN_ORIGINS
+
+
+def test_a_damaged_calibration_is_refused(fitted):
+    fitted.predict(level=[80])
+    state = fitted.to_state()
+    state["calibration"]["errors"][0][0] = []
+    with pytest.raises(ModelFileError, match=r"calibration.errors\[0\]\[0\].* must hold 1 value, got 0"):
+        check_state(state)
+
+
+def test_refitting_drops_the_old_calibration(fitted):
+    model = Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(noisy_sine())
+    model.predict(level=[80])
+    model.fit(noisy_sine(seed=3))
+    assert not hasattr(model, "calibration_")
+
+
+def test_evaluate_scores_intervals_beside_seasonal_naive():
+    model = Forecaster(horizon=4, seasonal_period=12, test=48, **SMALL).fit(noisy_sine())
+    ev = model.evaluate(level=[80, 95], warn=False)
+    assert list(ev.intervals.index) == ["model", "seasonal_naive"]
+    for col in ("coverage_80", "width_80", "msis_80", "coverage_95", "pinball", "scaled_crps"):
+        assert np.isfinite(ev.intervals.loc["model", col])
+    assert list(ev.calibration["level"]) == [80.0, 95.0]
+    assert ev.to_dict()["intervals"]["model"]["coverage_80"] == pytest.approx(ev.intervals.loc["model", "coverage_80"])
+
+
+def test_backtest_with_levels_adds_bands_and_interval_metrics():
+    model = Forecaster(horizon=4, seasonal_period=12, **SMALL)
+    bt = model.backtest(noisy_sine(200), folds=2, level=[80])
+    assert {"lo-80", "hi-80"} <= set(bt.predictions.columns)
+    assert (bt.predictions["lo-80"] <= bt.predictions["prediction"]).all()
+    assert 0.0 <= bt.overall.intervals.loc["model", "coverage_80"] <= 1.0
+
+
+def test_all_quantiles_merges_levels_and_quantiles():
+    assert all_quantiles([80], [0.1, 0.5]).tolist() == [0.1, 0.5, 0.9]
+
+
+# -- the command line ---------------------------------------------------------------------------
+def test_cli_train_calibrates_and_predict_level_writes_interval_columns(tmp_path):
+    data = tmp_path / "s.csv"
+    noisy_sine().to_frame().to_csv(data, index=False)
+    out = tmp_path / "model"
+    args = ["train", str(data), "--horizon", "4", "--seasonal-period", "12", "--units", "8", "--epochs", "2"]
+    result = runner.invoke(app, [*args, "--ensemble", "1", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    csv = tmp_path / "f.csv"
+    result = runner.invoke(app, ["predict", str(out), "--level", "80", "95", "--quantiles", "0.1", "-o", str(csv)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(csv)
+    assert {"y-lo-80", "y-hi-80", "y-lo-95", "y-hi-95", "y-q-10"} <= set(frame.columns)
+    # the saved calibration gives the same intervals as the library
+    lib = Forecaster.load(out).predict(level=[80, 95], quantiles=[0.1])
+    assert np.allclose(frame["y-hi-95"].to_numpy(), lib["y-hi-95"].to_numpy())
+    result = runner.invoke(app, ["predict", str(out), "--level", "80,95", "--json"])
+    assert result.exit_code == 0 and "y-lo-95" in json.loads(result.output)["forecast"][0]
+    result = runner.invoke(app, ["predict", str(out), "--level", "80", "0.5"])
+    assert result.exit_code == 1
+    assert "unexpected argument 0.5: give interval levels as --level 80 95" in result.output
