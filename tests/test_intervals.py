@@ -193,3 +193,15 @@ def test_cli_train_calibrates_and_predict_level_writes_interval_columns(tmp_path
     result = runner.invoke(app, ["predict", str(out), "--level", "80", "0.5"])
     assert result.exit_code == 1
     assert "unexpected argument 0.5: give interval levels as --level 80 95" in result.output
+
+
+def test_a_series_too_short_to_set_rows_aside_uses_the_naive_errors():
+    y = noisy_sine(30)
+    model = Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(y)
+    model.calibrate()
+    assert model.choices_["intervals"].value == "naive"
+    assert "too short to set rows aside" in model.choices_["intervals"].reason
+    # scores: y[o + k] - y[o] for every origin o with a whole horizon after it
+    v = y.to_numpy()
+    expected = np.stack([v[o + 1 : o + 5] - v[o] for o in range(26)])[:, :, None]
+    assert np.allclose(model.calibration_.errors, expected)

@@ -315,9 +315,9 @@ class Forecaster:
         A copy of the model (same settings) trains on the training rows before the newest
         ones and forecasts from each of those; its errors are the conformal scores
         (``calibration_``). ``predict(level=...)`` calls this on first use; saving keeps the
-        scores. Costs about one more fit. Series too short to set rows aside use the final
-        model's own in-sample errors instead (narrower than they should be; ``choices_["intervals"]``
-        says which).
+        scores. Costs about one more fit. Series too short to set rows aside use the errors of
+        the naive forecast over the history instead (wider than the model's own, never
+        optimistic; ``choices_["intervals"]`` says which).
         """
         self._check_fitted()
         if not hasattr(self, "values_"):
@@ -335,20 +335,19 @@ class Forecaster:
             sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": 0})
             part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
             sub._fit_series(part, sub._checked())
-            model, values = sub, sub.transforms_.to_model_space(s.values[:n])
+            values = sub.transforms_.to_model_space(s.values[:n])
             first = np.arange(origins) + cutoff - 1  # (origins,) the last row each forecast sees
             method = "conformal"
             why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
-        else:
-            model, values = self, self.values_[:n]
-            first = self.starts_["train"] + cfg["window"] - 1
-            first = first[first + horizon <= n - 1]
-            method, cutoff = "in-sample", n
+            pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
+        else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)
+            first = np.arange(n - horizon)  # every origin with a whole horizon after it
+            pred = np.repeat(raw[first][:, None, :], horizon, axis=1)  # (origins, H, targets)
+            method, cutoff = "naive", n
             why = (
-                f"the training part ({n} rows) is too short to set rows aside: the model's own in-sample errors "
-                "(intervals likely too narrow)"
+                f"the training part ({n} rows) is too short to set rows aside: the {horizon}-step errors of the "
+                "naive forecast over the history (likely wider than the model's errors)"
             )
-        pred = model.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
         rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (origins, H)
         self.calibration_ = Calibration.from_forecasts(raw[rows], pred, cutoff, method, bool(cfg["log"]))
         self.choices_["intervals"] = Choice(method, why)

@@ -50,7 +50,7 @@ SECTIONS = {  # the state's top-level keys, per format version (all required)
     2: ("config", "resolved", "choices", "members", "network", "loss", "transforms", "schema", "tail", "history"),
 }
 OPTIONAL_SECTIONS = ("calibration",)  # present when the model was calibrated for prediction intervals
-CALIBRATION_METHODS = ("conformal", "in-sample")
+CALIBRATION_METHODS = ("conformal", "naive")
 NETWORK_V1 = ("cell", "units", "n_inputs", "window", "horizon", "n_targets", "dropout", "bidirectional", "dense_units")
 NETWORK_V2 = (*NETWORK_V1, "kind", "n_outputs", "n_future", "normalize", "season")
 SCHEMA_V1 = ("targets", "features", "time", "freq", "rows", "first_timestamp", "last_timestamp")
