@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from lstmcast import Forecaster
 from lstmcast.cli import app
-from lstmcast.errors import ConfigError, IntervalWarning, ModelFileError
+from lstmcast.errors import ConfigError, DataError, IntervalWarning, ModelFileError
 from lstmcast.io.schema import check_state
 from lstmcast.uncertainty.conformal import MIN_ORIGINS, Calibration, calibration_plan
 from lstmcast.uncertainty.names import all_quantiles, level_columns, quantile_column
@@ -205,3 +205,47 @@ def test_a_series_too_short_to_set_rows_aside_uses_the_naive_errors():
     v = y.to_numpy()
     expected = np.stack([v[o + 1 : o + 5] - v[o] for o in range(26)])[:, :, None]
     assert np.allclose(model.calibration_.errors, expected)
+
+
+# -- quantile and distribution heads through the Forecaster ------------------------------------------
+@pytest.mark.parametrize(
+    "loss, strategy",
+    [("quantile", "direct"), ("normal", "direct"), ("studentt", "recursive"), ("quantile", "recursive")],
+)
+def test_head_intervals_are_ordered_reproducible_and_survive_save_and_load(loss, strategy, tmp_path):
+    params = dict(horizon=4, seasonal_period=12, loss=loss, strategy=strategy, **{**SMALL, "ensemble": 2})
+    model = Forecaster(**params).fit(noisy_sine())
+    out = model.predict(level=[50, 80], quantiles=[0.5])
+    cols = ["y-lo-80", "y-lo-50", "y-q-50", "y-hi-50", "y-hi-80"]
+    assert np.all(np.diff(out[cols].to_numpy(), axis=1) >= 0)
+    assert not hasattr(model, "calibration_")  # the head's own quantiles, no conformal step
+    again = Forecaster(**params).fit(noisy_sine()).predict(level=[50, 80], quantiles=[0.5])
+    assert np.array_equal(out.to_numpy(), again.to_numpy())
+    model.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    assert np.array_equal(loaded.predict(level=[50, 80], quantiles=[0.5]).to_numpy(), out.to_numpy())
+
+
+def test_a_quantile_head_refuses_levels_beyond_its_quantiles():
+    model = Forecaster(horizon=2, seasonal_period=12, loss="quantile", quantiles=(0.1, 0.5, 0.9), **SMALL)
+    model.fit(noisy_sine())
+    with pytest.raises(ConfigError, match=r"0\.1 to 0\.9"):
+        model.predict(level=[95])
+
+
+def test_negbin_models_counts_and_chooses_count_settings():
+    rng = np.random.default_rng(0)
+    y = rng.poisson(5 + 3 * np.sin(2 * np.pi * np.arange(200) / 7)).astype(float)
+    model = Forecaster(horizon=7, seasonal_period=7, loss="negbin", **SMALL).fit(y)
+    assert (model.config_["normalize"], model.config_["scaler"], model.config_["log"]) == ("scale", "none", False)
+    out = model.predict(level=[80])
+    assert (out["y-lo-80"] >= 0).all() and (out["y-lo-80"] <= out["y-hi-80"]).all()
+    with pytest.raises(DataError, match=r"loss='negbin' models counts, but 'y' holds 3.5 at row 0"):
+        Forecaster(horizon=7, loss="negbin", **SMALL).fit(np.r_[3.5, y])
+    with pytest.raises(ConfigError, match=r"scaler='standard' cannot be used with loss='negbin'"):
+        Forecaster(horizon=7, loss="negbin", scaler="standard", **SMALL).fit(y)
+
+
+def test_quantiles_without_the_median_side_are_refused():
+    with pytest.raises(ConfigError, match=r"must include 0\.5 or quantiles on both sides of it"):
+        Forecaster(loss="quantile", quantiles=(0.6, 0.9)).fit(noisy_sine())

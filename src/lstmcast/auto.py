@@ -50,13 +50,25 @@ class Choice:
         return {"value": self.value, "reason": self.reason}
 
 
-def resolve(cfg: dict, y_train: np.ndarray, freq: str | None) -> tuple[dict, dict[str, Choice]]:
+def resolve(cfg: dict, y_train: np.ndarray, freq: str | None, loss=None) -> tuple[dict, dict[str, Choice]]:
     """``cfg`` with every "auto" replaced by a value, and what was chosen and why.
 
     y_train: (rows, targets) the target columns of the training part, original scale.
+    loss: the Loss object; a count loss (negbin) fixes the settings that would shift or log counts.
     """
+    from lstmcast.train.losses import auto_settings, difference_allowed
+
     out = dict(cfg)
     choices: dict[str, Choice] = {}
+    if loss is not None:
+        for key, value in auto_settings(loss).items():
+            if key == "scaler" and cfg[key] == "minmax":  # the default; counts are modelled in their own units
+                out[key] = value
+                choices[key] = Choice(value, f"loss={loss.name!r} models counts in their own units")
+            elif cfg.get(key) == "auto":
+                out[key] = value
+                choices[key] = Choice(value, f"loss={loss.name!r} models counts in their own units")
+        cfg = dict(out)
     horizon = cfg["horizon"]
     n = len(y_train)
 
@@ -69,7 +81,7 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None) -> tuple[dict, dic
         choices["seasonal_period"] = Choice(m, "set by you")
     out["seasonal_period"] = m
 
-    if cfg["log"] == "auto":
+    if cfg["log"] == "auto" and "log" not in choices:
         if not np.all(y_train > 0):
             out["log"], why = False, "the training part has values <= 0"
         else:
@@ -79,7 +91,7 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None) -> tuple[dict, dic
             grows = "grows" if out["log"] else "does not grow"
             why = f"spread {grows} with the level: slope {slope:.2f} {'>=' if out['log'] else '<'} {LOG_SLOPE}"
         choices["log"] = Choice(out["log"], why)
-    else:
+    elif "log" not in choices:
         choices["log"] = Choice(cfg["log"], "set by you")
 
     # the season's strength, on the logged series when log is on
@@ -93,7 +105,7 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None) -> tuple[dict, dic
         strong = strength >= SEASONAL_STRENGTH
         season_why = f"seasonal strength {strength:.2f} {'>=' if strong else '<'} {SEASONAL_STRENGTH}"
 
-    if cfg["normalize"] == "auto":
+    if cfg["normalize"] == "auto" and "normalize" not in choices:
         if cfg["difference"] not in ("auto", 0):
             out["normalize"], why = "last", "difference= is set: windows relative to their last value"
         elif m > 1:
@@ -101,16 +113,22 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None) -> tuple[dict, dic
         else:
             out["normalize"], why = "last", "no season: windows relative to their last value"
         choices["normalize"] = Choice(out["normalize"], why)
-    else:
+    elif "normalize" not in choices:
         choices["normalize"] = Choice(cfg["normalize"], "set by you")
 
-    if cfg["difference"] == "auto":
+    if cfg["difference"] == "auto" and "difference" not in choices:
         if out["normalize"] in SEASON_MODES and m > 1:
             out["difference"], why = 0, f"the season is handled inside the windows (normalize={out['normalize']!r})"
         else:
             out["difference"], why = (m if strong else 0), season_why
+        if (
+            out["difference"]
+            and loss is not None
+            and not difference_allowed(loss, out["difference"], horizon, cfg.get("strategy", "direct"))
+        ):
+            out["difference"], why = 0, f"quantiles of loss={loss.name!r} do not survive differencing beyond the lag"
         choices["difference"] = Choice(out["difference"], why)
-    else:
+    elif "difference" not in choices:
         choices["difference"] = Choice(cfg["difference"], "set by you")
 
     if cfg["window"] == "auto":

@@ -37,13 +37,15 @@ from lstmcast.nn.summary import format_summary
 from lstmcast.resources import check_training
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
-from lstmcast.train.losses import get_loss
+from lstmcast.train.losses import check_settings, check_targets, get_loss, point_error
 from lstmcast.train.programs import members_of, window_loss
 from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
 from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
 from lstmcast.uncertainty.names import all_quantiles, check_levels, check_quantiles, level_columns, quantile_column
 
 SCORE_QUANTILES = tuple(round(0.05 * i, 2) for i in range(1, 20))  # pinball and CRPS are scored on 0.05..0.95
+SAMPLES = 200  # sample paths per ensemble member for a recursive model's quantiles
+SAMPLE_STREAM = 7919  # folded into the seed's key for sampling, apart from training's streams
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
 # the settings a calibration model copies from the fitted model (as chosen on the whole history)
 CALIBRATION_FIXED = ("seasonal_period", "log", "difference", "normalize", "window")
@@ -133,9 +135,12 @@ class Forecaster:
         """Train on a loaded series with checked settings ``cfg`` (the body of :meth:`fit`)."""
         strategy = get_strategy(cfg["strategy"])
         split = make_split(len(series), series.index, cfg["test"], cfg["validation"])
-        cfg, choices = resolve(cfg, series.values[: split.train_end, : series.n_targets], series.freq)
+        loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])
+        check_settings(loss, {k: v for k, v in cfg.items() if not (k == "scaler" and v == "minmax")})
+        check_targets(loss, series.values[: split.train_end, : series.n_targets], series.targets)
+        cfg, choices = resolve(cfg, series.values[: split.train_end, : series.n_targets], series.freq, loss)
+        check_settings(loss, cfg)
         target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
-        loss = get_loss(cfg["loss"])
         steps = strategy.model_horizon(cfg["horizon"])
         split, starts = _cut(series, cfg)
         check_length(series, split, starts, cfg["window"], steps, target_tf.lag, _split_rows(series, cfg))
@@ -156,6 +161,7 @@ class Forecaster:
             n_future=len(series.future),
             normalize=cfg["normalize"],
             season=cfg["seasonal_period"],
+            head=loss.head,
         )
         values = transforms.to_model_space(series.values)  # (rows, columns)
         check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
@@ -357,10 +363,15 @@ class Forecaster:
         """(point (n, H, targets), quantiles (n, H, targets, Q)) of the windows at ``starts``.
 
         taus: (Q,) sorted quantile levels. Point losses: conformal quantiles around the point
-        forecast (:meth:`calibrate` runs first if needed).
+        forecast (:meth:`calibrate` runs first if needed). Quantile and distribution losses: the
+        head's own quantiles (direct) or ``SAMPLES`` sample paths per member (recursive).
         """
         self._check_fitted()
         point = self.forecast_at(values, raw_targets, starts, horizon)  # (n, H, targets)
+        if self.loss_.kind != "point":
+            q = _quantiles_of_head(self, values, raw_targets, starts, horizon, np.asarray(taus, np.float64))
+            _check_finite(q)
+            return point, q
         if getattr(self, "calibration_", None) is None:
             self.calibrate()
         cal = self.calibration_
@@ -474,7 +485,7 @@ class Forecaster:
             )
         raw = s.values[:, : s.n_targets]
         origins = starts + cfg["window"] - 1
-        scaled = window_loss(self.params_, self.spec_, get_loss("mse"), values, starts)
+        scaled = window_loss(self.params_, self.spec_, point_error(self.loss_), values, starts)
         period = seasonal_period(s.freq, cfg["seasonal_period"])
         if level is None:
             pred = self.forecast_at(values, raw, starts)
@@ -546,6 +557,38 @@ class Forecaster:
         out = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
         _check_finite(out)
         return out
+
+
+def _quantiles_of_head(model, values, raw, starts, horizon, taus):
+    """Original-scale quantiles (n, H, targets, Q) from a quantile or distribution head.
+
+    direct: each member's closed-form quantiles mapped through the (monotone) transforms, then
+    averaged over members (quantile averaging keeps them ordered). recursive: sample paths of
+    every member, each undone to the original scale, and their empirical quantiles.
+    """
+    cfg = model.config_
+    strategy = get_strategy(cfg["strategy"])
+    levels = model.transforms_.history_levels(raw, starts + cfg["window"] - 1)  # (n, lag, targets)
+    n = len(starts)
+    if strategy.one_step:
+        key = jax.random.fold_in(jax.random.key(cfg["seed"]), SAMPLE_STREAM)
+        paths = strategy.forecast_samples(
+            model.params_, model.spec_, model.loss_, values, starts, horizon, key, SAMPLES
+        )  # (members, n, S, H, targets)
+        paths = np.moveaxis(paths, 2, 1)  # (members, S, n, H, targets)
+        draws = paths.shape[0] * paths.shape[1]
+        flat = model.transforms_.to_original(paths.reshape(draws * n, *paths.shape[3:]), np.tile(levels, (draws, 1, 1)))
+        method = "inverted_cdf" if model.loss_.name == "negbin" else "linear"  # counts stay whole numbers
+        q = np.quantile(flat.reshape(draws, n, *flat.shape[1:]), taus, axis=0, method=method)  # (Q, n, H, targets)
+        return np.moveaxis(q, 0, -1)
+    q = strategy.forecast_quantiles(model.params_, model.spec_, model.loss_, values, starts, horizon, taus)
+    q = np.moveaxis(q, -1, 1)  # (members, Q, n, H, targets)
+    members, nq = q.shape[:2]
+    flat = model.transforms_.to_original(
+        q.reshape(members * nq * n, *q.shape[3:]), np.tile(levels, (members * nq, 1, 1))
+    )
+    q = flat.reshape(members, nq, n, *flat.shape[1:]).mean(axis=0)  # (Q, n, H, targets)
+    return np.sort(np.moveaxis(q, 0, -1), axis=-1)  # float rounding must not reorder them
 
 
 def interval_frame(point, q, taus, levels, quantiles, targets, index) -> pd.DataFrame:

@@ -144,6 +144,10 @@ def quantile_levels(name, v):
     out = tuple(sorted({float(q) for q in values}))
     if len(out) != len(values):
         raise ConfigError(f"{name}={tuple(v)!r} repeats a quantile; give each once.")
+    if not (0.5 in out or (out[0] < 0.5 < out[-1])):
+        raise ConfigError(
+            f"{name}={out!r} must include 0.5 or quantiles on both sides of it: the point forecast is the median."
+        )
     return out
 
 
@@ -329,9 +333,9 @@ _TABLE = (
     Param(
         "normalize",
         "auto",
-        choice("auto", "none", "last", "mean", "season", "season-mean"),
-        "Scale-free windows relative to their last value (last), mean, or season (season, season-mean); "
-        "auto: season when the season is strong, else last.",
+        choice("auto", "none", "last", "mean", "season", "season-mean", "scale"),
+        "Scale-free windows relative to their last value (last), mean, or season (season, season-mean), or "
+        "divided by their mean absolute value (scale; counts); auto: season with a season, else last.",
         "transform",
     ),
     # data

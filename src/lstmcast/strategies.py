@@ -13,7 +13,10 @@ Static attributes (``static=``) describe each of many series; one series has
 nothing to learn from a constant, so no strategy takes them yet.
 
 Arrays here are in model space: ``values`` (rows, targets + features + future),
-forecasts (n, horizon, targets).
+forecasts (n, horizon, targets). With a quantile or distribution head a forecast also
+has quantiles (``forecast_quantiles``: closed form for direct, from sample paths for
+recursive) and draws (``forecast_samples``: sample paths for recursive, each step's own
+distribution for direct).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 from lstmcast.errors import ConfigError
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.train.losses import Loss
-from lstmcast.train.programs import predict_recursive, predict_windows
+from lstmcast.train.programs import predict_recursive, predict_windows, sample_paths, sample_windows
 
 ROLES = ("features", "future", "static")
 
@@ -65,11 +68,59 @@ class Strategy:
         out = predict_windows(params, spec, values, starts)  # (members, n, H, targets, outputs)
         return np.asarray(loss.point(out), np.float64)[:, :, :horizon]
 
+    def forecast_quantiles(
+        self, params, spec: NetworkSpec, loss: Loss, values, starts, horizon: int, taus, key=None, samples: int = 200
+    ) -> np.ndarray:
+        """Model-space quantiles (members, n, horizon, targets, Q) at levels ``taus`` (Q,) of the windows at ``starts``.
+
+        direct: in closed form from each step's emitted quantiles or distribution (``loss.quantiles``);
+        ``key`` and ``samples`` are not used. recursive: the empirical quantiles of ``samples`` sample
+        paths drawn with ``key`` (required). Only monotone per-step transforms map these to quantiles
+        of the original scale; undo differencing on :meth:`forecast_samples`' paths instead.
+        """
+        _check_head(spec, loss)
+        if self.one_step:
+            if key is None:
+                raise ConfigError("recursive quantiles are estimated from sample paths: pass key=jax.random.key(seed).")
+            levels = np.atleast_1d(np.asarray(taus, np.float64))
+            loss.quantiles(np.ones((1, loss.n_outputs)), levels)  # the direct strategy's checks of the levels
+            paths = self.forecast_samples(params, spec, loss, values, starts, horizon, key, samples)
+            method = "inverted_cdf" if loss.name == "negbin" else "linear"  # counts stay whole numbers
+            return np.moveaxis(np.quantile(paths, levels, axis=2, method=method), 0, -1)
+        out = np.asarray(predict_windows(params, spec, values, starts))[:, :, :horizon]  # (members, n, h, k, outputs)
+        return loss.quantiles(out, taus)
+
+    def forecast_samples(
+        self, params, spec: NetworkSpec, loss: Loss, values, starts, horizon: int, key, samples: int = 200
+    ) -> np.ndarray:
+        """Model-space draws (members, n, samples, horizon, targets) for the windows at ``starts``.
+
+        recursive: sample paths, each feeding its own draws back (ancestral sampling, one compiled
+        ``lax.scan``); a quantile head draws by inverse CDF, levels beyond its outer quantiles giving
+        those quantiles. direct: each step drawn independently from its own distribution, so the
+        per-step marginals are right but nothing ties the steps of one path together. ``key``
+        fixes every draw; a window's draws do not depend on the other windows in the call.
+        """
+        _check_head(spec, loss)
+        if self.one_step:
+            out = sample_paths(params, spec, loss, values, starts, horizon, key, samples)
+        else:
+            out = sample_windows(params, spec, loss, values, starts, key, samples)[:, :, :, :horizon]
+        return np.asarray(out, np.float64)
+
 
 STRATEGIES = {
     "direct": Strategy("direct", frozenset({"features", "future"}), one_step=False),
     "recursive": Strategy("recursive", frozenset({"future"}), one_step=True),
 }
+
+
+def _check_head(spec: NetworkSpec, loss: Loss) -> None:
+    if spec.head != loss.head or spec.n_outputs != loss.n_outputs:
+        raise ConfigError(
+            f"the network's head ({spec.head!r}, {spec.n_outputs} outputs) does not match loss={loss.name!r} "
+            f"({loss.head!r}, {loss.n_outputs} outputs): build it with head=loss.head, n_outputs=loss.n_outputs."
+        )
 
 
 def get_strategy(name: str) -> Strategy:

@@ -346,10 +346,11 @@ def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> N
     from dataclasses import fields
 
     from lstmcast.nn.cells import CELLS
+    from lstmcast.nn.heads import HEADS
     from lstmcast.nn.network import NETWORKS
     from lstmcast.nn.scaling import MODES
     from lstmcast.strategies import get_strategy
-    from lstmcast.train.losses import POINT_LOSSES
+    from lstmcast.train.losses import DISTRIBUTIONS, POINT_LOSSES, loss_from_dict
 
     if isinstance(d, dict) and "kind" in d:
         _choice(d["kind"], "network.kind", tuple(NETWORKS))
@@ -378,12 +379,31 @@ def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> N
             _scalar(d[name], f"network.{name}")
 
     # the loss, then what the configuration, the schema and the loss say the network is
+    if "head" in d:
+        _choice(d["head"], "network.head", HEADS)
+    n_outputs, head = 1, "point"
     if version >= 2:
-        _object(loss, "loss", ("kind", "name"), ("kind", "name"))
-        _choice(loss["kind"], "loss.kind", ("point",))
-        _choice(loss["name"], "loss.name", tuple(POINT_LOSSES))
+        _object(loss, "loss", ("kind", "name"), ("kind", "name", "quantiles"))
+        _choice(loss["kind"], "loss.kind", ("point", "quantile", "distribution"))
+        names = {"point": tuple(POINT_LOSSES), "quantile": ("quantile",), "distribution": tuple(DISTRIBUTIONS)}
+        _choice(loss["name"], "loss.name", names[loss["kind"]])
         if loss["name"] != cfg["loss"]:
             raise _Invalid("loss.name", f"is {_show(loss['name'])} but resolved.loss is {_show(cfg['loss'])}")
+        if loss["kind"] == "quantile":
+            if "quantiles" not in loss:
+                raise _Invalid("loss.quantiles", "is missing: a quantile loss lists the quantiles its head emits")
+            levels = _numbers(loss["quantiles"], "loss.quantiles")
+            if tuple(levels) != tuple(cfg["quantiles"]):
+                raise _Invalid(
+                    "loss.quantiles", f"is {_show(levels)} but resolved.quantiles is {_show(list(cfg['quantiles']))}"
+                )
+        elif "quantiles" in loss:
+            raise _Invalid("loss.quantiles", f"is set but loss {_show(loss['name'])} emits no quantiles")
+        try:
+            built = loss_from_dict(loss)
+        except (ConfigError, TypeError, ValueError) as exc:
+            raise _Invalid("loss", f"is invalid: {str(exc).rstrip('.')}") from None
+        n_outputs, head = built.n_outputs, built.head
     source = "resolved" if version >= 2 else "config"
     n_future = len(schema.get("future", []))
     expected = {  # network key: (the value the rest of the document needs, where that comes from)
@@ -402,7 +422,8 @@ def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> N
         "n_inputs": (len(columns), f"the schema names {len(columns)} column{'s' * (len(columns) != 1)}"),
         "n_targets": (len(schema["targets"]), f"schema.targets names {len(schema['targets'])}"),
         "n_future": (n_future, f"schema.future names {n_future}"),
-        "n_outputs": (1, "a point loss emits 1"),
+        "n_outputs": (n_outputs, f"loss {_show(cfg['loss'])} emits {n_outputs}"),
+        "head": (head, f"loss {_show(cfg['loss'])} needs head {_show(head)}"),
     }
     for name, (value, why) in expected.items():
         if name in d and value is not None and d[name] != value:

@@ -10,8 +10,10 @@ inputs (batch, window, n_inputs), future (batch, horizon, n_future) ->
 outputs (batch, horizon, n_targets, n_outputs)
 
 ``n_outputs`` is the loss's head width per target and step (1 for a point
-forecast); ``n_future`` counts the covariates known in advance whose values
-over the horizon reach the head (direct strategy).
+forecast) and ``head`` what those outputs are (nn/heads.py: a point, quantiles
+that never cross, or a distribution's parameters); ``n_future`` counts the
+covariates known in advance whose values over the horizon reach the head
+(direct strategy).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import jax.numpy as jnp
 from lstmcast.errors import ConfigError
 from lstmcast.nn import cudnn
 from lstmcast.nn.cells import get_cell, run_layer
+from lstmcast.nn.heads import LABELS, check_head, constrain
 from lstmcast.nn.init import glorot_uniform
 from lstmcast.nn.scaling import MODES
 from lstmcast.nn.summary import LayerRow, numbered
@@ -50,8 +53,9 @@ class NetworkSpec:
     dense_units: int = 0  # an optional hidden dense layer (ReLU) before the head
     n_outputs: int = 1  # head outputs per target and step (the loss's width)
     n_future: int = 0  # known-in-advance covariates whose horizon values reach the head
-    normalize: str = "none"  # scale-free windows around the network: "none" | "last" | "mean" | "season"
+    normalize: str = "none"  # scale-free windows: "none" | "last" | "mean" | "season" | "season-mean" | "scale"
     season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
+    head: str = "point"  # what the outputs are (nn/heads.py): "point" | "quantile" | "normal" | "studentt" | "negbin"
 
     def __post_init__(self) -> None:
         get_cell(self.cell)
@@ -68,6 +72,7 @@ class NetworkSpec:
             raise ConfigError(f"dense_units={self.dense_units!r} must be 0 (no hidden dense layer) or positive.")
         if self.normalize not in MODES:
             raise ConfigError.choice("normalize", self.normalize, MODES)
+        check_head(self.head, int(self.n_outputs), self.normalize)
 
     @property
     def directions(self) -> tuple[str, ...]:
@@ -112,6 +117,9 @@ class NetworkSpec:
             rows.append(LayerRow("dense", "Dense", (None, self.dense_units), (width + 1) * self.dense_units))
             width, dense = self.dense_units, 1
         rows.append(LayerRow(numbered("dense", dense), "Dense", (None, self.head_width), (width + 1) * self.head_width))
+        if self.head != "point":  # parameter-free: raw outputs -> valid quantiles or distribution parameters
+            shape = (None, self.horizon, self.n_targets, self.n_outputs)
+            rows.append(LayerRow(f"{self.head}_head", LABELS[self.head], shape, 0))
         return rows
 
     def to_dict(self) -> dict:
@@ -124,7 +132,8 @@ NETWORKS: dict[str, type] = {NetworkSpec.kind: NetworkSpec}
 
 
 def network_from_dict(d: dict):
-    """A network spec saved with ``to_dict()``; documents without ``kind`` (format 1) are recurrent."""
+    """A network spec saved with ``to_dict()``; documents without ``kind`` (format 1) are recurrent, and
+    those without ``head`` (saved before distribution heads) have a point head."""
     d = dict(d)
     kind = d.pop("kind", "recurrent")
     if kind not in NETWORKS:
@@ -168,8 +177,8 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
     """Forecast from windows.
 
     inputs: (batch, window, n_inputs); future: (batch, horizon, n_future) or None ->
-    (batch, horizon, n_targets, n_outputs). ``key`` turns dropout on (training);
-    leave it ``None`` to predict.
+    (batch, horizon, n_targets, n_outputs), the head's parameters in window units
+    (nn/heads.py). ``key`` turns dropout on (training); leave it ``None`` to predict.
     """
     if cudnn.applies(spec):  # NVIDIA GPU: cuDNN's fused LSTM
         x = cudnn.last_states(params["layers"], spec, inputs)  # (batch, U * directions)
@@ -182,7 +191,8 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
     if "dense" in params:
         x = jax.nn.relu(x @ params["dense"]["kernel"] + params["dense"]["bias"])
     out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, head_width)
-    return out.reshape(out.shape[0], spec.horizon, spec.n_targets, spec.n_outputs)
+    out = out.reshape(out.shape[0], spec.horizon, spec.n_targets, spec.n_outputs)
+    return constrain(out, spec.head)  # a point head's outputs pass unchanged
 
 
 def _scan_stack(layers, spec: NetworkSpec, inputs: jax.Array, key) -> jax.Array:

@@ -21,8 +21,12 @@ Modes (``NetworkSpec.normalize``):
   average season and the last season (seasonal naive), which also follows a season that
   changes. Both season modes fall back to ``"last"`` when the season is 1 or longer than
   the window.
+* ``"scale"``: ``x / max(mean |x|, 1)``: divided by the window's mean absolute value and
+  never shifted (DeepAR's mean scaling), so a positive mean stays positive. Meant for
+  counts in their own units (``loss="negbin"``, ``scaler="none"``): the floor of one count
+  keeps windows of under one count on average, and windows of zeros, as they are.
 
-Scales are floored at ``FLOOR`` x max(mean |x|, 1) so a flat window does not divide by zero.
+Other modes' scales are floored at ``FLOOR`` x max(mean |x|, 1) so a flat window does not divide by zero.
 
 Shapes: targets (batch, window, k) -> loc of the inputs (batch, window or 1, k), loc of the
 outputs (batch, horizon or 1, k), scale (batch, 1, k).
@@ -32,8 +36,11 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
-MODES = ("none", "last", "mean", "season", "season-mean")
+from lstmcast.nn.heads import to_model_space
+
+MODES = ("none", "last", "mean", "season", "season-mean", "scale")
 FLOOR = 1e-4
+COUNT_FLOOR = 1.0  # normalize="scale": the smallest scale, one count
 
 
 def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
@@ -41,6 +48,9 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
     if mode == "none":
         ones = jnp.ones_like(targets[:, :1])
         return jnp.zeros_like(ones), jnp.zeros_like(ones), ones
+    if mode == "scale":
+        zeros = jnp.zeros_like(targets[:, :1])
+        return zeros, zeros, jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), COUNT_FLOOR)
     window = targets.shape[1]
     floor = FLOOR * jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), 1.0)
     if mode in ("season", "season-mean") and 1 < season <= window:
@@ -73,6 +83,10 @@ def normalize_window(x, k: int, mode: str, season: int = 1, horizon: int = 1):
     return jnp.concatenate([(x[:, :, :k] - loc_in) / scale, x[:, :, k:]], axis=-1), loc_out, scale
 
 
-def denormalize(out, loc, scale):
-    """Network outputs (batch, H, k, outputs) in window units -> model space (loc (batch, H or 1, k))."""
-    return out * scale[..., None] + loc[..., None]
+def denormalize(out, loc, scale, head: str = "point"):
+    """Network outputs (batch, H, k, outputs) in window units -> model space (loc (batch, H or 1, k)).
+
+    Every output of a point or quantile head moves and stretches with the window; a
+    distribution head's spread only stretches and its shape stays (nn/heads.py).
+    """
+    return to_model_space(out, loc, scale, head)

@@ -1,4 +1,4 @@
-"""The compiled programs: one training epoch, and forecasts of many windows (direct or recursive).
+"""The compiled programs: one training epoch, forecasts of many windows (direct or recursive), and draws.
 
 An epoch is one XLA program: the shuffle, the gathering of every minibatch's
 windows from the series by index, the forward and backward passes and the
@@ -15,6 +15,11 @@ reuses the compiled program. Steps past the real windows are skipped by a
 ``lax.cond``. Only the network, the loss and the settings in
 ``TrainConfig.program_key()`` select a program; the learning rate and the other
 optimizer settings are values in the optimizer state.
+
+Quantile and distribution heads add two draw programs: ancestral sample paths of a
+one-step model (:func:`sample_paths`, every path of a chunk of windows in one network
+batch, one ``lax.scan`` over the steps) and independent per-step draws of a direct one
+(:func:`sample_windows`). A point loss compiles exactly the programs it did before.
 
 Parameters stay a pytree of the layers' arrays. (Raveling them into one flat
 vector looked attractive for the optimizer update but made each step 15-30x
@@ -79,6 +84,14 @@ def forward(params, spec: NetworkSpec, x, future, key=None):
     return apply(params, spec, xn, future=future, key=key), loc, scale
 
 
+def score(loss: Loss, spec: NetworkSpec, out, y, loc, scale):
+    """Per-window loss (batch,) of outputs in window units against targets y (batch, H, targets) in model space:
+    scored in window units, or in model space for a loss that says so (counts: ``loss.model_space``)."""
+    if getattr(loss, "model_space", False):
+        return loss.per_window(denormalize(out, loc, scale, spec.head), y)
+    return loss.per_window(out, (y - loc) / scale)
+
+
 def over_members(fn, members: int, n_args: int, batched: int = 1):
     """``fn`` mapped over an ensemble's leading axis of its first ``batched`` arguments (members > 1)."""
     if members == 1:
@@ -124,7 +137,7 @@ def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int,
 
     def batch_loss(params, x, y, future, weights, key):
         out, loc, scale = forward(params, spec, x, future, key if spec.dropout else None)  # (batch, H, k, outs)
-        return jnp.sum(loss.per_window(out, (y - loc) / scale) * weights)  # scored in window units
+        return jnp.sum(score(loss, spec, out, y, loc, scale) * weights)  # scored in window units (counts: model space)
 
     grad_fn = jax.value_and_grad(batch_loss)
 
@@ -185,7 +198,7 @@ def _direct_program(spec: NetworkSpec, n_chunks: int, chunk: int, members: int):
     def predict(params, inputs, starts):
         def one(idx):
             x, _, future = gather(inputs, idx, spec)
-            return denormalize(*forward(params, spec, x, future))  # (chunk, horizon, targets, outputs)
+            return denormalize(*forward(params, spec, x, future), spec.head)  # (chunk, horizon, targets, outputs)
 
         out = jax.lax.map(one, starts.reshape(n_chunks, chunk))
         return out.reshape(n_chunks * chunk, *out.shape[2:])
@@ -231,7 +244,7 @@ def _recursive_program(spec: NetworkSpec, loss: Loss, horizon: int, n_chunks: in
             def step(windows, h):
                 row = after[:, h]  # (chunk, n_inputs): covariates known in advance at the forecast step
                 future = row[:, None, n_in - spec.n_future :] if spec.n_future else None
-                z = loss.point(denormalize(*forward(params, spec, windows, future)))[:, 0]  # (chunk, targets)
+                z = loss.point(denormalize(*forward(params, spec, windows, future), spec.head))[:, 0]  # (chunk, k)
                 new = jnp.concatenate([z, row[:, k:]], axis=-1)[:, None]  # (chunk, 1, n_inputs)
                 return jnp.concatenate([windows[:, 1:], new], axis=1), z
 
@@ -262,7 +275,7 @@ def _loss_program(spec: NetworkSpec, loss: Loss, n_chunks: int, chunk: int, memb
         def one(idx):
             x, y, future = gather(inputs, idx, spec)
             out, loc, scale = forward(params, spec, x, future)
-            return loss.per_window(out, (y - loc) / scale)  # (chunk,): window units, as in training
+            return score(loss, spec, out, y, loc, scale)  # (chunk,): as in training
 
         return jax.lax.map(one, starts.reshape(n_chunks, chunk)).reshape(-1)
 
@@ -274,3 +287,91 @@ def window_loss(params, spec: NetworkSpec, loss: Loss, inputs, starts) -> float:
     inputs, starts_d, n = _prepare(inputs, starts, spec.horizon)
     per_window = _loss_program(spec, loss, *_chunks(n), members_of(params))(params, inputs, starts_d)
     return float(jnp.mean(per_window[..., :n]))
+
+
+# -- draws: sample paths (recursive) and per-step draws (direct) ---------------------------------
+# Each window draws from its own key, fold_in(fold_in(key, member), start row): a window's draws
+# do not depend on which other windows share the call, their order, chunking or padding.
+
+
+def _sample_chunks(n: int, samples: int) -> tuple[int, int]:
+    """(n_chunks, chunk) covering bucket(n) windows, with chunk * samples at most about EVAL_CHUNK rows."""
+    padded = bucket(n)
+    chunk = min(padded, 1 << (max(EVAL_CHUNK // samples, 1).bit_length() - 1))  # a power of two
+    return padded // chunk, chunk
+
+
+def _members_arg(members: int):
+    """The member numbers the programs fold into the key: 0 for one model, (members,) for an ensemble."""
+    return jnp.arange(members, dtype=jnp.int32) if members > 1 else jnp.int32(0)
+
+
+@lru_cache(maxsize=32)
+def _paths_program(spec: NetworkSpec, loss: Loss, horizon: int, samples: int, n_chunks: int, chunk: int, members: int):
+    k, n_in, rows = spec.n_targets, spec.n_inputs, chunk * samples
+
+    def paths(params, member, key, inputs, starts):
+        key = jax.random.fold_in(key, member)
+
+        def one(idx):  # idx (chunk,)
+            keys = jax.vmap(lambda s: jax.random.fold_in(key, s))(idx)  # one key per window
+            windows = inputs[idx[:, None] + jnp.arange(spec.window)]  # (chunk, window, n_inputs)
+            after = inputs[idx[:, None] + spec.window + jnp.arange(horizon)]  # (chunk, horizon, n_inputs)
+            windows = jnp.repeat(windows, samples, axis=0)  # (chunk * samples, window, n_inputs): one per path
+
+            def step(windows, h):
+                row = jnp.repeat(after[:, h], samples, axis=0)  # (chunk * samples, n_inputs)
+                future = row[:, None, n_in - spec.n_future :] if spec.n_future else None
+                out = denormalize(*forward(params, spec, windows, future), spec.head)  # (rows, 1, k, outputs)
+                out = out.reshape(chunk, samples, k, spec.n_outputs)
+                z = jax.vmap(lambda o, kw: loss.draw(o, jax.random.fold_in(kw, h)))(out, keys)  # (chunk, samples, k)
+                new = jnp.concatenate([z.reshape(rows, k), row[:, k:]], axis=-1)[:, None]  # (rows, 1, n_inputs)
+                return jnp.concatenate([windows[:, 1:], new], axis=1), z  # each path reads its own draws
+
+            _, zs = jax.lax.scan(step, windows, jnp.arange(horizon))  # (horizon, chunk, samples, k)
+            return jnp.moveaxis(zs, 0, 2)  # (chunk, samples, horizon, k)
+
+        out = jax.lax.map(one, starts.reshape(n_chunks, chunk))  # (n_chunks, chunk, samples, horizon, k)
+        return out.reshape(n_chunks * chunk, samples, horizon, k)
+
+    return jax.jit(over_members(paths, members, 5, batched=2))
+
+
+def sample_paths(params, spec: NetworkSpec, loss: Loss, inputs, starts, horizon: int, key, samples: int) -> jax.Array:
+    """Ancestral sample paths of a one-step model, (members, n, samples, horizon, targets) in model space.
+
+    Each path feeds its own draw back as the newest input (DeepAR's sampling), inside one compiled
+    ``lax.scan`` over the steps with every path of a chunk of windows in one network batch.
+    inputs and starts as in :func:`predict_recursive`; ``key`` fixes every draw.
+    """
+    inputs, starts_d, n = _prepare(inputs, starts, horizon)
+    members = members_of(params)
+    program = _paths_program(spec, loss, horizon, samples, *_sample_chunks(n, samples), members)
+    out = program(params, _members_arg(members), key, inputs, starts_d)
+    return out[:, :n] if members > 1 else out[None, :n]
+
+
+@lru_cache(maxsize=32)
+def _draws_program(spec: NetworkSpec, loss: Loss, samples: int, n_chunks: int, chunk: int, members: int):
+    def draws(params, member, key, inputs, starts):
+        key = jax.random.fold_in(key, member)
+
+        def one(idx):
+            x, _, future = gather(inputs, idx, spec)
+            out = denormalize(*forward(params, spec, x, future), spec.head)  # (chunk, horizon, targets, outputs)
+            return jax.vmap(lambda o, s: loss.sample(o, jax.random.fold_in(key, s), samples))(out, idx)
+
+        out = jax.lax.map(one, starts.reshape(n_chunks, chunk))  # (n_chunks, chunk, samples, horizon, targets)
+        return out.reshape(n_chunks * chunk, *out.shape[2:])
+
+    return jax.jit(over_members(draws, members, 5, batched=2))
+
+
+def sample_windows(params, spec: NetworkSpec, loss: Loss, inputs, starts, key, samples: int) -> jax.Array:
+    """Draws from each step's forecast distribution, each step independently:
+    (members, n, samples, spec.horizon, targets) in model space (inputs and starts as in predict_windows)."""
+    inputs, starts_d, n = _prepare(inputs, starts, spec.horizon)
+    members = members_of(params)
+    program = _draws_program(spec, loss, samples, *_sample_chunks(n, samples), members)
+    out = program(params, _members_arg(members), key, inputs, starts_d)
+    return out[:, :n] if members > 1 else out[None, :n]

@@ -48,7 +48,7 @@ class Calibration:
 
     errors: np.ndarray  # (origins, H, targets) y - yhat of the calibration model (log y - log yhat when log)
     cutoff: int  # rows the calibration model trained on (origins are rows cutoff-1 .. cutoff-1+origins-1)
-    method: str = "conformal"  # "conformal": a refit on earlier rows; "naive": the naive forecast's errors (short series)
+    method: str = "conformal"  # "conformal": a refit on earlier rows; "naive": naive errors (short series)
     log: bool = False  # errors are differences of logs
 
     @classmethod
