@@ -29,12 +29,23 @@ Data (nothing here is tuned to any one series):
 
 AutoETS/AutoTheta come from statsforecast (benchmarks/requirements-bench.txt); without it
 those columns are left out.
+
+NF-LSTM is NeuralForecast's LSTM as issue 11 names it ("robust scaler, 500 steps"):
+``LSTM(h=h, scaler_type="robust", max_steps=500, random_seed=0)`` per series, every other
+setting at NeuralForecast's default (input_size=-1, which NeuralForecast turns into 3 * h),
+on the CPU with torch limited to 2 threads; no tuning. It runs automatically when
+``neuralforecast`` imports (install it in a separate venv: benchmarks/requirements-neuralforecast.txt)
+and is skipped with --no-neuralforecast. Calendar series are passed with their pandas
+frequency; integer-indexed series, and calendar series without a regular frequency (msft
+trading days), as integer steps with freq=1 (NeuralForecast's LSTM uses no date features, so
+the forecast does not depend on ds).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -237,6 +248,64 @@ def statsforecast_methods() -> dict:
     return methods
 
 
+NF_LSTM = "NF-LSTM"
+
+
+def neuralforecast_methods() -> dict:
+    """NeuralForecast's LSTM, or nothing when neuralforecast does not import.
+
+    Each fit gets the training part of one series; the method has the same call as the
+    lstmcast configurations (it needs the index for the frequency).
+    """
+    try:
+        import torch
+        from neuralforecast import NeuralForecast
+        from neuralforecast.models import LSTM
+    except ImportError:
+        print(
+            "neuralforecast not installed: NF-LSTM left out (benchmarks/requirements-neuralforecast.txt)"
+        )
+        return {}
+
+    torch.set_num_threads(2)
+    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric", "neuralforecast"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    def frame(train: pd.Series):
+        index = train.index
+        freq = None
+        if isinstance(index, pd.DatetimeIndex):
+            freq = index.freqstr or pd.infer_freq(index)
+        if freq is not None:
+            ds = pd.DatetimeIndex(index)
+        else:  # integer steps, or trading days with holidays: no regular calendar
+            ds, freq = np.arange(len(train), dtype=np.int64), 1
+        df = pd.DataFrame({"unique_id": "s", "ds": ds, "y": train.to_numpy(np.float64)})
+        return df, freq
+
+    def run(train: pd.Series, h: int, m: int, has_calendar: bool, max_steps: int = 500) -> np.ndarray:
+        df, freq = frame(train)
+        model = LSTM(
+            h=h,
+            scaler_type="robust",
+            max_steps=max_steps,
+            random_seed=0,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            logger=False,
+            accelerator="cpu",
+        )
+        nf = NeuralForecast(models=[model], freq=freq)
+        nf.fit(df=df)
+        pred = nf.predict()
+        return np.asarray(pred["LSTM"], np.float64)
+
+    with warnings.catch_warnings():  # first fit pays for imports and torch set-up
+        warnings.simplefilter("ignore")
+        run(_int_series(100 + 10 * np.sin(np.arange(48) * 2 * np.pi / 12)), 6, 12, False, max_steps=5)
+    return {NF_LSTM: run}
+
+
 def lstmcast_method(factory):
     def run(train: pd.Series, h: int, m: int, has_calendar: bool) -> np.ndarray:
         model = factory(h, m, has_calendar)
@@ -337,6 +406,11 @@ def main() -> None:
     )
     parser.add_argument("--json", help="write per-series results (forecasts included) to this file")
     parser.add_argument("--data-dir", help="folder with us_employment.csv.gz and elecdaily.csv")
+    parser.add_argument(
+        "--no-neuralforecast",
+        action="store_true",
+        help="leave out NF-LSTM even when neuralforecast is installed",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     pd.set_option("display.width", 200)
@@ -362,6 +436,8 @@ def main() -> None:
 
     methods = {"naive": naive, SNAIVE: seasonal_naive, **statsforecast_methods()}
     variants = {name: lstmcast_method(VARIANTS[name]) for name in args.variant}
+    if not args.no_neuralforecast:
+        variants.update(neuralforecast_methods())  # same call as the lstmcast configurations
     names = list(methods) + list(variants)
     print(f"{len(cases)} series in {len({c.group for c in cases})} groups; methods: {', '.join(names)}")
 
