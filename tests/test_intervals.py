@@ -249,3 +249,44 @@ def test_negbin_models_counts_and_chooses_count_settings():
 def test_quantiles_without_the_median_side_are_refused():
     with pytest.raises(ConfigError, match=r"must include 0\.5 or quantiles on both sides of it"):
         Forecaster(loss="quantile", quantiles=(0.6, 0.9)).fit(noisy_sine())
+
+
+def test_sample_paths_of_a_recursive_distribution_model():
+    model = Forecaster(horizon=3, seasonal_period=12, loss="normal", strategy="recursive", **SMALL)
+    model.fit(noisy_sine())
+    paths = model.sample_paths(samples=50)
+    assert list(paths.columns) == ["sample", "time", "y"] and len(paths) == 50 * 3
+    assert paths["sample"].nunique() == 50 and paths.groupby("sample")["y"].std().gt(0).all()
+    assert paths.equals(model.sample_paths(samples=50))  # the seed fixes the draws
+    few, many = model.predict(level=[80], samples=20), model.predict(level=[80], samples=400)
+    assert np.array_equal(few["y"].to_numpy(), many["y"].to_numpy())  # the point forecast does not sample
+    assert not np.array_equal(few["y-lo-80"].to_numpy(), many["y-lo-80"].to_numpy())
+    with pytest.raises(ConfigError, match=r"samples=0 must be an integer from 1 to 100000\."):
+        model.predict(level=[80], samples=0)
+
+
+def test_a_point_model_has_no_sample_paths(fitted):
+    with pytest.raises(ConfigError, match=r"sample_paths\(\) draws from a distribution, and loss='mse' forecasts"):
+        fitted.sample_paths()
+
+
+def test_cli_backtest_and_evaluate_score_intervals_and_draw_calibration(tmp_path):
+    data = tmp_path / "s.csv"
+    noisy_sine(200).to_frame().to_csv(data, index=False)
+    small = ["--horizon", "4", "--seasonal-period", "12", "--units", "8", "--epochs", "2", "--ensemble", "1"]
+    cal = tmp_path / "cal.png"
+    result = runner.invoke(
+        app, ["backtest", str(data), *small, "--folds", "2", "--level", "80", "95", "--calibration", str(cal)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Prediction intervals" in result.output and "Calibration (nominal -> observed coverage" in result.output
+    assert cal.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    out = tmp_path / "m"
+    result = runner.invoke(app, ["train", str(data), *small, "--test", "40", "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["evaluate", str(out), "--data", str(data), "--level", "80", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert set(doc["intervals"]) == {"model", "seasonal_naive"} and doc["calibration"][0]["level"] == 80.0
+    result = runner.invoke(app, ["evaluate", str(out), "--data", str(data), "--calibration", str(tmp_path / "c.png")])
+    assert result.exit_code == 1 and "--calibration needs --level" in result.output

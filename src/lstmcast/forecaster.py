@@ -45,6 +45,7 @@ from lstmcast.uncertainty.names import all_quantiles, check_levels, check_quanti
 
 SCORE_QUANTILES = tuple(round(0.05 * i, 2) for i in range(1, 20))  # pinball and CRPS are scored on 0.05..0.95
 SAMPLES = 200  # sample paths per ensemble member for a recursive model's quantiles
+MAX_SAMPLES = 100_000
 SAMPLE_STREAM = 7919  # folded into the seed's key for sampling, apart from training's streams
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
 # the settings a calibration model copies from the fitted model (as chosen on the whole history)
@@ -277,7 +278,9 @@ class Forecaster:
         return model
 
     # -- forecasting ---------------------------------------------------------
-    def predict(self, horizon: int | None = None, data=None, future=None, level=None, quantiles=None) -> pd.DataFrame:
+    def predict(
+        self, horizon: int | None = None, data=None, future=None, level=None, quantiles=None, samples=None
+    ) -> pd.DataFrame:
         """Forecast ``horizon`` steps after the end of the data, on the original scale.
 
         data: newer history in the training schema (a model in production); by
@@ -285,10 +288,60 @@ class Forecaster:
         ``future=`` covariates over the forecast steps (DataFrame or array).
         level: central prediction intervals in percent, e.g. ``[80, 95]`` (columns ``<target>-lo-80``,
         ``<target>-hi-80``...); quantiles: e.g. ``[0.1, 0.9]`` (columns ``<target>-q-10``...).
-        Intervals are conformal (:meth:`calibrate`, run on first use) for point losses.
+        Intervals are conformal (:meth:`calibrate`, run on first use) for point losses, the
+        head's own for quantile and distribution losses. samples: sample paths per ensemble
+        member behind a recursive distribution model's quantiles (default ``SAMPLES``).
         Returns a DataFrame indexed by the future timestamps, one column per target plus the
         interval and quantile columns.
         """
+        series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
+        levels = check_levels(level) if level is not None else ()
+        qs = check_quantiles(quantiles) if quantiles is not None else ()
+        n_samples = self._check_samples(samples)
+        if not levels and not qs:
+            out = self.forecast_at(values, tail[:, : series.n_targets], start, horizon)  # (1, horizon, targets)
+            return pd.DataFrame(out[0], index=series.future_index(horizon), columns=list(series.targets))
+        taus = all_quantiles(levels, qs)
+        out, q = self.forecast_intervals(values, tail[:, : series.n_targets], start, horizon, taus, n_samples)
+        return interval_frame(out[0], q[0], taus, levels, qs, series.targets, series.future_index(horizon))
+
+    def sample_paths(self, samples: int = 100, horizon: int | None = None, data=None, future=None) -> pd.DataFrame:
+        """Draws of the next ``horizon`` steps from a distribution or quantile model, on the original scale.
+
+        Recursive models: sample paths, each step drawn given the path's own earlier draws
+        (ancestral sampling), so sums and maxima over the horizon are meaningful. Direct models:
+        each step drawn from its own distribution, independently of the others. ``samples``
+        paths per ensemble member, from the model's ``seed``: the same call gives the same draws.
+        Returns a long table: ``sample``, the time column, one column per target.
+        """
+        series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
+        self._check_spread("sample_paths()")
+        n = self._check_samples(samples)
+        paths = _head_paths(self, values, tail[:, : series.n_targets], start, horizon, n)[:, 0]  # (draws, H, k)
+        index = series.future_index(horizon)
+        draws = paths.shape[0]
+        frame = pd.DataFrame(paths.reshape(draws * horizon, -1), columns=list(series.targets))
+        frame.insert(0, index.name or "time", np.tile(index.to_numpy(), draws))
+        frame.insert(0, "sample", np.repeat(np.arange(draws), horizon))
+        return frame
+
+    def _check_samples(self, samples) -> int:
+        if samples is None:
+            return SAMPLES
+        P.integer(1, hi=MAX_SAMPLES)("samples", samples)
+        self._check_spread("samples=")
+        return int(samples)
+
+    def _check_spread(self, what: str) -> None:
+        self._check_fitted()
+        if self.loss_.kind == "point":
+            raise ConfigError(
+                f"{what} draws from a distribution, and loss={self.loss_.name!r} forecasts a point: train with "
+                "loss='normal', 'studentt', 'negbin' or 'quantile', or use predict(level=...) for conformal intervals."
+            )
+
+    def _forecast_inputs(self, horizon, data, future):
+        """(series, model-space rows, raw tail rows, window start, horizon) of a forecast after the data's end."""
         self._check_fitted()
         cfg = self.config_
         horizon = cfg["horizon"] if horizon is None else horizon
@@ -305,14 +358,7 @@ class Forecaster:
         tail = series.values[-need:]  # the rows a forecast reads
         values = np.concatenate([self.transforms_.to_model_space(tail), self._future_rows(series, future, steps)])
         start = np.array([self.transforms_.target.lag], np.int32)
-        levels = check_levels(level) if level is not None else ()
-        qs = check_quantiles(quantiles) if quantiles is not None else ()
-        if not levels and not qs:
-            out = self.forecast_at(values, tail[:, : series.n_targets], start, horizon)  # (1, horizon, targets)
-            return pd.DataFrame(out[0], index=series.future_index(horizon), columns=list(series.targets))
-        taus = all_quantiles(levels, qs)
-        out, q = self.forecast_intervals(values, tail[:, : series.n_targets], start, horizon, taus)
-        return interval_frame(out[0], q[0], taus, levels, qs, series.targets, series.future_index(horizon))
+        return series, values, tail, start, horizon
 
     # -- uncertainty ---------------------------------------------------------
     def calibrate(self) -> Forecaster:
@@ -359,7 +405,7 @@ class Forecaster:
         self.choices_["intervals"] = Choice(method, why)
         return self
 
-    def forecast_intervals(self, values, raw_targets, starts, horizon, taus):
+    def forecast_intervals(self, values, raw_targets, starts, horizon, taus, samples: int = SAMPLES):
         """(point (n, H, targets), quantiles (n, H, targets, Q)) of the windows at ``starts``.
 
         taus: (Q,) sorted quantile levels. Point losses: conformal quantiles around the point
@@ -369,7 +415,7 @@ class Forecaster:
         self._check_fitted()
         point = self.forecast_at(values, raw_targets, starts, horizon)  # (n, H, targets)
         if self.loss_.kind != "point":
-            q = _quantiles_of_head(self, values, raw_targets, starts, horizon, np.asarray(taus, np.float64))
+            q = _quantiles_of_head(self, values, raw_targets, starts, horizon, np.asarray(taus, np.float64), samples)
             _check_finite(q)
             return point, q
         if getattr(self, "calibration_", None) is None:
@@ -559,28 +605,37 @@ class Forecaster:
         return out
 
 
-def _quantiles_of_head(model, values, raw, starts, horizon, taus):
+def _head_paths(model, values, raw, starts, horizon, samples) -> np.ndarray:
+    """(draws, n, H, targets) original-scale draws of every member (``samples`` each), from the seed's key."""
+    cfg = model.config_
+    levels = model.transforms_.history_levels(raw, starts + cfg["window"] - 1)  # (n, lag, targets)
+    key = jax.random.fold_in(jax.random.key(cfg["seed"]), SAMPLE_STREAM)
+    paths = get_strategy(cfg["strategy"]).forecast_samples(
+        model.params_, model.spec_, model.loss_, values, starts, horizon, key, samples
+    )  # (members, n, S, H, targets)
+    paths = np.moveaxis(paths, 2, 1)  # (members, S, n, H, targets)
+    draws, n = paths.shape[0] * paths.shape[1], len(starts)
+    flat = model.transforms_.to_original(paths.reshape(draws * n, *paths.shape[3:]), np.tile(levels, (draws, 1, 1)))
+    out = flat.reshape(draws, n, *flat.shape[1:])
+    _check_finite(out)
+    return out
+
+
+def _quantiles_of_head(model, values, raw, starts, horizon, taus, samples: int = 200):
     """Original-scale quantiles (n, H, targets, Q) from a quantile or distribution head.
 
     direct: each member's closed-form quantiles mapped through the (monotone) transforms, then
-    averaged over members (quantile averaging keeps them ordered). recursive: sample paths of
-    every member, each undone to the original scale, and their empirical quantiles.
+    averaged over members (quantile averaging keeps them ordered). recursive: ``samples`` sample
+    paths of every member, each undone to the original scale, and their empirical quantiles.
     """
     cfg = model.config_
     strategy = get_strategy(cfg["strategy"])
     levels = model.transforms_.history_levels(raw, starts + cfg["window"] - 1)  # (n, lag, targets)
     n = len(starts)
     if strategy.one_step:
-        key = jax.random.fold_in(jax.random.key(cfg["seed"]), SAMPLE_STREAM)
-        paths = strategy.forecast_samples(
-            model.params_, model.spec_, model.loss_, values, starts, horizon, key, SAMPLES
-        )  # (members, n, S, H, targets)
-        paths = np.moveaxis(paths, 2, 1)  # (members, S, n, H, targets)
-        draws = paths.shape[0] * paths.shape[1]
-        flat = model.transforms_.to_original(paths.reshape(draws * n, *paths.shape[3:]), np.tile(levels, (draws, 1, 1)))
+        paths = _head_paths(model, values, raw, starts, horizon, samples)  # (draws, n, H, targets)
         method = "inverted_cdf" if model.loss_.name == "negbin" else "linear"  # counts stay whole numbers
-        q = np.quantile(flat.reshape(draws, n, *flat.shape[1:]), taus, axis=0, method=method)  # (Q, n, H, targets)
-        return np.moveaxis(q, 0, -1)
+        return np.moveaxis(np.quantile(paths, taus, axis=0, method=method), 0, -1)  # (n, H, targets, Q)
     q = strategy.forecast_quantiles(model.params_, model.spec_, model.loss_, values, starts, horizon, taus)
     q = np.moveaxis(q, -1, 1)  # (members, Q, n, H, targets)
     members, nq = q.shape[:2]

@@ -7,7 +7,7 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options
-from lstmcast.cli.output import Force, check_plot_path, emit_json, frame_table, print_evaluation
+from lstmcast.cli.output import Force, check_plot_path, emit_json, frame_table, print_evaluation, write_calibration
 from lstmcast.cli.params import Config, DataFile, Dataset, Extra, Features, Future, Json, Level, Quiet, Target, Time
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
@@ -42,6 +42,9 @@ def backtest(
     refit: str = typer.Option("true", help="true (every fold), false (fit once) or k (every k folds)."),
     plot: Optional[Path] = typer.Option(None, help="Write the folds' forecasts over the series (PNG or SVG)."),  # noqa: UP045
     level: Level = None,
+    calibration: Optional[Path] = typer.Option(  # noqa: UP045
+        None, help="With --level: write the calibration plot (nominal vs observed coverage, PNG or SVG)."
+    ),
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
@@ -50,6 +53,9 @@ def backtest(
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
     with user_errors(as_json=as_json):
         check_plot_path(plot, force, [data, config])
+        if calibration is not None and not level:
+            raise ConfigError("--calibration needs --level (the intervals to check), e.g. --level 80 95.")
+        check_plot_path(calibration, force, [data, config, plot])
         from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster
 
@@ -69,6 +75,8 @@ def backtest(
             from lstmcast.plot import plot_backtest
 
             plot_backtest(result.predictions, plot)
+        if calibration is not None:
+            write_calibration(result.overall, calibration)
         if as_json:
             emit_json(result.to_dict())
             return
@@ -77,3 +85,5 @@ def backtest(
         print_evaluation(con, result.overall, f"All folds: {result.overall.n_windows} forecasts")
         if plot is not None:
             con.print(f"Plot written to {plot}")
+        if calibration is not None:
+            con.print(f"Calibration plot written to {calibration}")

@@ -83,6 +83,16 @@ def print_choices(con: Console, choices: dict) -> None:
         con.print("Chosen from the data: " + "; ".join(f"{k}={c.value!r} ({c.reason})" for k, c in auto.items()))
 
 
+def write_calibration(ev, path: Path) -> None:
+    """The calibration plot of an evaluation scored with --level."""
+    from lstmcast.errors import ConfigError
+    from lstmcast.plot import plot_calibration
+
+    if ev.calibration is None:
+        raise ConfigError("--calibration needs --level (the intervals to check), e.g. --level 80 95.")
+    plot_calibration(ev.calibration, path=path)
+
+
 FRAME_SUFFIXES = (".csv", ".parquet", ".pq", ".json")
 
 

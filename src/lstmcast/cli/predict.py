@@ -21,6 +21,9 @@ def predict(
     plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
     level: Level = None,
     quantiles: Quantiles = None,
+    samples: Optional[int] = typer.Option(  # noqa: UP045
+        None, help="Sample paths per ensemble member behind a recursive distribution model's intervals."
+    ),
     force: Force = False,
     quiet: Quiet = False,
     as_json: Json = False,
@@ -39,7 +42,7 @@ def predict(
         levels, qs = interval_options(level, quantiles, extra)
         m = load(model)
         fut = read_source(future) if future is not None else None
-        forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs)
+        forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs, samples=samples)
         if output is not None:
             write_frame(forecast, output, force, inputs)
         if plot is not None:
