@@ -19,6 +19,7 @@ import pandas as pd
 from lstmcast import params as P
 from lstmcast.auto import Choice, resolve
 from lstmcast.data.newdata import future_values, load_history
+from lstmcast.data.panel import Panel, is_long, load_panel
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
 from lstmcast.data.split import make_split
@@ -106,6 +107,7 @@ class Forecaster:
         future=None,
         static=None,
         on_epoch_end: EpochCallback | None = None,
+        id=None,
     ) -> Forecaster:
         """Validate ``data``, split it in time order, fit the transforms on the training part and train.
 
@@ -114,6 +116,9 @@ class Forecaster:
         features: past-only input columns (or "all"), read up to the forecast origin.
         future: input columns known in advance (calendar, prices, holidays), read over the horizon too.
         static: per-series attributes (refused for now: they need many series).
+        id: the series id column of a long table (many series, one global model); a table with
+        the columns ``unique_id``, ``ds`` and ``y`` (Nixtla's convention) is read as one with no
+        arguments. ``predict()`` then returns a long table ``<id>, <time>, <targets>``.
 
         Ctrl-C keeps the best weights so far (``history_.interrupted``), or raises
         TrainingInterrupted before one epoch finished; a NaN or infinite loss raises
@@ -121,6 +126,27 @@ class Forecaster:
         is built (:mod:`lstmcast.resources`). On any error the model is left as it was.
         """
         cfg = self._checked()
+        if isinstance(data, Panel):  # already loaded (lstmcast.data.panel.load_panel)
+            from lstmcast.global_model import fit_panel
+
+            fit_panel(self, data, cfg, on_epoch_end)
+            return self
+        if is_long(data, id) and (id is not None or (target is None and time is None)):
+            from lstmcast.global_model import fit_panel
+
+            panel = load_panel(
+                data,
+                id=id,
+                target=target,
+                time=time,
+                features=features,
+                future=future,
+                static=static,
+                freq=cfg["freq"],
+                fill=cfg["fill"],
+            )
+            fit_panel(self, panel, cfg, on_epoch_end)
+            return self
         strategy = get_strategy(cfg["strategy"])
         strategy.check_roles(static=_names(static))
         series = load_series(
@@ -202,12 +228,27 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
-        self.__dict__.pop("calibration_", None)  # intervals of an earlier fit do not describe this one
+        for name in ("calibration_", "panel_", "ends_"):  # an earlier fit's intervals or panel
+            self.__dict__.pop(name, None)
         return self
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "params_"):
             raise NotFittedError()
+
+    @property
+    def is_panel_(self) -> bool:
+        """Whether the model was fitted on many series (a long table) as one global model."""
+        self._check_fitted()
+        return hasattr(self, "panel_")
+
+    def _one_series(self, what: str) -> None:
+        """Refuse what is not built for a global model of many series yet."""
+        if self.is_panel_:
+            raise ConfigError(
+                f"{what} is not available for a model of many series yet: for now, fit one series at a time "
+                "for it (fit(df[df[id] == 'one id'], ...))."
+            )
 
     @property
     def n_params_(self) -> int:
@@ -217,8 +258,9 @@ class Forecaster:
     def columns_(self) -> dict:
         """The column roles the model was fitted with, as ``fit`` keywords (target, time, features, future)."""
         self._check_fitted()
-        s = self.series_
+        s = self.panel_ if self.is_panel_ else self.series_
         return {
+            **({"id": s.id_name} if self.is_panel_ else {}),
             "target": list(s.targets),
             "time": s.time_name,
             "features": list(s.features) or None,
@@ -262,6 +304,7 @@ class Forecaster:
         from lstmcast.io.state import fitted_state
 
         self._check_fitted()
+        self._one_series("saving")
         return fitted_state(self)
 
     @classmethod
@@ -294,6 +337,14 @@ class Forecaster:
         Returns a DataFrame indexed by the future timestamps, one column per target plus the
         interval and quantile columns.
         """
+        if self.is_panel_:
+            if level is not None or quantiles is not None or samples is not None:
+                raise ConfigError("intervals for many series are not available yet: call predict() without level=.")
+            from lstmcast.global_model import predict_panel
+
+            horizon = self.config_["horizon"] if horizon is None else horizon
+            P.PARAMS["horizon"].check_value(horizon)
+            return predict_panel(self, horizon, data, future)
         series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
         levels = check_levels(level) if level is not None else ()
         qs = check_quantiles(quantiles) if quantiles is not None else ()
@@ -372,6 +423,7 @@ class Forecaster:
         optimistic; ``choices_["intervals"]`` says which).
         """
         self._check_fitted()
+        self._one_series("calibrate() (conformal intervals)")
         if not hasattr(self, "values_"):
             raise DataError(
                 "this model was loaded from disk without its whole training series, so it cannot calibrate "
@@ -472,6 +524,7 @@ class Forecaster:
     def actual(self, data=None) -> pd.DataFrame:
         """The target columns on the original scale, of the fitted data or of ``data``, time-indexed."""
         self._check_fitted()
+        self._one_series("actual()")
         s = self.series_ if data is None else self._history(data)
         return pd.DataFrame(s.values[:, : s.n_targets], index=s.index, columns=list(s.targets))
 
@@ -482,6 +535,7 @@ class Forecaster:
         Columns: ``<target>`` (actual), ``<target>_pred``, and ``part``.
         """
         self._check_fitted()
+        self._one_series("predict_in_sample()")
         s, values, split = self._data_parts(data)
         raw = s.values[:, : s.n_targets]
         frames = []
@@ -517,6 +571,7 @@ class Forecaster:
         calibration table (``.calibration``).
         """
         self._check_fitted()
+        self._one_series("evaluate()")
         if part not in ("test", "validation"):
             raise ConfigError.choice("part", part, ("test", "validation"))
         cfg = self.config_
@@ -570,6 +625,11 @@ class Forecaster:
         level: also forecast and score prediction intervals, e.g. ``[80, 95]``.
         """
         from lstmcast.evaluate.backtest import run_backtest
+
+        if is_long(data, None) and target is None and time is None:
+            raise ConfigError(
+                "backtest() of many series (a long table) is not available yet: backtest one series at a time."
+            )
 
         return run_backtest(
             self,

@@ -1,0 +1,310 @@
+"""One model for many series: the Forecaster's fit and predict on a long-format panel.
+
+Every series is stacked into one (rows, columns) table (``Panel.stacked()``, cut by
+``offsets``); training windows are (series, start) pairs written as global row numbers, so
+the compiled epoch gathers them by index exactly as for one series and never builds the
+windows: memory grows with the points, not points x window. No window crosses two series.
+Each series has its own scaler (:mod:`lstmcast.data.panel_transforms`) and every window is
+normalized by its own level inside the network (``normalize``), so big and small series share
+one network. Forecasts of all series run in chunks of ``PREDICT_CHUNK`` windows.
+
+Settings left at "auto" are chosen on a sample of the series (:func:`resolve_panel`): the
+season from the shared frequency, log when most sampled series want it (and every series is
+positive), the window for the median series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.auto import Choice, resolve
+from lstmcast.data.panel_transforms import PanelTransforms
+from lstmcast.data.split import make_split
+from lstmcast.data.transforms import TargetTransform
+from lstmcast.errors import ConfigError, TooShortError
+
+SAMPLE_SERIES = 64  # series the automatic settings are chosen on
+PREDICT_CHUNK = 8192  # windows per forecast call (bounds the memory of 100,000 series)
+
+
+def train_ends(lengths: np.ndarray, test, validation) -> tuple[np.ndarray, np.ndarray]:
+    """(S,) rows of each series' training part and (S,) of its training + validation part.
+
+    ``test`` and ``validation`` are row counts or fractions of each series; timestamps are not
+    available for many series yet.
+    """
+    for name, part in (("test", test), ("validation", validation)):
+        if isinstance(part, str):
+            raise ConfigError(
+                f"{name}={part!r}: a timestamp cut is not available for many series yet; give a number of rows "
+                f"per series (e.g. {name}=12) or a fraction (e.g. {name}=0.2)."
+            )
+    train = np.empty(len(lengths), np.int64)
+    fit_end = np.empty(len(lengths), np.int64)
+    for n in np.unique(lengths):  # few distinct lengths: one split each
+        split = make_split(int(n), pd.RangeIndex(int(n)), test, validation)
+        train[lengths == n] = split.train_end
+        fit_end[lengths == n] = split.train_end + split.n_val
+    return train, fit_end
+
+
+def window_starts(offsets: np.ndarray, lo: np.ndarray, hi: np.ndarray, window: int, steps: int) -> np.ndarray:
+    """Global start rows of every window whose targets lie in each series' rows ``[lo, hi)``.
+
+    offsets (S + 1,); lo, hi (S,) local rows. A window starting at local row s reads rows
+    s .. s + window - 1 and forecasts s + window .. s + window + steps - 1.
+    """
+    first = np.maximum(lo - window, 0)  # (S,) the first start whose targets begin at or after lo
+    count = np.maximum(hi - window - steps + 1 - first, 0)  # (S,)
+    base = np.repeat(offsets[:-1] + first, count)
+    within = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    return (base + within).astype(np.int32)
+
+
+def resolve_panel(cfg: dict, stacked: np.ndarray, offsets: np.ndarray, ends: np.ndarray, freq, loss, k: int):
+    """The "auto" settings for a panel, chosen on up to ``SAMPLE_SERIES`` of its series, with reasons."""
+    n_series = len(offsets) - 1
+    picks = np.unique(np.linspace(0, n_series - 1, min(SAMPLE_SERIES, n_series)).round().astype(int))
+    lengths = ends[picks]
+    median_series = picks[np.argsort(lengths)[len(picks) // 2]]
+    results = []
+    for s in picks:
+        y = stacked[offsets[s] : offsets[s] + ends[s], :k]
+        try:
+            results.append(resolve(cfg, y, freq, loss))
+        except ConfigError:
+            continue
+    if not results:
+        raise TooShortError("no series is long enough to choose the automatic settings: pass window= and horizon=.")
+    by_series = dict(zip(picks, results))
+    out, choices = by_series.get(median_series, results[0])
+    out, choices = dict(out), dict(choices)
+    if cfg["log"] == "auto":
+        votes = sum(bool(r[0]["log"]) for r in results)
+        positive = bool(np.all(stacked[:, :k][_training_rows(offsets, ends)] > 0))
+        out["log"] = bool(votes * 2 > len(results) and positive)
+        why = f"{votes} of {len(results)} sampled series have a spread that grows with the level"
+        if votes * 2 > len(results) and not positive:
+            why += ", but some series hold values <= 0"
+        choices["log"] = Choice(out["log"], why)
+    if cfg["window"] == "auto":
+        choices["window"] = Choice(out["window"], f"for the median series: {choices['window'].reason}")
+    return out, choices
+
+
+def _training_rows(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    rows = np.repeat(np.arange(len(ends)), np.diff(offsets))
+    local = np.arange(offsets[-1]) - offsets[rows]
+    return local < ends[rows]
+
+
+def fit_transforms(stacked, offsets, ends, cfg: dict, k: int) -> PanelTransforms:
+    target = TargetTransform(log=cfg["log"], lag=cfg["difference"])
+    return PanelTransforms.fit(stacked, offsets, ends, target, cfg["scaler"], tuple(cfg["feature_range"]), k)
+
+
+def forecast_rows(values: np.ndarray, offsets: np.ndarray, window: int, lag: int, steps: int):
+    """Each series' last ``window + lag`` model-space rows then ``steps`` zero rows (future covariates go there).
+
+    Returns ((S * (window + lag + steps), columns) float32, (S,) window starts in it).
+    """
+    need = window + lag
+    n_series, width = len(offsets) - 1, values.shape[1]
+    rows = offsets[1:, None] - need + np.arange(need)[None, :]  # (S, need)
+    block = np.zeros((n_series, need + steps, width), np.float32)
+    block[:, :need] = values[rows]
+    stride = need + steps
+    return block.reshape(n_series * stride, width), (np.arange(n_series) * stride + lag).astype(np.int32)
+
+
+def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
+    """Train ``model`` (a Forecaster) on every series of ``panel`` with checked settings ``cfg``.
+
+    Sets the fitted attributes: ``panel_``, ``transforms_`` (per-series), ``values_`` (model
+    space, stacked), ``ends_`` (each series' training rows), ``starts_``, and those of any fit.
+    """
+    import jax
+
+    from lstmcast.forecaster import _init_members, _refit, _reporter
+    from lstmcast.nn.network import NetworkSpec
+    from lstmcast.resources import check_training
+    from lstmcast.strategies import get_strategy
+    from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
+    from lstmcast.train.losses import check_settings, check_targets, get_loss
+    from lstmcast.train.trainer import TARGET_STEPS, auto_epochs, train
+
+    strategy = get_strategy(cfg["strategy"])
+    strategy.check_roles(features=panel.features, future=panel.future)
+    if panel.static is not None:
+        raise ConfigError(
+            "static= attributes are read, but the network does not use them yet: leave static= out for now."
+        )
+    k, stacked, offsets = panel.n_targets, panel.stacked(), panel.offsets()
+    ends, fit_ends = train_ends(panel.lengths, cfg["test"], cfg["validation"])
+    loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])
+    check_settings(loss, {key: v for key, v in cfg.items() if not (key == "scaler" and v == "minmax")})
+    check_targets(loss, stacked[_training_rows(offsets, ends), :k], panel.targets)
+    cfg, choices = resolve_panel(cfg, stacked, offsets, ends, panel.freq, loss, k)
+    check_settings(loss, cfg)
+    if cfg["log"]:
+        _check_positive(stacked, offsets, ends, panel, k)
+    steps = strategy.model_horizon(cfg["horizon"])
+    lag = cfg["difference"]
+    zero = np.zeros_like(ends)
+    starts = {
+        "train": window_starts(offsets, zero + lag, ends, cfg["window"], steps),
+        "validation": window_starts(offsets, ends, fit_ends, cfg["window"], steps),
+    }
+    if len(starts["train"]) == 0:
+        longest = int(panel.lengths.max())
+        raise TooShortError(
+            f"no series holds a training window: window={cfg['window']} + horizon={steps}"
+            + (f" + difference={lag}" if lag else "")
+            + f" rows are needed, the longest series has {longest}; use a shorter window or horizon."
+        )
+    transforms = fit_transforms(stacked, offsets, ends, cfg, k)
+    values = transforms.to_model_space(stacked, offsets)  # (rows, columns) float32
+    spec = NetworkSpec(
+        cell=cfg["cell"],
+        units=cfg["units"],
+        n_inputs=len(panel.columns),
+        window=cfg["window"],
+        horizon=steps,
+        n_targets=k,
+        dropout=cfg["dropout"],
+        bidirectional=cfg["bidirectional"],
+        dense_units=cfg["dense_units"],
+        n_outputs=loss.n_outputs,
+        n_future=len(panel.future),
+        normalize=cfg["normalize"],
+        season=cfg["seasonal_period"],
+        head=loss.head,
+    )
+    check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
+    initial, key = _init_members(spec, cfg["seed"], cfg["ensemble"])
+    callback = on_epoch_end if on_epoch_end is not None else _reporter(cfg["verbose"])
+    if cfg["epochs"] == "auto":
+        cfg["epochs"] = auto_epochs(TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS}), len(starts["train"]))
+        choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
+    else:
+        choices["epochs"] = Choice(cfg["epochs"], "set by you")
+    train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+    try:
+        params, history = train(
+            initial,
+            spec,
+            loss,
+            train_cfg,
+            values,
+            starts["train"],
+            key,
+            val_starts=starts["validation"],
+            on_epoch_end=callback,
+        )
+    finally:
+        if getattr(callback, "progress", None) is not None:
+            callback.progress.stop()
+    if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
+        params = _refit(params, history, initial, spec, loss, train_cfg, values, starts, key)
+    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
+    model.choices_ = choices
+    model.panel_, model.transforms_, model.values_, model.ends_, model.starts_ = panel, transforms, values, ends, starts
+    for name in ("series_", "split_", "calibration_"):  # a panel model has none of the one-series state
+        model.__dict__.pop(name, None)
+    jax.block_until_ready(model.params_)
+
+
+def _check_positive(stacked, offsets, ends, panel, k: int) -> None:
+    from lstmcast.errors import TransformError
+
+    bad = np.flatnonzero(np.any(~(stacked[:, :k] > 0), axis=1) & _training_rows(offsets, ends))
+    if len(bad):
+        s = int(np.searchsorted(offsets, bad[0], side="right") - 1)
+        raise TransformError(
+            f"series {panel.ids[s]!r}: log=True needs positive values, but it holds {stacked[bad[0], 0]:g} "
+            f"(row {int(bad[0] - offsets[s])}); drop log=True or shift the data above zero."
+        )
+
+
+def predict_panel(model, horizon: int, data=None, future=None) -> pd.DataFrame:
+    """A long table ``<id>, <time>, <targets>``: ``horizon`` steps after each series' end.
+
+    data: newer history of some or all series, in the training columns (a series never seen in
+    training gets a scaler fitted on its own history); by default the training panel.
+    """
+    from lstmcast.strategies import get_strategy
+
+    cfg = model.config_
+    if future is not None or model.spec_.n_future:
+        raise ConfigError("future= covariates are not available for many series yet: train without future=.")
+    strategy = get_strategy(cfg["strategy"])
+    if not strategy.one_step and horizon > model.spec_.horizon:
+        raise ConfigError(
+            f"horizon={horizon} is longer than the horizon={model.spec_.horizon} this direct model was trained "
+            "for: refit with a longer horizon, or use strategy='recursive'."
+        )
+    panel, transforms, values = model.panel_, model.transforms_, model.values_
+    if data is not None:
+        panel, transforms, values = _newer(model, data)
+    window, lag = cfg["window"], transforms.target.lag
+    need = window + lag
+    short = np.flatnonzero(panel.lengths < need)
+    if len(short):
+        i = int(short[0])
+        raise TooShortError(
+            f"series {panel.ids[i]!r} has {panel.lengths[i]} row(s), and a forecast reads the last {need} "
+            f"(window={window}" + (f" + difference={lag}" if lag else "") + f"); {len(short)} series are that short: "
+            "give them more history or leave them out."
+        )
+    steps = horizon if strategy.one_step else model.spec_.horizon
+    offsets, k = panel.offsets(), panel.n_targets
+    raw = panel.stacked()[:, :k]
+    origins = offsets[1:] - 1  # (S,) each series' last row
+    levels = transforms.history_levels(raw, origins)  # (S, lag, k)
+    out = np.empty((panel.n_series, horizon, k))
+    for lo in range(0, panel.n_series, PREDICT_CHUNK):
+        hi = min(lo + PREDICT_CHUNK, panel.n_series)
+        sub = np.concatenate([[0], np.cumsum(panel.lengths[lo:hi])]) + offsets[lo]
+        block, starts = forecast_rows(values, sub, window, lag, steps)
+        z = strategy.forecast(model.params_, model.spec_, model.loss_, block, starts, horizon)  # (members, n, H, k)
+        members, n = z.shape[:2]
+        series = np.tile(np.arange(lo, hi), members)
+        paths = transforms.to_original(
+            z.reshape(members * n, *z.shape[2:]), series, np.tile(levels[lo:hi], (members, 1, 1))
+        )
+        out[lo:hi] = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
+    if not np.isfinite(out).all():
+        from lstmcast.forecaster import _check_finite
+
+        _check_finite(out)
+    frame = pd.DataFrame(out.reshape(-1, k), columns=list(panel.targets))
+    frame.insert(0, panel.time_name or "ds", panel.future_index(horizon))
+    frame.insert(0, panel.id_name, np.repeat(np.asarray(panel.ids, dtype=object), horizon))
+    return frame
+
+
+def _newer(model, data):
+    """(panel, transforms, model-space values) of newer history ``data`` in the training columns."""
+    from lstmcast.data.panel import load_panel
+
+    trained = model.panel_
+    cfg = model.config_
+    panel = load_panel(
+        data,
+        id=trained.id_name,
+        target=list(trained.targets),
+        time=trained.time_name,
+        features=list(trained.features) or None,
+        freq=trained.freq,
+        fill=cfg["fill"],
+    )
+    if panel.freq != trained.freq:
+        raise ConfigError(f"the data's frequency is {panel.freq!r}, the model was trained on {trained.freq!r}.")
+    known = np.array([trained._positions.get(i, -1) for i in panel.ids])
+    fresh = fit_transforms(panel.stacked(), panel.offsets(), panel.lengths, cfg, panel.n_targets)
+    offset, scale = fresh.offset.copy(), fresh.scale.copy()
+    seen = known >= 0
+    offset[seen], scale[seen] = model.transforms_.offset[known[seen]], model.transforms_.scale[known[seen]]
+    transforms = PanelTransforms(fresh.target, fresh.kind, fresh.feature_range, offset, scale, fresh.n_targets)
+    return panel, transforms, transforms.to_model_space(panel.stacked(), panel.offsets())

@@ -1,0 +1,131 @@
+"""One global model for many series: long tables in and out, windows that never cross series."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmcast import Forecaster
+from lstmcast.data.panel_transforms import PanelTransforms
+from lstmcast.data.transforms import Scaler, TargetTransform
+from lstmcast.errors import ConfigError, TooShortError
+from lstmcast.global_model import forecast_rows, train_ends, window_starts
+
+SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0)
+
+
+def panel_frame(n_series=6, seed=0, freq="MS"):
+    rng = np.random.default_rng(seed)
+    frames = []
+    for i in range(n_series):
+        n = int(rng.integers(40, 70))
+        t = np.arange(n)
+        level = rng.uniform(10, 1000)
+        y = level * (1 + 0.2 * np.sin(2 * np.pi * t / 12)) + rng.normal(0, 0.02 * level, n)
+        start = pd.Timestamp("2015-01-01") + pd.DateOffset(months=int(rng.integers(0, 12)))
+        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range(start, periods=n, freq=freq), "y": y}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_window_starts_stay_inside_their_series():
+    offsets = np.array([0, 10, 13, 30])
+    lo, hi = np.array([0, 0, 0]), np.array([10, 3, 17])
+    starts = window_starts(offsets, lo, hi, window=4, steps=2)
+    # series 0: starts 0..4 (targets up to row 9); series 1 (3 rows): none; series 2: 13..24
+    assert starts.tolist() == [0, 1, 2, 3, 4, *range(13, 25)]
+    series = np.searchsorted(offsets, starts, side="right") - 1
+    assert np.all(starts + 4 + 2 <= offsets[series + 1])
+
+
+def test_validation_windows_have_their_targets_in_the_validation_rows():
+    offsets = np.array([0, 20])
+    starts = window_starts(offsets, np.array([16]), np.array([20]), window=4, steps=2)
+    assert starts.tolist() == [12, 13, 14]  # targets 16-17, 17-18, 18-19
+
+
+def test_train_ends_cut_each_series():
+    ends, fit_ends = train_ends(np.array([50, 20]), test=5, validation=0.1)
+    assert fit_ends.tolist() == [45, 15] and np.all(ends < fit_ends)
+    with pytest.raises(ConfigError, match=r"test='2020-01': a timestamp cut is not available for many series yet"):
+        train_ends(np.array([50]), "2020-01", 0)
+
+
+def test_panel_scalers_equal_one_scaler_per_series():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(5, 2, (30, 2)), rng.normal(-100, 40, (20, 2))
+    stacked, offsets = np.concatenate([a, b]), np.array([0, 30, 50])
+    for kind in ("minmax", "standard", "none"):
+        pt = PanelTransforms.fit(stacked, offsets, np.array([25, 20]), TargetTransform(), kind, (0, 1), 1)
+        z = pt.to_model_space(stacked, offsets)
+        for part, rows, end in ((a, slice(0, 30), 25), (b, slice(30, 50), 20)):
+            one = Scaler(kind, (0, 1)).fit(part[:end])
+            assert np.allclose(z[rows], one.transform(part), atol=1e-5)
+
+
+def test_panel_differencing_never_reads_across_series():
+    stacked = np.concatenate([np.arange(10.0), 100 + np.arange(10.0)])[:, None]
+    offsets = np.array([0, 10, 20])
+    pt = PanelTransforms.fit(stacked, offsets, np.array([10, 10]), TargetTransform(lag=1), "none", (0, 1), 1)
+    z = pt.to_model_space(stacked, offsets)
+    assert z[10, 0] == 0.0 and np.all(z[11:, 0] == 1.0)  # row 10 would be 100 - 9 across the boundary
+
+
+def test_forecast_rows_take_each_series_tail():
+    values = np.arange(20, dtype=np.float32)[:, None]
+    block, starts = forecast_rows(values, np.array([0, 12, 20]), window=3, lag=1, steps=2)
+    assert block[:, 0].tolist() == [8, 9, 10, 11, 0, 0, 16, 17, 18, 19, 0, 0]
+    assert starts.tolist() == [1, 7]
+
+
+def test_global_fit_and_long_predict_with_nixtla_columns():
+    df = panel_frame()
+    model = Forecaster(horizon=3, **SMALL).fit(df)
+    assert model.is_panel_ and model.columns_()["id"] == "unique_id"
+    out = model.predict()
+    assert list(out.columns) == ["unique_id", "ds", "y"] and len(out) == 6 * 3
+    for sid, g in out.groupby("unique_id"):
+        last = df[df.unique_id == sid].ds.max()
+        assert g.ds.tolist() == list(pd.date_range(last, periods=4, freq="MS")[1:])
+    assert np.isfinite(out.y).all()
+    # the same seed, the same forecast bits
+    again = Forecaster(horizon=3, **SMALL).fit(df).predict()
+    assert np.array_equal(out.y.to_numpy(), again.y.to_numpy())
+
+
+def test_global_model_with_custom_column_names_and_new_series():
+    df = panel_frame().rename(columns={"unique_id": "store", "ds": "month", "y": "sales"})
+    model = Forecaster(horizon=2, **SMALL).fit(df, id="store", target="sales", time="month")
+    newer = panel_frame(n_series=2, seed=9).rename(columns={"unique_id": "store", "ds": "month", "y": "sales"})
+    newer["store"] = ["s0"] * (newer.store == "s0").sum() + ["brand-new"] * (newer.store == "s1").sum()
+    out = model.predict(data=newer)
+    assert set(out.store) == {"s0", "brand-new"} and list(out.columns) == ["store", "month", "sales"]
+
+
+def test_global_model_scales_big_and_small_series_alike():
+    # two copies of one shape, 1000x apart: scale-free windows forecast them 1000x apart
+    t = np.arange(60)
+    y = 50 + 10 * np.sin(2 * np.pi * t / 12)
+    ds = pd.date_range("2015-01-01", periods=60, freq="MS")
+    df = pd.concat(
+        [
+            pd.DataFrame({"unique_id": "small", "ds": ds, "y": y}),
+            pd.DataFrame({"unique_id": "big", "ds": ds, "y": 1000 * y}),
+        ]
+    )
+    out = Forecaster(horizon=3, **{**SMALL, "epochs": 5}).fit(df).predict().set_index(["unique_id", "ds"]).y
+    assert np.allclose(out["big"].to_numpy(), 1000 * out["small"].to_numpy(), rtol=1e-3)
+
+
+def test_what_is_not_built_for_many_series_says_so(tmp_path):
+    model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
+    with pytest.raises(ConfigError, match=r"saving is not available for a model of many series yet"):
+        model.save(tmp_path / "m")
+    with pytest.raises(ConfigError, match=r"intervals for many series are not available yet"):
+        model.predict(level=[80])
+
+
+def test_a_series_too_short_to_forecast_is_named():
+    df = panel_frame()
+    model = Forecaster(horizon=3, window=24, **SMALL).fit(df)
+    short = df[df.unique_id == "s1"].head(10)
+    with pytest.raises(TooShortError, match=r"series 's1' has 10 row\(s\), and a forecast reads the last 24"):
+        model.predict(data=short)
