@@ -33,7 +33,7 @@ those columns are left out.
 NF-LSTM is NeuralForecast's LSTM as issue 11 names it ("robust scaler, 500 steps"):
 ``LSTM(h=h, scaler_type="robust", max_steps=500, random_seed=0)`` per series, every other
 setting at NeuralForecast's default (input_size=-1, which NeuralForecast turns into 3 * h),
-on the CPU with torch limited to 2 threads; no tuning. It runs automatically when
+on the CPU with torch limited to 2 threads (OMP_WAIT_POLICY=PASSIVE, see below); no tuning. It runs automatically when
 ``neuralforecast`` imports (install it in a separate venv: benchmarks/requirements-neuralforecast.txt)
 and is skipped with --no-neuralforecast. Calendar series are passed with their pandas
 frequency; integer-indexed series, and calendar series without a regular frequency (msft
@@ -54,10 +54,15 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+# NF-LSTM: torch's OpenMP threads spin while they wait; on a machine whose cores are busy
+# with other work that made a 500-step fit 10-60x slower (minutes instead of seconds).
+# Passive waiting keeps the torch timings meaningful; only OpenMP runtimes read this.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from lstmcast import Forecaster, datasets
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from lstmcast import Forecaster, datasets  # noqa: E402
 
 # -- lstmcast configurations ---------------------------------------------------------
 # name -> factory(h, m, has_calendar) -> an unfitted Forecaster. The benchmark only ever
@@ -262,9 +267,7 @@ def neuralforecast_methods() -> dict:
         from neuralforecast import NeuralForecast
         from neuralforecast.models import LSTM
     except ImportError:
-        print(
-            "neuralforecast not installed: NF-LSTM left out (benchmarks/requirements-neuralforecast.txt)"
-        )
+        print("neuralforecast not installed: NF-LSTM left out (benchmarks/requirements-neuralforecast.txt)")
         return {}
 
     torch.set_num_threads(2)

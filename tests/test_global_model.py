@@ -117,8 +117,8 @@ def test_global_model_scales_big_and_small_series_alike():
 
 def test_what_is_not_built_for_many_series_says_so(tmp_path):
     model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
-    with pytest.raises(ConfigError, match=r"saving is not available for a model of many series yet"):
-        model.save(tmp_path / "m")
+    with pytest.raises(ConfigError, match=r"evaluate\(\) is not available for a model of many series yet"):
+        model.evaluate()
     with pytest.raises(ConfigError, match=r"intervals for many series are not available yet"):
         model.predict(level=[80])
 
@@ -129,3 +129,45 @@ def test_a_series_too_short_to_forecast_is_named():
     short = df[df.unique_id == "s1"].head(10)
     with pytest.raises(TooShortError, match=r"series 's1' has 10 row\(s\), and a forecast reads the last 24"):
         model.predict(data=short)
+
+
+def test_a_global_model_round_trips_through_save_and_load(tmp_path):
+    model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
+    before = model.predict()
+    model.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    assert loaded.is_panel_ and loaded.predict().equals(before)
+    # a damaged per-series array is refused before anything is built
+    from safetensors.numpy import load_file
+
+    from lstmcast.errors import ModelFileError
+    from lstmcast.io.saving import read_model
+
+    arrays = load_file(str(tmp_path / "m" / "model.safetensors"))
+    arrays["panel.scaler_scale"] = arrays["panel.scaler_scale"][:-1]
+    state = {**read_model(tmp_path / "m"), "arrays": arrays}
+    with pytest.raises(ModelFileError, match=r"array panel.scaler_scale is float64 of shape \(5, 1\), this model"):
+        Forecaster.from_state(state)
+
+
+def test_cli_trains_a_global_model_with_id_and_predicts_a_long_table(tmp_path):
+    from typer.testing import CliRunner
+
+    from lstmcast.cli import app
+
+    data = tmp_path / "stores.csv"
+    panel_frame().rename(columns={"unique_id": "store"}).to_csv(data, index=False)
+    out = tmp_path / "model"
+    small = ["--horizon", "3", "--units", "8", "--epochs", "2", "--ensemble", "1"]
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", str(data), "--id", "store", *small, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "6 series ('store')" in result.output and "one global model" in result.output
+    assert 'id = "store"' in (out / "config.toml").read_text()
+    csv = tmp_path / "f.csv"
+    result = runner.invoke(app, ["predict", str(out), "-o", str(csv)])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(csv)
+    assert list(frame.columns) == ["store", "ds", "y"] and len(frame) == 18
+    lib = Forecaster.load(out).predict()
+    assert np.allclose(frame["y"].to_numpy(), lib["y"].to_numpy())

@@ -14,7 +14,7 @@ from pathlib import Path
 from lstmcast.errors import ConfigError
 from lstmcast.params import NAMES, PARAMS, unknown_message
 
-DATA_KEYS = ("data", "target", "time", "features", "future")
+DATA_KEYS = ("data", "id", "target", "time", "features", "future")
 
 
 def read_config(path: str | Path | None) -> dict:
@@ -62,10 +62,10 @@ def column_names(key: str, value):
         names = [v.strip() for v in value.split(",") if v.strip()]
         if not names:
             raise ConfigError(f"{key}={value!r} names no column.")
-        if value == "all" or (len(names) == 1 and key in ("target", "time")):
+        if value == "all" or (len(names) == 1 and key in ("target", "time", "id")):
             return names[0]
         return names
-    if isinstance(value, (list, tuple)) and key != "time" and all(isinstance(v, str) for v in value):
+    if isinstance(value, (list, tuple)) and key not in ("time", "id") and all(isinstance(v, str) for v in value):
         return list(value)
     raise ConfigError(f"{key}={value!r} must be a column name or a list of column names.")
 

@@ -304,7 +304,6 @@ class Forecaster:
         from lstmcast.io.state import fitted_state
 
         self._check_fitted()
-        self._one_series("saving")
         return fitted_state(self)
 
     @classmethod
@@ -315,6 +314,8 @@ class Forecaster:
         model = cls(**saved_params(state))
         for name, value in restore(state).items():
             setattr(model, name, value)
+        if model.is_panel_:
+            return model
         if len(model.series_) == model.n_rows_:  # the whole training series is kept: evaluate() works too
             model.split_, model.starts_ = _cut(model.series_, model.config_)
             model.values_ = model.transforms_.to_model_space(model.series_.values)
@@ -618,17 +619,32 @@ class Forecaster:
         step: int | None = None,
         refit=True,
         level=None,
+        id=None,
     ):
         """Rolling-origin backtest of this configuration on ``data`` (see :mod:`lstmcast.evaluate.backtest`).
 
         refit: True (every fold), False (fit once, predict all folds in one batched call) or k (every k folds).
         level: also forecast and score prediction intervals, e.g. ``[80, 95]``.
+        id: many series in a long table (or a Panel): a rolling-origin backtest of one global model,
+        in NeuralForecast's cross-validation shape (:mod:`lstmcast.evaluate.panel_backtest`).
         """
         from lstmcast.evaluate.backtest import run_backtest
 
-        if is_long(data, None) and target is None and time is None:
-            raise ConfigError(
-                "backtest() of many series (a long table) is not available yet: backtest one series at a time."
+        if isinstance(data, Panel) or (is_long(data, id) and (id is not None or (target is None and time is None))):
+            from lstmcast.evaluate.panel_backtest import run_panel_backtest
+
+            return run_panel_backtest(
+                self,
+                data,
+                folds=folds,
+                step=step,
+                refit=refit,
+                id=id,
+                target=target,
+                time=time,
+                features=features,
+                future=future,
+                level=level,
             )
 
         return run_backtest(

@@ -53,6 +53,10 @@ def frame_table(frame: pd.DataFrame, title: str = "", index_name: str | None = N
 
 
 def _fmt(v) -> str:
+    if type(v).__name__ == "Timestamp":  # pandas, not imported at startup
+        from lstmcast.data.timefmt import format_time
+
+        return format_time(v)
     if isinstance(v, float):
         return "-" if not math.isfinite(v) else f"{v:.4g}"
     return str(v)
@@ -126,7 +130,10 @@ def write_frame(frame: pd.DataFrame, path: Path, force: bool = False, inputs=())
 
     check_frame_path(path, force, inputs)
     suffix = path.suffix.lower()
-    out = frame.reset_index()
+    import pandas as pd
+
+    plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None  # a long table: no index column
+    out = frame if plain else frame.reset_index()
     if suffix == ".csv":
         return write_file(path, lambda tmp: out.to_csv(tmp, index=False))
     if suffix in (".parquet", ".pq"):

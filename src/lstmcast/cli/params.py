@@ -10,6 +10,10 @@ Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON (ma
 DataFile = Annotated[Optional[Path], typer.Argument(help="CSV or Parquet file.")]  # noqa: UP045
 Dataset = Annotated[Optional[str], typer.Option(help="Use a shipped dataset instead (see 'lstmcast datasets list').")]  # noqa: UP045
 Target = Annotated[Optional[str], typer.Option(help="Column(s) to forecast, comma-separated.")]  # noqa: UP045
+Id = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--id", help="Series id column of a long table: many series, one model (default: unique_id)."),
+]
 Time = Annotated[Optional[str], typer.Option(help="Time column (default: the index, or row steps).")]  # noqa: UP045
 Features = Annotated[Optional[str], typer.Option(help="Past-only input columns, comma-separated, or 'all'.")]  # noqa: UP045
 Future = Annotated[Optional[str], typer.Option(help="Input columns known in advance, comma-separated.")]  # noqa: UP045

@@ -9,6 +9,8 @@ from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import Force, check_frame_path, check_plot_path, emit_json, frame_table, write_frame
 from lstmcast.cli.params import Extra, Json, Level, ModelDir, Quantiles, Quiet
 
+PANEL_ROWS = 20  # rows of a many-series forecast printed (all of them go to --output)
+
 
 @app.command()
 def predict(
@@ -54,12 +56,20 @@ def predict(
             else:
                 plot_forecast(m.actual(data), forecast, plot, last=last)
         if as_json:
-            records = forecast.reset_index()
-            emit_json({"forecast": records.astype({records.columns[0]: str}).to_dict(orient="records")})
+            records = forecast if m.is_panel_ else forecast.reset_index()
+            time_col = forecast.columns[1] if m.is_panel_ else records.columns[0]
+            emit_json({"forecast": records.astype({time_col: str}).to_dict(orient="records")})
             return
         con = console(quiet)
-        con.print(frame_table(forecast, f"Forecast of {len(forecast)} step(s)", forecast.index.name or "time"))
-        if m.series_.index_note:
+        if m.is_panel_:  # a long table: the first rows, and how to get them all
+            shown = forecast.head(PANEL_ROWS).set_index(forecast.columns[0])
+            title = f"Forecast of {m.panel_.n_series} series x {len(forecast) // m.panel_.n_series} step(s)"
+            con.print(frame_table(shown, title, forecast.columns[0]))
+            if len(forecast) > PANEL_ROWS:
+                con.print(f"... {len(forecast) - PANEL_ROWS:,} more rows: --output FILE writes them all.")
+        else:
+            con.print(frame_table(forecast, f"Forecast of {len(forecast)} step(s)", forecast.index.name or "time"))
+        if not m.is_panel_ and m.series_.index_note:
             con.print(f"Time index: {m.series_.index_note}", highlight=False)
         if output is not None:
             con.print(f"Forecast written to {output}")

@@ -15,7 +15,7 @@ import typer
 from lstmcast.cli.app import _report, app, console, state, user_errors
 from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Json, Quiet, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Id, Json, Quiet, Target, Time
 from lstmcast.errors import ConfigError, DataFilledWarning, TrainingInterrupted
 
 
@@ -53,6 +53,7 @@ def train(
     data: DataFile = None,
     dataset: Dataset = None,
     target: Target = None,
+    id: Id = None,
     time: Time = None,
     features: Features = None,
     future: Future = None,
@@ -86,7 +87,9 @@ def train(
         # refused before training, not after: an --out that is not ours, a plot over an input or an existing file
         check_save_path(out, force)
         check_plot_path(plot, force, [source if isinstance(source, Path) else None, config])
-        columns = column_options(cfg, target=target, time=time, features=features, future=future)
+        columns = column_options(cfg, target=target, time=time, features=features, future=future, id=id)
+        if columns.get("id") is None:
+            columns.pop("id")
         model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         data_path = source if isinstance(source, Path) else None
         if sep is not None and data_path is not None:  # read here; config.toml then records no data path
@@ -104,12 +107,15 @@ def train(
                 raise
             _report("TrainingInterrupted", str(exc), as_json)
             raise typer.Exit(130) from None
-        if intervals and not model.history_.interrupted and model.loss_.kind == "point":
+        panel = model.is_panel_
+        if plot is not None and panel:
+            raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
+        if intervals and not panel and not model.history_.interrupted and model.loss_.kind == "point":
             model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
         save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})
-        evaluation = model.evaluate(warn=False) if model.split_.n_test else None
+        evaluation = model.evaluate(warn=False) if not panel and model.split_.n_test else None
         if plot is not None:
             from lstmcast.plot import plot_in_sample
 
@@ -121,7 +127,8 @@ def train(
                     "interrupted": model.history_.interrupted,
                     "params": model.n_params_,
                     "choices": {k: c.to_dict() for k, c in model.choices_.items()},
-                    "time_index": model.series_.index_note,
+                    "time_index": None if panel else model.series_.index_note,
+                    "series": model.panel_.n_series if panel else 1,
                     "history": model.history_.to_dict(),
                     "evaluation": evaluation.to_dict() if evaluation else None,
                     "plot": str(plot) if plot else None,
@@ -131,12 +138,17 @@ def train(
         h = model.history_
         if h.interrupted:
             con.print(interrupted_note(h, model.config_["epochs"]), highlight=False)
-        if model.series_.filled:
+        if panel:
+            p = model.panel_
+            con.print(f"{p.n_series} series ({p.id_name!r}), {p.total_rows:,} rows: one global model", highlight=False)
+            if p.filled:
+                con.print(f"[yellow]Filled[/yellow] (fill={model.fill!r}) in {len(p.filled)} series")
+        elif model.series_.filled:
             con.print(
                 f"[yellow]Filled[/yellow] (fill={model.fill!r}): "
                 + ", ".join(f"{n} {what}" for what, n in model.series_.filled.items())
             )
-        if model.series_.index_note:
+        if not panel and model.series_.index_note:
             con.print(f"Time index: {model.series_.index_note}", highlight=False)
         print_choices(con, model.choices_)
         con.print(model.summary(), highlight=False)

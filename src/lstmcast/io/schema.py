@@ -49,7 +49,7 @@ SECTIONS = {  # the state's top-level keys, per format version (all required)
     1: ("config", "network", "transforms", "schema", "tail", "history"),
     2: ("config", "resolved", "choices", "members", "network", "loss", "transforms", "schema", "tail", "history"),
 }
-OPTIONAL_SECTIONS = ("calibration",)  # present when the model was calibrated for prediction intervals
+OPTIONAL_SECTIONS = ("calibration", "panel")  # intervals calibrated; a global model of many series
 CALIBRATION_METHODS = ("conformal", "naive")
 NETWORK_V1 = ("cell", "units", "n_inputs", "window", "horizon", "n_targets", "dropout", "bidirectional", "dense_units")
 NETWORK_V2 = (*NETWORK_V1, "kind", "n_outputs", "n_future", "normalize", "season")
@@ -304,9 +304,12 @@ def _check_state(state, version: int, envelope: bool) -> dict:
     schema = _schema(state["schema"], version)
     columns = schema["targets"] + schema["features"] + schema.get("future", [])
     _network(state["network"], version, cfg, schema, columns, state.get("loss"))
-    lag = _transforms(state["transforms"], cfg, len(columns))
+    panel = "panel" in state
+    lag = _transforms(state["transforms"], cfg, 0 if panel else len(columns))
     positive = len(schema["targets"]) if cfg["log"] else 0
-    _tail(state["tail"], schema, len(columns), cfg["window"] + lag, positive)
+    _tail(state["tail"], schema, len(columns), 0 if panel else cfg["window"] + lag, positive)
+    if panel:
+        _panel(state["panel"], state["tail"])
     _history(state["history"])
     if version >= 2:
         _choices(state["choices"])
@@ -564,6 +567,25 @@ def _history(d) -> None:
     for name in names:
         if name in d and name not in HISTORY_REQUIRED:
             typed.get(name, _scalar)(d[name], f"history.{name}")
+
+
+def _panel(d, tail) -> None:
+    """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
+    keys = ("id", "ids", "rows", "time_kind", "tz", "unit")
+    _object(d, "panel", keys, keys)
+    _str(d["id"], "panel.id")
+    ids = _names(d["ids"], "panel.ids", nonempty=True)
+    if len(set(ids)) != len(ids):
+        raise _Invalid("panel.ids", "must not repeat an id")
+    rows = _list(d["rows"], "panel.rows", len(ids))
+    for i, n in enumerate(rows):
+        _int(n, f"panel.rows[{i}]")
+    _choice(d["time_kind"], "panel.time_kind", ("datetime", "steps"))
+    _str(d["tz"], "panel.tz", optional=True)
+    if d["time_kind"] == "datetime":
+        _choice(d["unit"], "panel.unit", ("s", "ms", "us", "ns"))
+    if tail["values"]:
+        raise _Invalid("tail.values", "must be empty for a model of many series (its rows are in the weights file)")
 
 
 def _calibration(d, cfg: dict, n_targets: int) -> None:

@@ -82,6 +82,8 @@ def _index_from_json(d: dict) -> pd.Index:
 
 def fitted_state(model) -> dict:
     """The state of a fitted Forecaster."""
+    if model.is_panel_:
+        return _panel_fitted_state(model)
     s, cfg = model.series_, model.config_
     keep = min(len(s), max(cfg["window"] + model.transforms_.target.lag, TAIL_ROWS))
     return {
@@ -115,6 +117,44 @@ def fitted_state(model) -> dict:
     }
 
 
+def _panel_fitted_state(model) -> dict:
+    """A global model's state: as one series', with per-series rows and scalers in ``panel.*`` arrays."""
+    from lstmcast.io.panel_state import panel_state
+
+    panel, t = model.panel_, model.transforms_
+    section, arrays = panel_state(model)
+    firsts, lasts = panel.times[panel.offsets()[:-1]], panel.times[panel.offsets()[1:] - 1]
+    return {
+        "config": P.jsonable(model.get_params()),
+        "resolved": P.jsonable(model.config_),
+        "choices": {k: c.to_dict() for k, c in model.choices_.items()},
+        "members": members_of(model.params_),
+        "network": model.spec_.to_dict(),
+        "loss": model.loss_.to_dict(),
+        "transforms": {
+            "scaler": {"kind": t.kind, "feature_range": list(t.feature_range), "offset": [], "scale": []},
+            "target": t.target.to_dict(),
+        },
+        "schema": {
+            "targets": list(panel.targets),
+            "features": list(panel.features),
+            "future": list(panel.future),
+            "time": panel.time_name,
+            "freq": panel.freq,
+            "steps": panel.steps,
+            "skipped": 0,
+            "step": int(panel.step),
+            "rows": int(panel.total_rows),
+            "first_timestamp": format_time(firsts.min()),
+            "last_timestamp": format_time(lasts.max()),
+        },
+        "tail": {"index": {"kind": section["time_kind"], "values": [], "name": panel.time_name}, "values": []},
+        "history": model.history_.to_dict(),
+        "panel": section,
+        "arrays": {**flatten(model.params_), **arrays},
+    }
+
+
 def saved_params(state: dict) -> dict:
     """The constructor arguments a saved model was made with (format-1 documents: their meaning then)."""
     config = P.from_jsonable(state["config"])
@@ -138,19 +178,39 @@ def restore(state: dict) -> dict:
         raise ModelFileError(f"the model document has an invalid network or loss: {exc}") from None
     if not isinstance(state.get("arrays"), dict):
         raise ModelFileError("the model state has no weights ('arrays'): load it with lstmcast.load(path).")
+    net_arrays, panel_arrays = state["arrays"], {}
+    if "panel" in state:
+        from lstmcast.io.panel_state import split_arrays
+
+        net_arrays, panel_arrays = split_arrays(state["arrays"])
     schema = state["schema"]
     columns = list(schema["targets"]) + list(schema["features"]) + list(schema.get("future", []))
     members = state.get("members", 1)
     one = jax.eval_shape(lambda k: init_params(k, spec), jax.random.key(0))
     template = one if members == 1 else jax.tree.map(lambda a: jax.ShapeDtypeStruct((members, *a.shape), a.dtype), one)
     expected = set(flatten(template))
-    extra = sorted(set(state["arrays"]) - expected)
+    extra = sorted(set(net_arrays) - expected)
     if extra:
         raise ModelFileError(
             f"the weights file holds array {extra[0]!r}, which this model.json's network does not have: "
             "the weights do not belong to this model.json; save the model again."
         )
-    weights = jax.tree.map(jax.numpy.asarray, unflatten_like(template, state["arrays"]))
+    weights = jax.tree.map(jax.numpy.asarray, unflatten_like(template, net_arrays))
+    if "panel" in state:
+        from lstmcast.io.panel_state import restore_panel
+
+        panel, transforms = restore_panel(state["panel"], panel_arrays, schema, cfg, len(schema["targets"]))
+        return {
+            "config_": cfg,
+            "spec_": spec,
+            "loss_": loss,
+            "params_": weights,
+            "panel_": panel,
+            "transforms_": transforms,
+            "values_": transforms.to_model_space(panel.stacked(), panel.offsets()),
+            "history_": History(**state["history"]),
+            "choices_": {k: Choice(**c) for k, c in state.get("choices", {}).items()},
+        }
     tail_values = np.asarray(state["tail"]["values"], np.float64).reshape(-1, len(columns))
     series = Series(
         index=_index_from_json(state["tail"]["index"]),

@@ -1,0 +1,332 @@
+"""Rolling-origin backtests of one global model over many series, in NeuralForecast's cross-validation shape.
+
+Fold ``i`` of ``folds`` cuts every series at ``cut = len_s - (folds - i) * step`` of its own rows
+(step defaults to the horizon and is at least the horizon), fits a fresh copy of the configured
+model on every series' rows before its cut (series with no rows there are left out of that fit)
+and forecasts ``horizon`` steps from each cut with ``predict()``. ``refit=False`` fits once, at the
+first cuts, and forecasts the later folds with ``predict(data=<the panel cut there>)``: the same
+weights and scalers, reading the newer history; ``refit=k`` refits every k folds.
+
+A series takes part in a fold when its rows before the cut hold a forecast's input (window +
+difference rows, read from the model fitted for that fold) and one season (for seasonal naive);
+a series too short for a fold is left out of it (``overall["left_out"]`` counts them per fold),
+never padded or zero-filled. With ``step > horizon`` the rows between a fold's horizon and the
+next cut are not forecast: each fold is one forecast of ``horizon`` steps per series, as
+NeuralForecast's ``step_size`` (:mod:`lstmcast.evaluate.backtest` forecasts every origin of a
+one-series fold instead).
+
+``predictions`` columns: the id column, the time column (``ds`` without one), ``cutoff`` (the last
+timestamp the forecast saw), the target column(s) holding the actual values, and ``forecast``
+(one target) or ``<target>_forecast`` per target (several), ordered by series, cutoff and time.
+
+MASE per series divides by the in-sample MAE of seasonal naive over that series' rows before its
+first cut (the first fold it takes part in), with the season of the model fitted at the first
+fold (``config_["seasonal_period"]``); seasonal naive forecasts from the same cutoffs are scored
+beside the model. Several targets are pooled as :func:`lstmcast.evaluate.report.score` pools them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.data.panel import Panel, load_panel
+from lstmcast.data.seasons import season_length
+from lstmcast.errors import ColumnError, ConfigError, TooShortError
+from lstmcast.evaluate.backtest import _refits
+from lstmcast.evaluate.baselines import seasonal_naive
+from lstmcast.params import check_params
+
+CUTOFF = "cutoff"
+FORECAST = "forecast"
+
+
+@dataclass(frozen=True)
+class PanelBacktest:
+    """A panel backtest's forecasts, per-series metrics and pooled figures (see the module docstring)."""
+
+    predictions: pd.DataFrame  # <id>, <time>, cutoff, <targets> (actual), forecast | <target>_forecast...
+    metrics: pd.DataFrame  # one row per series: <id>, forecasts, mae, rmse, mase, seasonal_naive_mae/_mase
+    overall: dict  # pooled figures, folds, left-out counts, wins against seasonal naive
+
+    def __repr__(self) -> str:
+        o = self.overall
+        left = sum(o["left_out"])
+        return (
+            f"PanelBacktest({o['series']} series x {o['folds']} folds of {o['horizon']} step(s)"
+            + (f", {left} series-fold(s) left out as too short" if left else "")
+            + f"; mean MASE model {o['mase']:.3f}, seasonal naive {o['seasonal_naive_mase']:.3f}, "
+            f"relative {o['relative_mase']:.3f}; beats seasonal naive on {o['wins']} of {o['series']}; "
+            "see .predictions, .metrics, .overall)"
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready: ``overall`` and one record per series (NaN -> None)."""
+        return {
+            "overall": {k: _plain(v) for k, v in self.overall.items()},
+            "metrics": [{k: _plain(v) for k, v in r.items()} for r in self.metrics.to_dict("records")],
+        }
+
+
+def _plain(v):
+    """A value as JSON holds it: NumPy scalars as Python ones, NaN and infinities as None, lists element-wise."""
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
+
+
+def run_panel_backtest(
+    model,
+    panel,
+    folds: int = 3,
+    step: int | None = None,
+    refit=True,
+    *,
+    id=None,
+    target=None,
+    time=None,
+    features=None,
+    future=None,
+    static=None,
+    level=None,
+) -> PanelBacktest:
+    """Backtest a configured (fitted or not) Forecaster as one global model over every series of ``panel``.
+
+    panel: a :class:`~lstmcast.data.panel.Panel`, or a long table read by
+    :func:`~lstmcast.data.panel.load_panel` with ``id``, ``target``, ``time``, ``features``,
+    ``future`` and ``static`` (and the model's ``freq`` and ``fill``). ``model`` is left unchanged;
+    every fit is a new estimator of its class with its parameters (test part 0, silent).
+    refit: True (every fold), False (fit once) or k (every k folds).
+    """
+    cfg = check_params(model.get_params())
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 1:
+        raise ConfigError.positive("folds", folds)
+    horizon = cfg["horizon"]
+    step = horizon if step is None else step
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 1:
+        raise ConfigError.positive("step", step)
+    folds, step = int(folds), int(step)
+    if step < horizon:
+        raise ConfigError(f"step={step} must be at least the horizon={horizon}, so each fold holds a whole forecast.")
+    refits = _refits(refit, folds)
+    if level is not None:
+        raise ConfigError("intervals for many series are not available yet: backtest without level=.")
+    if not isinstance(panel, Panel):
+        panel = load_panel(
+            panel,
+            id=id,
+            target=target,
+            time=time,
+            features=features,
+            future=future,
+            static=static,
+            freq=cfg["freq"],
+            fill=cfg["fill"],
+        )
+    if panel.future:
+        raise ConfigError("future= covariates are not available for many series yet: backtest without future=.")
+    names = _column_names(panel)
+    cuts = panel.lengths[:, None] - (folds - np.arange(folds))[None, :] * step  # (S, folds) rows before each cut
+    _check_longest(panel, cfg, cuts[:, 0], folds, step)
+
+    params = {**model.get_params(), "test": 0, "verbose": 0}
+    period, fitted = None, None
+    taken, forecasts = [], []  # per fold: (n,) series forecast, (n, horizon, targets)
+    for i in range(folds):
+        trained = np.flatnonzero(cuts[:, i] >= 1)  # every series with history before its cut
+        if refits[i]:
+            fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
+            period = fitted.config_["seasonal_period"] if period is None else period
+            own = trained
+        else:
+            own = None
+        which, need = _eligible(fitted, cuts[:, i], period)
+        if not len(which):
+            raise TooShortError(
+                f"no series is long enough for fold {i}: a forecast from its cut needs {need} rows "
+                f"({_input_text(fitted.config_)}, seasonal_period={period} for seasonal naive), the longest series "
+                f"has {int(cuts[:, i].max())} there; use fewer folds, a smaller step, or more data."
+            )
+        taken.append(which)
+        forecasts.append(_forecast(fitted, panel, which, cuts[which, i], horizon, own))
+    return _score(panel, cuts, taken, forecasts, names, period, refits, step)
+
+
+def cut_series(panel: Panel, which: np.ndarray, rows: np.ndarray) -> Panel:
+    """The panel of series ``which`` (indexes, increasing) keeping the first ``rows[j]`` (>= 1) rows of each."""
+    start = panel.row_offsets[which]
+    return panel._take(which, start, start + rows)
+
+
+def long_frame(panel: Panel) -> pd.DataFrame:
+    """The panel as a long table: id, time (when it has a time column), targets, features."""
+    cols = {panel.id_name: np.repeat(np.asarray(panel.ids, dtype=object), panel.lengths)}
+    if panel.time_name is not None:
+        cols[panel.time_name] = panel.times
+    for j, c in enumerate(panel.targets + panel.features):
+        cols[c] = panel.values[:, j]
+    return pd.DataFrame(cols)
+
+
+def _column_names(panel: Panel) -> list[str]:
+    """The predictions' columns; a target named like another column is refused before anything is fitted."""
+    targets = list(panel.targets)
+    preds = [FORECAST] if len(targets) == 1 else [f"{t}_{FORECAST}" for t in targets]
+    names = [panel.id_name, panel.time_name or "ds", CUTOFF, *targets, *preds]
+    twice = [c for c in names if names.count(c) > 1]
+    if twice:
+        raise ColumnError(
+            f"column {twice[0]!r} would appear twice in the backtest's predictions ({', '.join(names)}): "
+            "rename that column of the data."
+        )
+    return names
+
+
+def _input_text(cfg: dict) -> str:
+    lag = cfg["difference"]
+    return f"window={cfg['window']!r}" + (f" + difference={lag}" if lag not in (0, "auto") else "")
+
+
+def _check_longest(panel: Panel, cfg: dict, first_cuts: np.ndarray, folds: int, step: int) -> None:
+    """Refuse a panel whose longest series cannot train and forecast the first fold (settings left at "auto"
+    count as their least: window 1, difference 0)."""
+    lag = cfg["difference"] if cfg["difference"] != "auto" else 0
+    window = cfg["window"] if cfg["window"] != "auto" else 1
+    period = cfg["seasonal_period"] or season_length(panel.freq)  # what the fit will choose
+    need = max(lag + window + cfg["horizon"], period)
+    s = int(np.argmax(panel.lengths))
+    if first_cuts[s] < need:
+        raise TooShortError(
+            f"folds={folds} x step={step} leave {first_cuts[s]} rows before the first cut of the longest series "
+            f"{panel.ids[s]!r} ({panel.lengths[s]} rows), but a fold needs at least {need} ({_input_text(cfg)} + "
+            f"horizon={cfg['horizon']} to train, seasonal_period={period} for seasonal naive): the longest series "
+            f"needs {need + folds * step} rows; use fewer folds, a smaller step, or more data."
+        )
+
+
+def _eligible(fitted, cuts: np.ndarray, period: int) -> tuple[np.ndarray, int]:
+    """(series whose rows before the cut hold a forecast's input and one season, the rows that takes)."""
+    cfg = fitted.config_
+    need = max(cfg["window"] + cfg["difference"], period, 1)
+    return np.flatnonzero(cuts >= need), need
+
+
+def _forecast(fitted, panel: Panel, which, cuts, horizon: int, own) -> np.ndarray:
+    """(len(which), horizon, targets) forecasts from each series' cut.
+
+    own: the series the model was just fitted on (their cuts are the fit's own ends), or None.
+    """
+    if own is not None and np.array_equal(own, which):
+        out = fitted.predict(horizon)  # from the training panel itself
+    else:
+        out = fitted.predict(horizon, data=long_frame(cut_series(panel, which, cuts)))
+    k = panel.n_targets
+    values = out[list(panel.targets)].to_numpy(np.float64).reshape(-1, horizon, k)  # (n, H, k) in predict's order
+    order = pd.Index(out[panel.id_name].to_numpy()[::horizon]).get_indexer([panel.ids[s] for s in which])
+    return values[order]
+
+
+def _scales(y: np.ndarray, offsets: np.ndarray, series: np.ndarray, ends: np.ndarray, period: int) -> np.ndarray:
+    """(n,) MASE scales: mean over targets of the in-sample seasonal-naive MAE on each series' rows [0, ends).
+
+    As :func:`lstmcast.evaluate.metrics.mase_scale`, for many series at once: lag 1 when the rows
+    hold no more than one season, NaN without any difference.
+    """
+    m = np.where(ends > period, period, 1)  # (n,)
+    count = np.maximum(ends - m, 0)  # (n,) differences per series
+    pos = np.repeat(np.arange(len(series)), count)  # (R,) which of the n series each difference belongs to
+    rows = np.repeat(offsets[series] + m, count) + np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    d = np.abs(y[rows] - y[rows - m[pos]])  # (R, targets)
+    sums = np.stack([np.bincount(pos, d[:, j], minlength=len(series)) for j in range(y.shape[1])], axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (sums / count[:, None]).mean(axis=1), np.nan)
+
+
+def _score(panel, cuts, taken, forecasts, names, period, refits, step) -> PanelBacktest:
+    horizon, k = forecasts[0].shape[1], panel.n_targets
+    series = np.concatenate(taken)  # (P,) one (series, fold) pair per forecast
+    fold = np.concatenate([np.full(len(w), i) for i, w in enumerate(taken)])
+    order = np.lexsort((fold, series))  # by series, then cutoff
+    series, fold, pred = series[order], fold[order], np.concatenate(forecasts)[order]  # pred (P, H, k)
+    cut = cuts[series, fold]  # (P,)
+    y = panel.values[:, :k]
+    first = panel.row_offsets[series] + cut  # (P,) stacked row of each forecast's first step
+    rows = first[:, None] + np.arange(horizon)[None, :]  # (P, H)
+    actual = y[rows]  # (P, H, k)
+    naive = seasonal_naive(y, first - 1, horizon, period)  # (P, H, k); every cut holds a season
+    table = {
+        names[0]: np.repeat(np.asarray(panel.ids, dtype=object)[series], horizon),
+        names[1]: panel.times[rows.ravel()],
+        CUTOFF: np.repeat(panel.times[first - 1], horizon),
+    }
+    flat_actual, flat_pred = actual.reshape(-1, k), pred.reshape(-1, k)
+    for j, name in enumerate(panel.targets):
+        table[name] = flat_actual[:, j]
+    for j, name in enumerate(names[3 + k :]):
+        table[name] = flat_pred[:, j]
+    predictions = pd.DataFrame(table)
+
+    n = panel.n_series
+    count = np.bincount(series, minlength=n)  # (S,) forecasts per series
+    points = (count * horizon * k).astype(np.float64)
+
+    def per_series(err):  # (P, H, k) -> (S,) MAE, (S,) RMSE
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mae = np.bincount(series, np.abs(err).sum(axis=(1, 2)), minlength=n) / points
+            rmse = np.sqrt(np.bincount(series, (err**2).sum(axis=(1, 2)), minlength=n) / points)
+        return mae, rmse
+
+    scored = np.flatnonzero(count)
+    first_cut = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(first_cut, series, cut)
+    scale = np.full(n, np.nan)
+    scale[scored] = _scales(y, panel.row_offsets, scored, first_cut[scored], period)
+    ok = np.isfinite(scale) & (scale > 0)
+    safe = np.where(ok, scale, 1.0)
+    mae, rmse = per_series(pred - actual)
+    naive_mae, _ = per_series(naive - actual)
+    metrics = pd.DataFrame(
+        {
+            panel.id_name: np.asarray(panel.ids, dtype=object),
+            "forecasts": count,
+            "mae": mae,
+            "rmse": rmse,
+            "mase": np.where(ok, mae / safe, np.nan),
+            "seasonal_naive_mae": naive_mae,
+            "seasonal_naive_mase": np.where(ok, naive_mae / safe, np.nan),
+        }
+    )
+    return PanelBacktest(predictions, metrics, _overall(metrics, pred, naive, actual, taken, n, period, refits, step))
+
+
+def _overall(metrics, pred, naive, actual, taken, n_series, period, refits, step) -> dict:
+    m = metrics[metrics["forecasts"] > 0]
+    mase, naive_mase = m["mase"].to_numpy(), m["seasonal_naive_mase"].to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = m["mae"].to_numpy() / m["seasonal_naive_mae"].to_numpy()  # = MASE / seasonal naive's MASE
+    ratio = ratio[np.isfinite(ratio) & (ratio > 0)]
+    both = np.isfinite(mase) & np.isfinite(naive_mase)
+    return {
+        "series": len(m),
+        "folds": len(taken),
+        "step": step,
+        "horizon": pred.shape[1],
+        "period": int(period),
+        "refit": list(refits),
+        "forecasts": len(pred),  # (series, fold) pairs
+        "left_out": [n_series - len(w) for w in taken],  # series too short for each fold
+        "mae": float(np.mean(np.abs(pred - actual))),
+        "rmse": float(np.sqrt(np.mean((pred - actual) ** 2))),
+        "mase": float(np.mean(mase[both])) if both.any() else float("nan"),  # mean over series of their MASE
+        "seasonal_naive_mae": float(np.mean(np.abs(naive - actual))),
+        "seasonal_naive_mase": float(np.mean(naive_mase[both])) if both.any() else float("nan"),
+        "mase_undefined": int((~both).sum()),  # series whose training rows do not change (a MASE scale of 0)
+        "relative_mase": float(np.exp(np.mean(np.log(ratio)))) if len(ratio) else float("nan"),  # geometric mean
+        "wins": int((m["mae"] < m["seasonal_naive_mae"]).sum()),  # series where the model beats seasonal naive
+    }
