@@ -119,8 +119,8 @@ def test_what_is_not_built_for_many_series_says_so(tmp_path):
     model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
     with pytest.raises(ConfigError, match=r"evaluate\(\) is not available for a model of many series yet"):
         model.evaluate()
-    with pytest.raises(ConfigError, match=r"intervals for many series are not available yet"):
-        model.predict(level=[80])
+    with pytest.raises(ConfigError, match=r"a model of many series gives conformal intervals of a point loss for now"):
+        model.predict(level=[80], samples=10)
 
 
 def test_a_series_too_short_to_forecast_is_named():
@@ -171,3 +171,18 @@ def test_cli_trains_a_global_model_with_id_and_predicts_a_long_table(tmp_path):
     assert list(frame.columns) == ["store", "ds", "y"] and len(frame) == 18
     lib = Forecaster.load(out).predict()
     assert np.allclose(frame["y"].to_numpy(), lib["y"].to_numpy())
+
+
+def test_conformal_intervals_for_many_series_round_trip(tmp_path):
+    model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
+    out = model.predict(level=[80, 95], quantiles=[0.1])
+    assert list(out.columns) == ["unique_id", "ds", "y", "y-lo-80", "y-hi-80", "y-lo-95", "y-hi-95", "y-q-10"]
+    assert (out["y-lo-95"] <= out["y-lo-80"]).all() and (out["y-lo-80"] <= out["y"]).all()
+    assert (out["y"] <= out["y-hi-80"]).all() and (out["y-hi-80"] <= out["y-hi-95"]).all()
+    assert np.allclose(out["y-q-10"], out["y-lo-80"])
+    # big series get wide intervals, small ones narrow: widths follow each series' scale
+    width = (out["y-hi-80"] - out["y-lo-80"]).groupby(out["unique_id"]).mean()
+    assert width.max() / width.min() > 3
+    model.save(tmp_path / "m")
+    loaded = Forecaster.load(tmp_path / "m")
+    assert loaded.predict(level=[80, 95], quantiles=[0.1]).equals(out)

@@ -228,7 +228,7 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
-        for name in ("calibration_", "panel_", "ends_"):  # an earlier fit's intervals or panel
+        for name in ("calibration_", "panel_", "ends_", "series_scales_"):  # an earlier fit's intervals or panel
             self.__dict__.pop(name, None)
         return self
 
@@ -339,13 +339,18 @@ class Forecaster:
         interval and quantile columns.
         """
         if self.is_panel_:
-            if level is not None or quantiles is not None or samples is not None:
-                raise ConfigError("intervals for many series are not available yet: call predict() without level=.")
             from lstmcast.global_model import predict_panel
 
             horizon = self.config_["horizon"] if horizon is None else horizon
             P.PARAMS["horizon"].check_value(horizon)
-            return predict_panel(self, horizon, data, future)
+            levels = check_levels(level) if level is not None else ()
+            qs = check_quantiles(quantiles) if quantiles is not None else ()
+            if samples is not None or ((levels or qs) and self.loss_.kind != "point"):
+                raise ConfigError(
+                    "a model of many series gives conformal intervals of a point loss for now: train it with "
+                    "loss='mse' (the default), 'mae' or 'huber' for level=."
+                )
+            return predict_panel(self, horizon, data, future, levels, qs)
         series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
         levels = check_levels(level) if level is not None else ()
         qs = check_quantiles(quantiles) if quantiles is not None else ()
@@ -424,7 +429,21 @@ class Forecaster:
         optimistic; ``choices_["intervals"]`` says which).
         """
         self._check_fitted()
-        self._one_series("calibrate() (conformal intervals)")
+        if self.is_panel_:
+            if not hasattr(self, "ends_"):
+                raise DataError(
+                    "this model of many series was loaded from disk without its training series, so it cannot "
+                    "calibrate prediction intervals: train it with intervals (lstmcast train keeps them) or refit it."
+                )
+            from lstmcast.uncertainty.panel_conformal import calibrate_panel
+
+            self.calibration_, self.series_scales_ = calibrate_panel(self)
+            self.choices_["intervals"] = Choice(
+                "conformal",
+                f"scale-free errors of a copy trained without each series' newest rows, pooled over "
+                f"{self.calibration_.cutoff} series ({self.calibration_.origins} forecasts)",
+            )
+            return self
         if not hasattr(self, "values_"):
             raise DataError(
                 "this model was loaded from disk without its whole training series, so it cannot calibrate "

@@ -227,11 +227,13 @@ def _check_positive(stacked, offsets, ends, panel, k: int) -> None:
         )
 
 
-def predict_panel(model, horizon: int, data=None, future=None) -> pd.DataFrame:
+def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=()) -> pd.DataFrame:
     """A long table ``<id>, <time>, <targets>``: ``horizon`` steps after each series' end.
 
     data: newer history of some or all series, in the training columns (a series never seen in
     training gets a scaler fitted on its own history); by default the training panel.
+    levels / quantiles: conformal interval and quantile columns (``<target>-lo-80``, ``<target>-q-10``),
+    calibrated on first use (:mod:`lstmcast.uncertainty.panel_conformal`).
     """
     from lstmcast.strategies import get_strategy
 
@@ -261,7 +263,7 @@ def predict_panel(model, horizon: int, data=None, future=None) -> pd.DataFrame:
     offsets, k = panel.offsets(), panel.n_targets
     raw = panel.stacked()[:, :k]
     origins = offsets[1:] - 1  # (S,) each series' last row
-    levels = transforms.history_levels(raw, origins)  # (S, lag, k)
+    history = transforms.history_levels(raw, origins)  # (S, lag, k)
     out = np.empty((panel.n_series, horizon, k))
     for lo in range(0, panel.n_series, PREDICT_CHUNK):
         hi = min(lo + PREDICT_CHUNK, panel.n_series)
@@ -271,13 +273,15 @@ def predict_panel(model, horizon: int, data=None, future=None) -> pd.DataFrame:
         members, n = z.shape[:2]
         series = np.tile(np.arange(lo, hi), members)
         paths = transforms.to_original(
-            z.reshape(members * n, *z.shape[2:]), series, np.tile(levels[lo:hi], (members, 1, 1))
+            z.reshape(members * n, *z.shape[2:]), series, np.tile(history[lo:hi], (members, 1, 1))
         )
         out[lo:hi] = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
     if not np.isfinite(out).all():
         from lstmcast.forecaster import _check_finite
 
         _check_finite(out)
+    if levels or quantiles:
+        return _interval_table(model, panel, out, horizon, levels, quantiles, data is not None)
     frame = pd.DataFrame(out.reshape(-1, k), columns=list(panel.targets))
     frame.insert(0, panel.time_name or "ds", panel.future_index(horizon))
     frame.insert(0, panel.id_name, np.repeat(np.asarray(panel.ids, dtype=object), horizon))
@@ -308,3 +312,41 @@ def _newer(model, data):
     offset[seen], scale[seen] = model.transforms_.offset[known[seen]], model.transforms_.scale[known[seen]]
     transforms = PanelTransforms(fresh.target, fresh.kind, fresh.feature_range, offset, scale, fresh.n_targets)
     return panel, transforms, transforms.to_model_space(panel.stacked(), panel.offsets())
+
+
+def _interval_table(model, panel, out, horizon, levels, quantiles, newer: bool) -> pd.DataFrame:
+    """The long forecast table with conformal interval and quantile columns (per target, as for one series)."""
+    from lstmcast.uncertainty.names import all_quantiles, level_columns, level_quantiles, quantile_column
+    from lstmcast.uncertainty.panel_conformal import panel_quantiles, series_scales
+
+    if getattr(model, "calibration_", None) is None:
+        model.calibrate()
+    cal = model.calibration_
+    if horizon > cal.horizon:
+        raise ConfigError(
+            f"horizon={horizon} is longer than the {cal.horizon} steps the intervals were calibrated for: "
+            "ask for intervals up to that horizon, or refit with a longer horizon."
+        )
+    scales = model.series_scales_
+    if newer:  # series of the newer data: a trained series keeps its scale, a new one gets its own
+        known = np.array([model.panel_._positions.get(i, -1) for i in panel.ids])
+        fresh = series_scales(
+            panel.stacked()[:, : panel.n_targets], panel.offsets(), panel.lengths, model.config_["seasonal_period"]
+        )
+        scales = np.where((known >= 0)[:, None], model.series_scales_[np.maximum(known, 0)], fresh)
+    taus = all_quantiles(levels, quantiles)
+    q = panel_quantiles(cal, scales, out, taus)  # (S, H, k, Q)
+    where = {round(float(t), 10): i for i, t in enumerate(taus)}
+    columns: dict[str, np.ndarray] = {
+        panel.id_name: np.repeat(np.asarray(panel.ids, dtype=object), horizon),
+        panel.time_name or "ds": panel.future_index(horizon),
+    }
+    for j, name in enumerate(panel.targets):  # the order of interval_frame: point, lo/hi per level, quantiles
+        columns[name] = out[:, :, j].ravel()
+        for level in levels:
+            lo, hi = level_quantiles(level)
+            lo_name, hi_name = level_columns(name, level)
+            columns[lo_name], columns[hi_name] = q[:, :, j, where[lo]].ravel(), q[:, :, j, where[hi]].ravel()
+        for tau in quantiles:
+            columns[quantile_column(name, tau)] = q[:, :, j, where[round(float(tau), 10)]].ravel()
+    return pd.DataFrame(columns)

@@ -110,7 +110,7 @@ def train(
         panel = model.is_panel_
         if plot is not None and panel:
             raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
-        if intervals and not panel and not model.history_.interrupted and model.loss_.kind == "point":
+        if intervals and not model.history_.interrupted and model.loss_.kind == "point":
             model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)

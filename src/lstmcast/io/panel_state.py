@@ -18,6 +18,7 @@ from lstmcast.errors import ModelFileError
 
 PREFIX = "panel."
 ARRAYS = ("tail", "tail_offsets", "tail_times", "scaler_offset", "scaler_scale")
+CALIBRATION_ARRAYS = ("cal_errors", "cal_scales")  # a calibrated model: pooled scale-free errors, series scales
 
 
 def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
@@ -38,6 +39,7 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         "time_kind": "datetime" if isinstance(times, pd.DatetimeIndex) else "steps",
         "tz": tz,
         "unit": times.unit if isinstance(times, pd.DatetimeIndex) else None,
+        "calibration": None,
     }
     arrays = {
         PREFIX + "tail": np.ascontiguousarray(tail.stacked(), np.float64),
@@ -46,6 +48,11 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         PREFIX + "scaler_offset": np.asarray(t.offset, np.float64),
         PREFIX + "scaler_scale": np.asarray(t.scale, np.float64),
     }
+    cal = getattr(model, "calibration_", None)
+    if cal is not None:
+        section["calibration"] = {"method": cal.method, "log": cal.log, "series": int(cal.cutoff)}
+        arrays[PREFIX + "cal_errors"] = np.asarray(cal.errors, np.float64)
+        arrays[PREFIX + "cal_scales"] = np.asarray(model.series_scales_, np.float64)
     return section, arrays
 
 
@@ -62,10 +69,11 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     from lstmcast.data.panel_transforms import PanelTransforms
     from lstmcast.data.transforms import TargetTransform
 
-    missing = [name for name in ARRAYS if name not in arrays]
+    wanted = ARRAYS + (CALIBRATION_ARRAYS if section["calibration"] is not None else ())
+    missing = [name for name in wanted if name not in arrays]
     if missing:
         raise ModelFileError(f"the weights file lacks array {PREFIX + missing[0]!r}: save the model again.")
-    extra = sorted(set(arrays) - set(ARRAYS))
+    extra = sorted(set(arrays) - set(wanted))
     if extra:
         raise ModelFileError(f"the weights file holds array {PREFIX + extra[0]!r}, which a panel model does not have.")
     n_series = len(section["ids"])
@@ -123,7 +131,26 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     )
     target = TargetTransform(log=cfg["log"], lag=cfg["difference"])
     transforms = PanelTransforms(target, cfg["scaler"], tuple(cfg["feature_range"]), offset, scale, k)
-    return panel, transforms
+    return panel, transforms, _calibration(section, arrays, cfg, n_series, k)
+
+
+def _calibration(section: dict, arrays: dict, cfg: dict, n_series: int, k: int):
+    """(Calibration, (S, k) series scales) of a calibrated panel model, else None."""
+    from lstmcast.uncertainty.conformal import Calibration
+
+    meta = section["calibration"]
+    if meta is None:
+        return None
+    errors, scales = arrays["cal_errors"], arrays["cal_scales"]
+    if errors.dtype != np.float64 or errors.ndim != 3 or errors.shape[1:] != (cfg["horizon"], k) or not len(errors):
+        raise ModelFileError(
+            f"array {PREFIX}cal_errors is {errors.dtype} of shape {errors.shape}, this model needs float64 of shape "
+            f"(origins, {cfg['horizon']}, {k}): the weights do not belong to this model.json."
+        )
+    _expect("cal_scales", scales, np.float64, (n_series, k))
+    if not (np.isfinite(errors).all() and np.isfinite(scales).all() and np.all(scales > 0)):
+        raise ModelFileError(f"arrays {PREFIX}cal_errors / cal_scales hold NaN, infinite or non-positive scales.")
+    return Calibration(errors, int(meta["series"]), meta["method"], bool(meta["log"])), scales
 
 
 def _expect(name: str, a: np.ndarray, dtype, shape: tuple) -> None:

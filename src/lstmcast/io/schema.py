@@ -571,7 +571,7 @@ def _history(d) -> None:
 
 def _panel(d, tail) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
-    keys = ("id", "ids", "rows", "time_kind", "tz", "unit")
+    keys = ("id", "ids", "rows", "time_kind", "tz", "unit", "calibration")
     _object(d, "panel", keys, keys)
     _str(d["id"], "panel.id")
     ids = _names(d["ids"], "panel.ids", nonempty=True)
@@ -584,6 +584,11 @@ def _panel(d, tail) -> None:
     _str(d["tz"], "panel.tz", optional=True)
     if d["time_kind"] == "datetime":
         _choice(d["unit"], "panel.unit", ("s", "ms", "us", "ns"))
+    if d["calibration"] is not None:
+        cal = _object(d["calibration"], "panel.calibration", ("method", "log", "series"), ("method", "log", "series"))
+        _choice(cal["method"], "panel.calibration.method", ("conformal",))
+        _bool(cal["log"], "panel.calibration.log")
+        _int(cal["series"], "panel.calibration.series")
     if tail["values"]:
         raise _Invalid("tail.values", "must be empty for a model of many series (its rows are in the weights file)")
 

@@ -199,8 +199,10 @@ def restore(state: dict) -> dict:
     if "panel" in state:
         from lstmcast.io.panel_state import restore_panel
 
-        panel, transforms = restore_panel(state["panel"], panel_arrays, schema, cfg, len(schema["targets"]))
+        panel, transforms, calibrated = restore_panel(state["panel"], panel_arrays, schema, cfg, len(schema["targets"]))
+        extra_state = {} if calibrated is None else {"calibration_": calibrated[0], "series_scales_": calibrated[1]}
         return {
+            **extra_state,
             "config_": cfg,
             "spec_": spec,
             "loss_": loss,

@@ -1,0 +1,108 @@
+"""Conformal intervals for a global model of many series: scale-free errors pooled over the series.
+
+As for one series (:mod:`lstmcast.uncertainty.conformal`), a copy of the model trains on
+every series without its newest rows and forecasts from each of those origins. Each error is
+divided by its series' scale (the in-sample MAE of seasonal naive on its training rows, MASE's
+denominator), so errors of big and small series are comparable and pooled per horizon step:
+thousands of scores even when each series holds a few origins. The interval of series s is its
+point forecast plus and minus the pooled conformal quantile times s's scale. A model that
+forecasts log y pools differences of logs instead, which need no scale. The coverage statement
+is the one of split conformal prediction, over series and origins taken together: it holds on
+average over the series, not for each one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmcast.data.panel_transforms import series_of_rows
+from lstmcast.uncertainty.conformal import Calibration
+
+ORIGINS_PER_SERIES = 8  # newest origins each series contributes (fewer when it is short)
+
+
+def series_scales(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarray, period: int) -> np.ndarray:
+    """(S, k) in-sample MAE of seasonal naive over each series' rows ``[0, end)`` (lag 1 when too short)."""
+    n_series, k = len(offsets) - 1, targets.shape[1]
+    rows = series_of_rows(offsets)
+    local = np.arange(len(targets)) - offsets[rows]
+    out = np.full((n_series, k), np.nan)
+    for lag in sorted({period, 1}, reverse=True):  # the season first, lag 1 where the season is too long
+        use = (local >= lag) & (local < ends[rows])
+        diff = np.abs(targets[use] - targets[np.flatnonzero(use) - lag])  # (m, k)
+        count = np.bincount(rows[use], minlength=n_series)
+        total = np.zeros((n_series, k))
+        np.add.at(total, rows[use], diff)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mae = total / count[:, None]
+        todo = np.isnan(out) & (count[:, None] > 0)
+        out[todo] = mae[todo]
+    level = np.zeros((n_series, k))
+    np.add.at(level, rows, np.abs(targets))
+    level /= np.maximum(np.diff(offsets), 1)[:, None]
+    flat = ~(out > 0)  # a constant or one-row series: its mean level (or 1) keeps the scale positive
+    out[flat] = np.where(level[flat] > 0, level[flat], 1.0)
+    return out
+
+
+def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
+    """(pooled calibration, (S, k) series scales) of a fitted global model; the copy trains once."""
+    from lstmcast.global_model import fit_panel
+    from lstmcast.strategies import get_strategy
+
+    cfg, panel = model.config_, model.panel_
+    horizon, window, lag = cfg["horizon"], cfg["window"], cfg["difference"]
+    steps = get_strategy(cfg["strategy"]).model_horizon(horizon)
+    ends = model.ends_
+    # each series sets aside horizon + o - 1 rows (o origins), keeping window + lag + steps to train on
+    room = ends - (window + lag + steps) - horizon + 1
+    origins = np.clip(room, 0, ORIGINS_PER_SERIES)  # (S,)
+    used = np.flatnonzero(origins > 0)
+    if len(used) == 0:
+        from lstmcast.errors import TooShortError
+
+        raise TooShortError(
+            f"no series is long enough to set rows aside for calibrating intervals: each needs window={window}"
+            + (f" + difference={lag}" if lag else "")
+            + f" + {steps} + horizon={horizon} rows; give the series more history."
+        )
+    cut = horizon + origins - 1  # (S,) rows set aside
+    part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
+    from lstmcast.forecaster import CALIBRATION_FIXED
+
+    copy = type(model)(**{**model.get_params(), **{k: cfg[k] for k in CALIBRATION_FIXED}, "test": 0, "verbose": 0})
+    fit_panel(copy, part, copy._checked())
+    # forecasts of the copy from every set-aside origin, on the full rows of the used series
+    full = panel.subset([panel.ids[i] for i in used])
+    offsets = full.offsets()
+    values = copy.transforms_.to_model_space(full.stacked(), offsets)
+    o = origins[used]
+    first = offsets[:-1] + ends[used] - cut[used] - 1  # (U,) each series' first origin (its last training row)
+    series = np.repeat(np.arange(len(used)), o)
+    origin_rows = np.repeat(first, o) + (np.arange(o.sum()) - np.repeat(np.cumsum(o) - o, o))  # (N,)
+    strategy = get_strategy(cfg["strategy"])
+    z = strategy.forecast(
+        copy.params_, copy.spec_, copy.loss_, values, (origin_rows - window + 1).astype(np.int32), horizon
+    )
+    members, n = z.shape[:2]
+    raw = full.stacked()[:, : full.n_targets]
+    levels = copy.transforms_.history_levels(raw, origin_rows)
+    paths = copy.transforms_.to_original(
+        z.reshape(members * n, *z.shape[2:]), np.tile(series, members), np.tile(levels, (members, 1, 1))
+    )
+    pred = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths  # (N, H, k)
+    actual = raw[origin_rows[:, None] + np.arange(1, horizon + 1)[None, :]]  # (N, H, k)
+    scales = series_scales(panel.stacked()[:, : panel.n_targets], panel.offsets(), ends, cfg["seasonal_period"])
+    if cfg["log"]:
+        errors = np.log(actual) - np.log(pred)
+    else:
+        errors = (actual - pred) / scales[used][series][:, None, :]
+    return Calibration(np.asarray(errors, np.float64), int(len(used)), "conformal", bool(cfg["log"])), scales
+
+
+def panel_quantiles(cal: Calibration, scales: np.ndarray, point: np.ndarray, taus: np.ndarray) -> np.ndarray:
+    """Point forecasts (S, H, k) and series scales (S, k) -> quantiles (S, H, k, Q)."""
+    if cal.log:
+        return cal.quantiles(point, taus)
+    s = scales[:, None, :]  # (S, 1, k)
+    return cal.quantiles(point / s, taus) * s[..., None]
