@@ -34,6 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import accuracy as A  # noqa: E402
 
 from lstmcast import Forecaster  # noqa: E402
+from lstmcast.evaluate import probabilistic as PR  # noqa: E402
+
+GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))  # quantiles of the scaled CRPS
 
 
 def peak_mb() -> float:
@@ -71,6 +74,9 @@ def employment(folder: Path | None) -> None:
     t0 = time.perf_counter()
     pred = model.predict()
     predict_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bands = model.predict(level=[80, 95], quantiles=list(GRID))  # calibrates once (one more fit)
+    interval_s = time.perf_counter() - t0
     ets = _ets()
     rows = []
     for uid, g in train.groupby("unique_id", sort=True):
@@ -84,15 +90,32 @@ def employment(folder: Path | None) -> None:
         }
         if ets is not None:
             rec["AutoETS"] = np.mean(np.abs(ets(y, h, m) - actual)) / scale
+        b = bands[bands["unique_id"] == uid]
+        for level in (80, 95):
+            rec[f"inside_{level}"] = int(np.sum((b[f"y-lo-{level}"] <= actual) & (actual <= b[f"y-hi-{level}"])))
+        q = np.stack([b[f"y-q-{round(100 * t)}"].to_numpy() for t in GRID], axis=-1)  # (h, Q)
+        snq = PR.seasonal_naive_quantiles(y[:, None], np.array([len(y) - 1]), h, m, np.array(GRID), len(y))[0, :, 0]
+        rec["crps"] = PR.scaled_crps(actual[None, :, None], q[None, :, None, :], np.array(GRID), scale)
+        rec["snaive_crps"] = PR.scaled_crps(actual[None, :, None], snq[None, :, None, :], np.array(GRID), scale)
         rows.append(rec)
     res = pd.DataFrame(rows).set_index("series")
-    for name in [c for c in res.columns if c != "snaive"]:
+    for name in [c for c in ("global", "AutoETS") if c in res.columns]:
         rel = res[name] / res["snaive"]
         print(
             f"  {name:8s} gmean MASE/snaive {A.geomean(rel):.3f}, beats snaive on {int((rel < 1).sum())}/{len(res)}, "
             f"gmean MASE {A.geomean(res[name]):.3f}"
         )
-    print(f"  global model: fit {fit_s:.1f} s, forecast of all {n_series} series {predict_s:.2f} s")
+    n_values = h * len(res)
+    rel_crps = res["crps"] / res["snaive_crps"]
+    print(
+        f"  global intervals: 80% cover {100 * res['inside_80'].sum() / n_values:.1f}%, 95% cover "
+        f"{100 * res['inside_95'].sum() / n_values:.1f}% of {n_values} held-out values; scaled CRPS "
+        f"gmean/snaive {A.geomean(rel_crps):.3f}, beats seasonal naive's on {int((rel_crps < 1).sum())}/{len(res)}"
+    )
+    print(
+        f"  global model: fit {fit_s:.1f} s, forecast of all {n_series} series {predict_s:.2f} s, "
+        f"intervals (calibration included) {interval_s:.1f} s"
+    )
     print(f"  choices: {', '.join(f'{k}={c.value!r}' for k, c in model.choices_.items())}")
 
 

@@ -7,7 +7,7 @@ import pytest
 from lstmcast import Forecaster
 from lstmcast.data.panel_transforms import PanelTransforms
 from lstmcast.data.transforms import Scaler, TargetTransform
-from lstmcast.errors import ConfigError, TooShortError
+from lstmcast.errors import ConfigError, DataError, TooShortError
 from lstmcast.global_model import forecast_rows, train_ends, window_starts
 
 SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0)
@@ -186,3 +186,38 @@ def test_conformal_intervals_for_many_series_round_trip(tmp_path):
     model.save(tmp_path / "m")
     loaded = Forecaster.load(tmp_path / "m")
     assert loaded.predict(level=[80, 95], quantiles=[0.1]).equals(out)
+
+
+def test_future_covariates_of_many_series_reach_the_forecast():
+    rng = np.random.default_rng(3)
+    frames = []
+    for i in range(4):
+        n = 60
+        promo = (rng.uniform(size=n) < 0.3).astype(float)
+        y = 100 + 10 * i + 30 * promo + rng.normal(0, 1, n)
+        ds = pd.date_range("2020-01-01", periods=n, freq="D")
+        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": ds, "y": y, "promo": promo}))
+    df = pd.concat(frames, ignore_index=True)
+    model = Forecaster(horizon=2, window=14, **{**SMALL, "epochs": 60, "learning_rate": 0.01}).fit(df, future=["promo"])
+    frame = model.make_future_frame()
+    assert list(frame.columns) == ["unique_id", "ds", "promo"] and frame["promo"].isna().all() and len(frame) == 8
+    with pytest.raises(
+        DataError, match=r"future= has no \(finite\) value of \['promo'\] for series 's0' at 2020-03-01"
+    ):
+        model.predict(future=frame)
+    low = model.predict(future=frame.assign(promo=0.0))
+    high = model.predict(future=frame.assign(promo=1.0))
+    assert (high["y"] - low["y"]).mean() > 10  # the promotion known in advance lifts the forecast
+
+
+def test_a_window_of_exactly_one_season_keeps_a_sensible_scale():
+    # regression: a 7-row window with season 7 holds no seasonal step; its scale fell to the
+    # 1e-4 floor and the training loss was ~3e7 (window units)
+    import jax.numpy as jnp
+
+    from lstmcast.nn.scaling import window_stats
+
+    x = jnp.asarray(np.random.default_rng(0).normal(100, 5, (4, 7, 1)), jnp.float32)
+    _, _, scale = window_stats(x, "season", season=7, horizon=2)
+    expected = np.mean(np.abs(np.diff(np.asarray(x), axis=1)), axis=1)
+    assert np.allclose(np.asarray(scale)[:, 0], expected, rtol=1e-5)

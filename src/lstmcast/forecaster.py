@@ -45,6 +45,7 @@ from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration
 from lstmcast.uncertainty.names import all_quantiles, check_levels, check_quantiles, level_columns, quantile_column
 
 SCORE_QUANTILES = tuple(round(0.05 * i, 2) for i in range(1, 20))  # pinball and CRPS are scored on 0.05..0.95
+FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
 SAMPLES = 200  # sample paths per ensemble member for a recursive model's quantiles
 MAX_SAMPLES = 100_000
 SAMPLE_STREAM = 7919  # folded into the seed's key for sampling, apart from training's streams
@@ -189,6 +190,7 @@ class Forecaster:
             normalize=cfg["normalize"],
             season=cfg["seasonal_period"],
             head=loss.head,
+            future_relative=FUTURE_RELATIVE,
         )
         values = transforms.to_model_space(series.values)  # (rows, columns)
         check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
@@ -416,6 +418,23 @@ class Forecaster:
         values = np.concatenate([self.transforms_.to_model_space(tail), self._future_rows(series, future, steps)])
         start = np.array([self.transforms_.target.lag], np.int32)
         return series, values, tail, start, horizon
+
+    def make_future_frame(self, horizon: int | None = None) -> pd.DataFrame:
+        """The table to fill with the ``future=`` covariates for ``predict(future=...)``.
+
+        Many series: a long table ``<id>, <time>, <future columns>`` of every series' next
+        ``horizon`` timestamps; one series: those timestamps as the index. Covariate columns
+        are NaN, to be filled with the values known in advance.
+        """
+        self._check_fitted()
+        horizon = self.config_["horizon"] if horizon is None else horizon
+        P.PARAMS["horizon"].check_value(horizon)
+        if self.is_panel_:
+            from lstmcast.global_model import make_future_frame
+
+            return make_future_frame(self.panel_, horizon)
+        s = self.series_
+        return pd.DataFrame({name: np.nan for name in s.future}, index=s.future_index(horizon))
 
     # -- uncertainty ---------------------------------------------------------
     def calibrate(self) -> Forecaster:

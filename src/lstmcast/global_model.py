@@ -22,7 +22,7 @@ from lstmcast.auto import Choice, resolve
 from lstmcast.data.panel_transforms import PanelTransforms
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import TargetTransform
-from lstmcast.errors import ConfigError, TooShortError
+from lstmcast.errors import ConfigError, DataError, TooShortError
 
 SAMPLE_SERIES = 64  # series the automatic settings are chosen on
 PREDICT_CHUNK = 8192  # windows per forecast call (bounds the memory of 100,000 series)
@@ -238,8 +238,6 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     from lstmcast.strategies import get_strategy
 
     cfg = model.config_
-    if future is not None or model.spec_.n_future:
-        raise ConfigError("future= covariates are not available for many series yet: train without future=.")
     strategy = get_strategy(cfg["strategy"])
     if not strategy.one_step and horizon > model.spec_.horizon:
         raise ConfigError(
@@ -261,6 +259,16 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         )
     steps = horizon if strategy.one_step else model.spec_.horizon
     offsets, k = panel.offsets(), panel.n_targets
+    n_future, width = len(panel.future), len(panel.columns)
+    upcoming = None
+    if n_future:
+        raw_future = future_table(panel, future, steps)  # (S, steps, n_future) raw
+        cols = slice(width - n_future, width)
+        upcoming = ((raw_future - transforms.offset[:, None, cols]) / transforms.scale[:, None, cols]).astype(
+            np.float32
+        )
+    elif future is not None:
+        raise ConfigError("future= was given, but this model was trained without future= covariates.")
     raw = panel.stacked()[:, :k]
     origins = offsets[1:] - 1  # (S,) each series' last row
     history = transforms.history_levels(raw, origins)  # (S, lag, k)
@@ -269,6 +277,10 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         hi = min(lo + PREDICT_CHUNK, panel.n_series)
         sub = np.concatenate([[0], np.cumsum(panel.lengths[lo:hi])]) + offsets[lo]
         block, starts = forecast_rows(values, sub, window, lag, steps)
+        if upcoming is not None:  # the known-in-advance columns over each series' forecast steps
+            block = block.reshape(hi - lo, -1, block.shape[1])
+            block[:, need:, width - n_future :] = upcoming[lo:hi]
+            block = block.reshape(-1, block.shape[2])
         z = strategy.forecast(model.params_, model.spec_, model.loss_, block, starts, horizon)  # (members, n, H, k)
         members, n = z.shape[:2]
         series = np.tile(np.arange(lo, hi), members)
@@ -350,3 +362,63 @@ def _interval_table(model, panel, out, horizon, levels, quantiles, newer: bool) 
         for tau in quantiles:
             columns[quantile_column(name, tau)] = q[:, :, j, where[round(float(tau), 10)]].ravel()
     return pd.DataFrame(columns)
+
+
+def make_future_frame(panel, horizon: int) -> pd.DataFrame:
+    """The long table ``<id>, <time>`` of every series' next ``horizon`` timestamps, with the ``future=``
+    columns empty (NaN): fill them and pass the table to ``predict(future=...)``."""
+    frame = pd.DataFrame(
+        {
+            panel.id_name: np.repeat(np.asarray(panel.ids, dtype=object), horizon),
+            panel.time_name or "ds": panel.future_index(horizon),
+        }
+    )
+    for name in panel.future:
+        frame[name] = np.nan
+    return frame
+
+
+def future_table(panel, future, steps: int) -> np.ndarray:
+    """(S, steps, n_future) raw values of the known-in-advance columns after each series' end.
+
+    future: a long table with the id, time and ``future=`` columns (:func:`make_future_frame`
+    builds one); every series needs a value at each of its next ``steps`` timestamps. A
+    missing series or timestamp is named in the error.
+    """
+    names, id_name = list(panel.future), panel.id_name
+    time_name = panel.time_name or "ds"
+    if future is None:
+        raise DataError(
+            f"this model reads covariates known in advance {names}: pass future= a long table with the columns "
+            f"{[id_name, time_name, *names]} for the next {steps} step(s) of every series "
+            "(make_future_frame(horizon) builds it to fill)."
+        )
+    if not isinstance(future, pd.DataFrame):
+        raise DataError(f"future= must be a long table (DataFrame) with the columns {[id_name, time_name, *names]}.")
+    missing = [c for c in (id_name, time_name, *names) if c not in future.columns]
+    if missing:
+        raise DataError(f"future= lacks column(s) {missing}: it must hold {[id_name, time_name, *names]}.")
+    expected = make_future_frame(panel, steps)
+    times = future[time_name]
+    if isinstance(panel.times, pd.DatetimeIndex):
+        times = pd.to_datetime(times)
+        expected[time_name] = pd.DatetimeIndex(expected[time_name]).as_unit("ns").tz_localize(None)
+        times = pd.DatetimeIndex(times).as_unit("ns").tz_localize(None)
+    given = pd.DataFrame({"_id": future[id_name].astype(str).to_numpy(), "_t": np.asarray(times)})
+    given = pd.concat([given, future[names].reset_index(drop=True)], axis=1)
+    if given.duplicated(["_id", "_t"]).any():
+        row = given[given.duplicated(["_id", "_t"])].iloc[0]
+        raise DataError(f"future= repeats series {row['_id']!r} at {row['_t']}: give each timestamp once per series.")
+    want = pd.DataFrame({"_id": expected[id_name].astype(str).to_numpy(), "_t": np.asarray(expected[time_name])})
+    merged = want.merge(given, on=["_id", "_t"], how="left")
+    values = merged[names].to_numpy(np.float64)  # (S * steps, n_future)
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        n_series = len(set(merged.loc[bad, "_id"]))
+        raise DataError(
+            f"future= has no (finite) value of {names} for series {merged['_id'][i]!r} at {merged['_t'][i]}, "
+            f"one of the {steps} forecast step(s) after its last row; {int(bad.sum())} row(s) of {n_series} "
+            "series are missing. make_future_frame(horizon) lists every row needed."
+        )
+    return values.reshape(panel.n_series, steps, len(names))

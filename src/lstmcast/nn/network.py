@@ -56,6 +56,7 @@ class NetworkSpec:
     normalize: str = "none"  # scale-free windows: "none" | "last" | "mean" | "season" | "season-mean" | "scale"
     season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
     head: str = "point"  # what the outputs are (nn/heads.py): "point" | "quantile" | "normal" | "studentt" | "negbin"
+    future_relative: bool = False  # the head reads future covariates minus their mean over the window
 
     def __post_init__(self) -> None:
         get_cell(self.cell)
@@ -133,7 +134,8 @@ NETWORKS: dict[str, type] = {NetworkSpec.kind: NetworkSpec}
 
 def network_from_dict(d: dict):
     """A network spec saved with ``to_dict()``; documents without ``kind`` (format 1) are recurrent, and
-    those without ``head`` (saved before distribution heads) have a point head."""
+    those without ``head`` (saved before distribution heads) have a point head, and those without
+    ``future_relative`` read their future covariates as they are."""
     d = dict(d)
     kind = d.pop("kind", "recurrent")
     if kind not in NETWORKS:
@@ -187,6 +189,9 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
     if key is not None and spec.dropout:
         x = _dropout(jax.random.fold_in(key, len(spec.units)), x, spec.dropout)
     if spec.n_future:  # the covariates' values over the horizon reach the head
+        if spec.future_relative:  # as the targets are relative to the window's level: changes, not levels
+            past = inputs[:, :, spec.n_inputs - spec.n_future :]  # (batch, window, n_future)
+            future = future - jnp.mean(past, axis=1, keepdims=True)
         x = jnp.concatenate([x, future.reshape(future.shape[0], -1)], axis=-1)  # (batch, features_width)
     if "dense" in params:
         x = jax.nn.relu(x @ params["dense"]["kernel"] + params["dense"]["bias"])

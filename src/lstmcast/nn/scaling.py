@@ -15,7 +15,8 @@ Modes (``NetworkSpec.normalize``):
 * ``"mean"``: ``(x - window mean) / window standard deviation``.
 * ``"season-mean"``: ``(x - profile[phase]) / scale``: the profile is the mean of the
   window's values at each phase of the season (``NetworkSpec.season``), the scale the
-  window's mean absolute seasonal step ``mean |x[t] - x[t-m]|``; forecasts are deviations
+  window's mean absolute seasonal step ``mean |x[t] - x[t-m]|`` (its mean absolute step when
+  the window is exactly one season long); forecasts are deviations
   from the window's average season, which averages away noise that seasonal naive repeats.
 * ``"season"``: the same inputs, but forecasts are deviations from halfway between the
   average season and the last season (seasonal naive), which also follows a season that
@@ -62,8 +63,10 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
         if mode == "season":  # halfway between the average season and the last one (seasonal naive)
             last = targets[:, window - season + jnp.arange(horizon) % season]  # (batch, horizon, k)
             loc_out = 0.5 * (loc_out + last)
-        steps = jnp.abs(targets[:, season:] - targets[:, :-season])
-        spread = jnp.mean(steps, axis=1, keepdims=True) if window > season else jnp.zeros_like(floor)
+        if window > season:
+            spread = jnp.mean(jnp.abs(targets[:, season:] - targets[:, :-season]), axis=1, keepdims=True)
+        else:  # a window of exactly one season holds no seasonal step: its mean absolute step instead
+            spread = jnp.mean(jnp.abs(jnp.diff(targets, axis=1)), axis=1, keepdims=True)
         return loc_in, loc_out, jnp.maximum(spread, floor)
     if mode in ("last", "season", "season-mean"):
         loc = targets[:, -1:]
