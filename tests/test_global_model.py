@@ -221,3 +221,27 @@ def test_a_window_of_exactly_one_season_keeps_a_sensible_scale():
     _, _, scale = window_stats(x, "season", season=7, horizon=2)
     expected = np.mean(np.abs(np.diff(np.asarray(x), axis=1)), axis=1)
     assert np.allclose(np.asarray(scale)[:, 0], expected, rtol=1e-5)
+
+
+def test_calendar_features_are_computed_for_the_forecast_steps(tmp_path):
+    from lstmcast.data import calendar_features
+
+    # one series: a weekly pattern the calendar's day of week describes
+    ds = pd.date_range("2021-01-04", periods=140, freq="D")
+    y = 50 + 10 * (ds.day_of_week >= 5) + np.random.default_rng(0).normal(0, 1, len(ds))
+    one = pd.DataFrame({"ds": ds, "y": y})
+    model = Forecaster(horizon=7, calendar=True, **SMALL).fit(one, time="ds")
+    assert model.series_.future == calendar_features.names("D")
+    assert model.make_future_frame().shape == (7, 0)  # nothing for the user to fill in
+    out = model.predict()
+    model.save(tmp_path / "one")
+    assert Forecaster.load(tmp_path / "one").predict().equals(out)
+    newer = model.predict(data=one.iloc[:-7])  # newer history: the calendar columns are added again
+    assert list(newer.index) == list(ds[-7:])
+    # many series, and a backtest that refits with the calendar
+    many = panel_frame()
+    panel_model = Forecaster(horizon=3, calendar=True, **SMALL).fit(many)
+    assert len(panel_model.predict()) == 18 and panel_model.make_future_frame().columns.tolist() == ["unique_id", "ds"]
+    assert Forecaster(horizon=7, calendar=True, **SMALL).backtest(one, time="ds", folds=2).overall.n_windows > 0
+    with pytest.raises(ConfigError, match=r"calendar=True needs timestamps"):
+        Forecaster(horizon=3, calendar=True, **SMALL).fit(np.arange(50.0))

@@ -18,6 +18,7 @@ import pandas as pd
 
 from lstmcast import params as P
 from lstmcast.auto import Choice, resolve
+from lstmcast.data import calendar_features
 from lstmcast.data.newdata import future_values, load_history
 from lstmcast.data.panel import Panel, is_long, load_panel
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
@@ -153,6 +154,8 @@ class Forecaster:
         series = load_series(
             data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future
         )
+        if cfg["calendar"]:
+            series = calendar_features.add_to_series(series)
         strategy.check_roles(features=series.features, future=series.future)
         if series.filled:
             counts = ", ".join(f"{n} {what}" for what, n in series.filled.items())
@@ -434,7 +437,8 @@ class Forecaster:
 
             return make_future_frame(self.panel_, horizon)
         s = self.series_
-        return pd.DataFrame({name: np.nan for name in s.future}, index=s.future_index(horizon))
+        user = calendar_features.user_columns(s.future)  # calendar columns are computed, not filled in
+        return pd.DataFrame({name: np.nan for name in user}, index=s.future_index(horizon))
 
     # -- uncertainty ---------------------------------------------------------
     def calibrate(self) -> Forecaster:
@@ -531,7 +535,7 @@ class Forecaster:
     def _future_rows(self, series: Series, future, steps: int) -> np.ndarray:
         """(steps, columns) model-space rows after the history: the known-in-advance covariates, zeros elsewhere."""
         rows = np.zeros((steps, len(series.columns)))
-        raw = future_values(series, future, steps)
+        raw = _future_raw(series, future, steps)
         if raw is None:
             return rows.astype(np.float32)
         lo = len(series.columns) - len(series.future)
@@ -543,9 +547,11 @@ class Forecaster:
     def _history(self, data) -> Series:
         if data is None:
             return self.series_
-        return load_history(
-            self.series_, data, self.config_["fill"], self.config_["window"] + self.transforms_.target.lag
-        )
+        schema = self.series_
+        if self.config_.get("calendar"):  # the calendar columns are computed, not read
+            schema = dataclasses.replace(schema, future=calendar_features.user_columns(schema.future))
+        series = load_history(schema, data, self.config_["fill"], self.config_["window"] + self.transforms_.target.lag)
+        return calendar_features.add_to_series(series) if self.config_.get("calendar") else series
 
     def _data_parts(self, data):
         """(series, model-space values, split) of the fitted data, or of ``data`` with the fitted transforms."""
@@ -758,6 +764,22 @@ def _quantiles_of_head(model, values, raw, starts, horizon, taus, samples: int =
     )
     q = flat.reshape(members, nq, n, *flat.shape[1:]).mean(axis=0)  # (Q, n, H, targets)
     return np.sort(np.moveaxis(q, 0, -1), axis=-1)  # float rounding must not reorder them
+
+
+def _future_raw(series: Series, future, steps: int) -> np.ndarray | None:
+    """(steps, n_future) raw known-in-advance values after the series: the user's, and the calendar's computed."""
+    if not series.future:
+        return None
+    user = calendar_features.user_columns(series.future)
+    given = future_values(dataclasses.replace(series, future=user), future, steps) if user else None
+    stamps = series.future_index(steps)
+    computed = (
+        dict(zip(calendar_features.names(series.freq), calendar_features.values(stamps, series.freq).T))
+        if (len(user) < len(series.future))
+        else {}
+    )
+    cols = [computed[name] if name in computed else given[:, user.index(name)] for name in series.future]
+    return np.stack(cols, axis=1)
 
 
 def interval_frame(point, q, taus, levels, quantiles, targets, index) -> pd.DataFrame:

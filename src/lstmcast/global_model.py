@@ -25,7 +25,7 @@ from lstmcast.data.transforms import TargetTransform
 from lstmcast.errors import ConfigError, DataError, TooShortError
 
 SAMPLE_SERIES = 64  # series the automatic settings are chosen on
-PREDICT_CHUNK = 8192  # windows per forecast call (bounds the memory of 100,000 series)
+PREDICT_CHUNK = 16384  # windows per forecast call (bounds the memory of 100,000 series)
 
 
 def train_ends(lengths: np.ndarray, test, validation) -> tuple[np.ndarray, np.ndarray]:
@@ -135,6 +135,10 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     from lstmcast.train.trainer import TARGET_STEPS, auto_epochs, train
 
     strategy = get_strategy(cfg["strategy"])
+    if cfg["calendar"]:
+        from lstmcast.data import calendar_features
+
+        panel = calendar_features.add_to_panel(panel)
     strategy.check_roles(features=panel.features, future=panel.future)
     if panel.static is not None:
         raise ConfigError(
@@ -306,15 +310,21 @@ def _newer(model, data):
 
     trained = model.panel_
     cfg = model.config_
+    from lstmcast.data import calendar_features
+
+    user_future = list(calendar_features.user_columns(trained.future))
     panel = load_panel(
         data,
         id=trained.id_name,
         target=list(trained.targets),
         time=trained.time_name,
         features=list(trained.features) or None,
+        future=user_future or None,
         freq=trained.freq,
         fill=cfg["fill"],
     )
+    if cfg.get("calendar"):
+        panel = calendar_features.add_to_panel(panel)
     if panel.freq != trained.freq:
         raise ConfigError(f"the data's frequency is {panel.freq!r}, the model was trained on {trained.freq!r}.")
     known = np.array([trained._positions.get(i, -1) for i in panel.ids])
@@ -373,7 +383,9 @@ def make_future_frame(panel, horizon: int) -> pd.DataFrame:
             panel.time_name or "ds": panel.future_index(horizon),
         }
     )
-    for name in panel.future:
+    from lstmcast.data import calendar_features
+
+    for name in calendar_features.user_columns(panel.future):  # calendar columns are computed, not filled in
         frame[name] = np.nan
     return frame
 
@@ -385,8 +397,20 @@ def future_table(panel, future, steps: int) -> np.ndarray:
     builds one); every series needs a value at each of its next ``steps`` timestamps. A
     missing series or timestamp is named in the error.
     """
-    names, id_name = list(panel.future), panel.id_name
+    from lstmcast.data import calendar_features
+
+    every = list(panel.future)
+    names, id_name = list(calendar_features.user_columns(every)), panel.id_name
     time_name = panel.time_name or "ds"
+    computed = {}
+    if len(names) < len(every):  # the calendar columns: from the forecast timestamps, not from the user
+        stamps = panel.future_index(steps)
+        computed = dict(zip(calendar_features.names(panel.freq), calendar_features.values(stamps, panel.freq).T))
+    if not names:
+        if future is not None:
+            raise ConfigError("future= was given, but this model reads no covariates known in advance from you.")
+        cols = [computed[name] for name in every]
+        return np.stack(cols, axis=1).reshape(panel.n_series, steps, len(every))
     if future is None:
         raise DataError(
             f"this model reads covariates known in advance {names}: pass future= a long table with the columns "
@@ -421,4 +445,5 @@ def future_table(panel, future, steps: int) -> np.ndarray:
             f"one of the {steps} forecast step(s) after its last row; {int(bad.sum())} row(s) of {n_series} "
             "series are missing. make_future_frame(horizon) lists every row needed."
         )
-    return values.reshape(panel.n_series, steps, len(names))
+    cols = [computed[name] if name in computed else values[:, names.index(name)] for name in every]
+    return np.stack(cols, axis=1).reshape(panel.n_series, steps, len(every))

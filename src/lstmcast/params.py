@@ -212,6 +212,14 @@ def auto(check: Callable, what: str) -> Callable:
     return checked
 
 
+def devices(name, v):
+    if isinstance(v, str) and v == "all":
+        return "all"
+    if not _is_int(v) or v < 1:
+        raise ConfigError(f"{name}={v!r} must be 'all' (every device JAX sees) or a positive integer.")
+    return int(v)
+
+
 def verbose(name, v):
     if not _is_int(v) or v not in (0, 1, 2):
         raise ConfigError(f"{name}={v!r} must be 0 (silent), 1 (progress bar) or 2 (a line per epoch).")
@@ -246,6 +254,10 @@ def _part_text(name, text):
         except ValueError:
             pass
     return text
+
+
+def _devices_text(name: str, text: str):
+    return "all" if text.strip().lower() == "all" else _number_text(name, text, int)
 
 
 def _auto_text(cast: type) -> Callable:
@@ -366,6 +378,14 @@ _TABLE = (
         "data",
     ),
     Param(
+        "calendar",
+        False,
+        boolean,
+        "Add calendar features (time of day, day of week, month... by frequency) as covariates known in advance.",
+        "data",
+        bool,
+    ),
+    Param(
         "seasonal_period",
         None,
         integer(optional=True),
@@ -460,6 +480,16 @@ _TABLE = (
     ),
     Param("min_delta", 0.0, number(0.0), "Smallest decrease of the monitored loss that counts.", "train", float),
     Param("restore_best", True, boolean, "With early stopping, end with the best epoch's weights.", "train", bool),
+    Param(
+        "devices",
+        1,
+        devices,
+        "Devices each training batch is split over: 1, a count, or all (every GPU or CPU device JAX sees, "
+        "every process's after jax.distributed.initialize); results match one device up to float rounding.",
+        "train",
+        str,
+        _devices_text,
+    ),
     # run
     Param("seed", 0, seed, "Fixes initialization, shuffling and dropout.", "run", int),
     Param("verbose", 0, verbose, "0 silent, 1 progress bar, 2 one line per epoch.", "run", int),

@@ -15,6 +15,11 @@ settings that make lstmcast faster; the ``lstmcast`` command calls it first.
   to ``XLA_FLAGS`` (never over a value already there; ``LSTMCAST_XLA_TUNING=0``
   turns it off). It takes effect only before JAX starts its backend, so call
   ``configure()`` before any other JAX work.
+
+Training on several machines (or several processes of one) is JAX's own
+multi-process runtime: every process calls :func:`distributed` (a thin wrapper of
+``jax.distributed.initialize``) before any other JAX work, then runs the same
+program with ``devices="all"``.
 """
 
 from __future__ import annotations
@@ -90,3 +95,33 @@ def configure(*, cache: bool | str | Path = True, xla_tuning: bool = True) -> di
     if cache:
         report["cache_dir"] = enable_compilation_cache(None if cache is True else cache)
     return report
+
+
+def distributed(
+    coordinator_address: str | None = None,
+    num_processes: int | None = None,
+    process_id: int | None = None,
+    **kwargs,
+) -> dict:
+    """Join a multi-process JAX run: ``jax.distributed.initialize(...)`` with these arguments.
+
+    Call it first in every process, before any other JAX work; then fit with ``devices="all"``
+    and each batch is split over every process's devices. On Slurm, Open MPI or Cloud TPU the
+    arguments can be left out (JAX detects them); otherwise give the coordinator's
+    ``"host:port"`` (process 0's machine), the number of processes and this one's number
+    (0 to num_processes - 1). ``kwargs`` go to ``jax.distributed.initialize`` unchanged
+    (``local_device_ids``, ``initialization_timeout``, ...). CPU devices talk through gloo, set
+    only where this JAX has no CPU collectives chosen. Returns this process's place in the run:
+    ``{"process", "processes", "devices", "local_devices"}``.
+    """
+    import jax
+
+    if jax.config.jax_cpu_collectives_implementation is None:  # older JAX: no cross-process CPU collectives
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    jax.distributed.initialize(coordinator_address, num_processes, process_id, **kwargs)
+    return {
+        "process": jax.process_index(),
+        "processes": jax.process_count(),
+        "devices": jax.device_count(),
+        "local_devices": jax.local_device_count(),
+    }

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lstmcast.data import calendar_features
 from lstmcast.data.series import load_series
 from lstmcast.errors import ConfigError, TooShortError
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
@@ -119,6 +120,8 @@ def run_backtest(
             "use fewer folds, a smaller step, or more data."
         )
     frame = pd.DataFrame(series.values, index=series.index, columns=list(series.columns))
+    # what each refit sees: the data plus the calendar columns it computes itself (calendar=True)
+    modelled = calendar_features.add_to_series(series) if cfg["calendar"] else series
     names = {
         "target": list(series.targets),
         "features": list(series.features) or None,
@@ -139,7 +142,7 @@ def run_backtest(
         while j < folds and not refits[j]:
             j += 1
         fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)  # "auto" settings chosen per refit
-        values = fitted.transforms_.to_model_space(series.values)
+        values = fitted.transforms_.to_model_space(modelled.values)
         together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
         if levels:  # (n, H, targets), (n, H, targets, Q)
             out, q = fitted.forecast_intervals(values, raw, together, horizon, taus)

@@ -16,6 +16,9 @@ reuses the compiled program. Steps past the real windows are skipped by a
 ``TrainConfig.program_key()`` select a program; the learning rate and the other
 optimizer settings are values in the optimizer state.
 
+With ``devices=`` above one the epoch is the same program with each step's batch split
+over the devices (:mod:`lstmcast.train.sharding`); with one device it is unchanged.
+
 Quantile and distribution heads add two draw programs: ancestral sample paths of a
 one-step model (:func:`sample_paths`, every path of a chunk of windows in one network
 batch, one ``lax.scan`` over the steps) and independent per-step draws of a direct one
@@ -36,12 +39,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.sharding import Mesh
 
 from lstmcast.nn.network import NetworkSpec, apply
 from lstmcast.nn.scaling import denormalize, normalize_window
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.losses import Loss
 from lstmcast.train.optimizers import build_optimizer, with_learning_rate
+from lstmcast.train.sharding import padded_batch, replicated, split_batch
 
 EVAL_CHUNK = 4096  # windows per step when evaluating or predicting
 MIN_BUCKET = 8
@@ -119,15 +124,24 @@ def epoch_arrays(inputs, starts, spec: NetworkSpec):
     return jnp.asarray(pad_rows(inputs, rows)), jnp.asarray(pad_starts(starts)), jnp.int32(len(starts))
 
 
-def training_programs(spec: NetworkSpec, loss: Loss, cfg: TrainConfig, n_windows: int, members: int = 1) -> Programs:
-    """The compiled epoch for ``n_windows`` training windows (shared by every count in the same bucket)."""
-    return _training_programs(spec, loss, cfg.program_key(), bucket(n_windows), members)
+def training_programs(
+    spec: NetworkSpec, loss: Loss, cfg: TrainConfig, n_windows: int, members: int = 1, mesh: Mesh | None = None
+) -> Programs:
+    """The compiled epoch for ``n_windows`` training windows (shared by every count in the same bucket).
+
+    With a ``mesh`` (:func:`lstmcast.train.sharding.training_mesh`) each step's batch is split over
+    its devices, and the epoch takes and returns arrays replicated on them.
+    """
+    return _training_programs(spec, loss, cfg.program_key(), bucket(n_windows), members, mesh)
 
 
 @lru_cache(maxsize=32)
-def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int, members: int) -> Programs:
+def _training_programs(
+    spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int, members: int, mesh: Mesh | None = None
+) -> Programs:
     optimizer_kind, _, batch_size, steps_per_epoch, shuffle, clip = key
     bs = min(batch_size, n_bucket)
+    width = padded_batch(bs, mesh)  # the step's batch, masked windows added to split it evenly over the devices
     max_batches = -(-n_bucket // bs)
     if steps_per_epoch is not None:  # a sample of the shuffled windows each epoch, for huge series
         max_batches = min(max_batches, steps_per_epoch)
@@ -140,6 +154,14 @@ def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int,
         return jnp.sum(score(loss, spec, out, y, loc, scale) * weights)  # scored in window units (counts: model space)
 
     grad_fn = jax.value_and_grad(batch_loss)
+    everywhere = replicated(mesh) if mesh is not None else None
+    if mesh is not None:  # data parallel: the loss of each device's share of (idx, w), summed over the devices
+
+        def window_sum(params, inputs, starts, idx, w, key):
+            x, y, future = gather(inputs, starts[idx], spec)  # this device's windows (batch / devices, ...)
+            return batch_loss(params, x, y, future, w, key)
+
+        sharded_grad_fn = jax.value_and_grad(split_batch(window_sum, mesh))  # grads all-reduced by JAX
 
     def epoch(params, opt_state, key, inputs, starts, n_windows, step0, hp):
         shuffle_key, dropout_key = jax.random.split(key)
@@ -157,14 +179,24 @@ def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int,
         valid = (jnp.arange(max_batches * bs) < used).reshape(max_batches, bs)
         # each batch averages over its own real windows, as Keras does with a short last batch
         weights = valid / jnp.maximum(jnp.sum(valid, axis=1, keepdims=True), 1)  # (max_batches, bs)
+        batches = order.reshape(max_batches, bs)
+        if width > bs:  # weight-0 windows (index 0) fill each batch up to a multiple of the devices
+            batches = jnp.pad(batches, ((0, 0), (0, width - bs)))  # (max_batches, width)
+            weights = jnp.pad(weights, ((0, 0), (0, width - bs)))
 
         def step(carry, batch):
             idx, w, i = batch
+            if mesh is not None:  # the weights stay whole on every device; only the network's windows are split
+                w = jax.lax.with_sharding_constraint(w, everywhere)
 
             def update(carry):
                 params, opt_state, total = carry
-                x, y, future = gather(inputs, starts[idx], spec)
-                loss_value, grads = grad_fn(params, x, y, future, w, jax.random.fold_in(dropout_key, i))
+                if mesh is None:
+                    x, y, future = gather(inputs, starts[idx], spec)
+                    loss_value, grads = grad_fn(params, x, y, future, w, jax.random.fold_in(dropout_key, i))
+                else:
+                    step_key = jax.random.fold_in(dropout_key, i)
+                    loss_value, grads = sharded_grad_fn(params, inputs, starts, idx, w, step_key)
                 opt_state = with_learning_rate(opt_state, hp, step0 + i)
                 updates, opt_state = optimizer.update(grads, opt_state, params)
                 params = optax.apply_updates(params, updates)
@@ -175,14 +207,20 @@ def _training_programs(spec: NetworkSpec, loss: Loss, key: tuple, n_bucket: int,
         (params, opt_state, total), _ = jax.lax.scan(
             step,
             (params, opt_state, jnp.float32(0)),
-            (order.reshape(max_batches, bs), weights, jnp.arange(max_batches)),
+            (batches, weights, jnp.arange(max_batches)),
         )
         return params, opt_state, total / used  # mean loss over the epoch's windows
 
+    if mesh is None:
+        epoch_program = jax.jit(over_members(epoch, members, 8, batched=3))
+    else:  # every argument and result replicated on the mesh's devices
+        epoch_program = jax.jit(
+            over_members(epoch, members, 8, batched=3), in_shardings=everywhere, out_shardings=everywhere
+        )
     return Programs(
         optimizer=optimizer,
         init_optimizer=jax.jit(over_members(optimizer.init, members, 1)),
-        epoch=jax.jit(over_members(epoch, members, 8, batched=3)),
+        epoch=epoch_program,
     )
 
 

@@ -1,7 +1,9 @@
 """The training loop: compiled epochs, validation, early stopping, plateau, Ctrl-C.
 
 Python runs once per epoch; everything inside an epoch is one compiled program
-(:mod:`lstmcast.train.programs`).
+(:mod:`lstmcast.train.programs`). With ``devices`` above one, the epoch splits each batch
+over the devices and its arrays live replicated on them (:mod:`lstmcast.train.sharding`);
+validation, the history and the returned parameters stay on this process's own device.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lstmcast.train.history import History
 from lstmcast.train.losses import Loss
 from lstmcast.train.optimizers import python_learning_rate, schedule_values, set_hyperparams
 from lstmcast.train.programs import bucket, epoch_arrays, members_of, training_programs, window_loss
+from lstmcast.train.sharding import local, replicate, training_mesh
 
 EpochCallback = Callable[[int, int, dict], None]  # (epoch, epochs, logs)
 TARGET_STEPS, MIN_EPOCHS, MAX_EPOCHS = 500, 1, 500  # epochs="auto"
@@ -60,7 +63,9 @@ def train(
     The targets are the first ``spec.n_targets`` columns of ``inputs``. An ensemble's params
     (and ``key``) carry a leading members axis; its members train together in one compiled
     epoch, and the history holds their mean losses. Returns the trained (or, with early
-    stopping and ``restore_best``, the best) parameters and the history. Ctrl-C ends
+    stopping and ``restore_best``, the best) parameters and the history. ``cfg.devices`` above
+    one trains data-parallel (every process of a ``jax.distributed`` run calls this with the same
+    arguments and gets the same parameters). Ctrl-C ends
     training after the current epoch's program returns, keeping the best weights so far
     (``history.interrupted``); before the first epoch finished it raises TrainingInterrupted.
     A NaN or infinite training or validation loss raises TrainingDivergedError naming the
@@ -68,10 +73,14 @@ def train(
     """
     n_windows = int(len(train_starts))
     members = members_of(params)
-    programs = training_programs(spec, loss, cfg, n_windows, members)
+    mesh = training_mesh(cfg.devices)
+    programs = training_programs(spec, loss, cfg, n_windows, members, mesh)
     inputs_d, starts_d, n_d = epoch_arrays(inputs, train_starts, spec)
     has_val = val_starts is not None and len(val_starts) > 0
     opt_state = set_hyperparams(programs.init_optimizer(params), cfg.hyperparams())
+    on_mesh = (lambda tree: replicate(tree, mesh)) if mesh is not None else (lambda tree: tree)
+    own = local if mesh is not None else (lambda tree: tree)  # this process's copy of replicated params
+    params, opt_state, inputs_d, starts_d, n_d = on_mesh((params, opt_state, inputs_d, starts_d, n_d))
     steps = steps_per_epoch(cfg, n_windows)
     epochs = auto_epochs(cfg, n_windows) if cfg.epochs == "auto" else cfg.epochs
     cosine, base_lr = cfg.schedule == "cosine", cfg.learning_rate
@@ -83,13 +92,14 @@ def train(
             step0 = epoch * steps
             lr = python_learning_rate(base_lr, cosine, steps * epochs, step0)
             hp = schedule_values(base_lr, cosine, steps * epochs)
+            epoch_key, step0_d, hp = on_mesh((_epoch_key(key, epoch, members), jnp.int32(step0), hp))
             params, opt_state, loss_value = programs.epoch(
-                params, opt_state, _epoch_key(key, epoch, members), inputs_d, starts_d, n_d, jnp.int32(step0), hp
+                params, opt_state, epoch_key, inputs_d, starts_d, n_d, step0_d, hp
             )
-            loss_value = float(jnp.mean(loss_value))  # waits for the epoch to finish
+            loss_value = float(jnp.mean(own(loss_value)))  # waits for the epoch to finish
             logs = {"loss": loss_value, "learning_rate": lr}
             if has_val:
-                logs["val_loss"] = window_loss(params, spec, loss, inputs, val_starts)
+                logs["val_loss"] = window_loss(own(params), spec, loss, inputs, val_starts)
                 history.val_loss.append(logs["val_loss"])
             seconds = time.perf_counter() - t0
             history.loss.append(loss_value)
@@ -123,7 +133,7 @@ def train(
         history.compile_seconds = max(history.seconds[0] - (float(np.median(rest)) if rest else 0.0), 0.0)
     if history.best_epoch is not None and ((cfg.patience is not None and cfg.restore_best) or history.interrupted):
         params = best_params
-    return params, history
+    return own(params), history
 
 
 def diverged_message(epoch: int, epochs: int, logs: dict, learning_rate: float) -> str:
