@@ -245,3 +245,30 @@ def test_calendar_features_are_computed_for_the_forecast_steps(tmp_path):
     assert Forecaster(horizon=7, calendar=True, **SMALL).backtest(one, time="ds", folds=2).overall.n_windows > 0
     with pytest.raises(ConfigError, match=r"calendar=True needs timestamps"):
         Forecaster(horizon=3, calendar=True, **SMALL).fit(np.arange(50.0))
+
+
+def test_review_findings_on_many_series(tmp_path):
+    from lstmcast.errors import ShortSeriesWarning
+
+    df = panel_frame()
+    # integer ids come back as integers, also after saving
+    ints = df.assign(unique_id=df.unique_id.str[1:].astype(int))
+    model = Forecaster(horizon=3, **SMALL).fit(ints)
+    assert model.predict()["unique_id"].dtype.kind == "i"
+    model.save(tmp_path / "m")
+    assert Forecaster.load(tmp_path / "m").predict()["unique_id"].tolist() == model.predict()["unique_id"].tolist()
+    # a flat and a perfectly periodic series get narrow intervals, not ones as wide as their level
+    nd = pd.date_range("2017-01-01", periods=40, freq="MS")
+    flat = pd.DataFrame({"unique_id": "flat", "ds": nd, "y": 300.0})
+    pure = pd.DataFrame({"unique_id": "pure", "ds": nd, "y": 300 + 10 * np.sin(np.arange(40) / 12 * 2 * np.pi)})
+    out = Forecaster(horizon=3, **SMALL).fit(pd.concat([df, flat, pure], ignore_index=True)).predict(level=[80])
+    width = (out["y-hi-80"] - out["y-lo-80"]).groupby(out["unique_id"]).max()
+    assert width["flat"] < 1 and width["pure"] < 40
+    # calendar columns and intervals together (the calibration copy must not add them twice)
+    assert len(Forecaster(horizon=3, calendar=True, **SMALL).fit(df).predict(level=[80])) == 18
+    # a series too short to forecast is named when fitting
+    two = pd.DataFrame({"unique_id": "two", "ds": nd[:2], "y": [1.0, 2.0]})
+    with pytest.warns(
+        ShortSeriesWarning, match=r"1 series are shorter than the 12 rows a forecast reads.*'two' with 2"
+    ):
+        Forecaster(horizon=3, window=12, **SMALL).fit(pd.concat([df, two], ignore_index=True))

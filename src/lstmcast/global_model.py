@@ -167,6 +167,21 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
             + (f" + difference={lag}" if lag else "")
             + f" rows are needed, the longest series has {longest}; use a shorter window or horizon."
         )
+    short = np.flatnonzero(panel.lengths < cfg["window"] + lag)
+    if len(short):
+        import warnings
+
+        from lstmcast.errors import ShortSeriesWarning
+
+        i = int(short[0])
+        warnings.warn(
+            f"{len(short)} series are shorter than the {cfg['window'] + lag} rows a forecast reads (window="
+            f"{cfg['window']}" + (f" + difference={lag}" if lag else "") + f"), e.g. {panel.ids[i]!r} with "
+            f"{panel.lengths[i]}: they add no training window and predict() refuses them; give them more history "
+            "or leave them out.",
+            ShortSeriesWarning,
+            stacklevel=3,
+        )
     transforms = fit_transforms(stacked, offsets, ends, cfg, k)
     values = transforms.to_model_space(stacked, offsets)  # (rows, columns) float32
     spec = NetworkSpec(
@@ -300,7 +315,7 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         return _interval_table(model, panel, out, horizon, levels, quantiles, data is not None)
     frame = pd.DataFrame(out.reshape(-1, k), columns=list(panel.targets))
     frame.insert(0, panel.time_name or "ds", panel.future_index(horizon))
-    frame.insert(0, panel.id_name, np.repeat(np.asarray(panel.ids, dtype=object), horizon))
+    frame.insert(0, panel.id_name, np.repeat(panel.id_values(), horizon))
     return frame
 
 
@@ -360,7 +375,7 @@ def _interval_table(model, panel, out, horizon, levels, quantiles, newer: bool) 
     q = panel_quantiles(cal, scales, out, taus)  # (S, H, k, Q)
     where = {round(float(t), 10): i for i, t in enumerate(taus)}
     columns: dict[str, np.ndarray] = {
-        panel.id_name: np.repeat(np.asarray(panel.ids, dtype=object), horizon),
+        panel.id_name: np.repeat(panel.id_values(), horizon),
         panel.time_name or "ds": panel.future_index(horizon),
     }
     for j, name in enumerate(panel.targets):  # the order of interval_frame: point, lo/hi per level, quantiles
@@ -379,7 +394,7 @@ def make_future_frame(panel, horizon: int) -> pd.DataFrame:
     columns empty (NaN): fill them and pass the table to ``predict(future=...)``."""
     frame = pd.DataFrame(
         {
-            panel.id_name: np.repeat(np.asarray(panel.ids, dtype=object), horizon),
+            panel.id_name: np.repeat(panel.id_values(), horizon),
             panel.time_name or "ds": panel.future_index(horizon),
         }
     )

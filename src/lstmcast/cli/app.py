@@ -50,10 +50,18 @@ def user_errors(as_json: bool = False):
     points to ``--debug``. With ``as_json`` the error is a JSON object on stdout instead:
     ``{"error": {"type": ..., "message": ...}}``. Typer's exits and usage errors (exit 2) pass through.
     """
+    import warnings
+
     from lstmcast.errors import LstmcastError
 
+    def one_line_warning(message, category, filename, lineno, file=None, line=None):
+        # lstmcast's warnings are for the user: one line, no source location (stderr, never in --json's stdout)
+        err_console.print(f"[yellow]Warning:[/yellow] {escape(str(message))}", highlight=False, soft_wrap=True)
+
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.showwarning = one_line_warning
+            yield
     except (typer.Exit, typer.Abort, TyperException):
         raise
     except KeyboardInterrupt:

@@ -8,6 +8,7 @@ import typer
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import Force, check_frame_path, check_plot_path, emit_json, frame_table, write_frame
 from lstmcast.cli.params import Extra, Json, Level, ModelDir, Quantiles, Quiet
+from lstmcast.errors import ConfigError
 
 PANEL_ROWS = 20  # rows of a many-series forecast printed (all of them go to --output)
 
@@ -43,6 +44,8 @@ def predict(
         check_plot_path(plot, force, [*inputs, output])
         levels, qs = interval_options(level, quantiles, extra)
         m = load(model)
+        if plot is not None and m.is_panel_:
+            raise ConfigError("--plot is not available for a model of many series yet; leave --plot out.")
         fut = read_source(future) if future is not None else None
         forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs, samples=samples)
         if output is not None:

@@ -50,6 +50,7 @@ class Panel:
     step: int = 1  # the shared step of an integer time column
     to_utc: bool = False
     time_detected: bool = False
+    id_kind: str = "str"  # "int" when the id column held integers: outputs give them back as integers
 
     def __repr__(self) -> str:  # not 100,000 ids
         return (
@@ -63,6 +64,12 @@ class Panel:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def id_values(self) -> np.ndarray:
+        """(n_series,) the ids as the user gave them: integers when the id column held integers, else text."""
+        if self.id_kind == "int":
+            return np.asarray(self.ids, dtype=np.int64)
+        return np.asarray(self.ids, dtype=object)
 
     @property
     def lengths(self) -> np.ndarray:

@@ -158,6 +158,7 @@ def _load(data, id, target, time, features, future, static, freq, fill, fast: bo
         skipped={ids[i]: s.skipped for i, s in found.items() if s.skipped},
         steps=steps,
         step=step,
+        id_kind="int" if pd.api.types.is_integer_dtype(frame[id_name]) else "str",
         to_utc=to_utc,
         time_detected=detected,
     )

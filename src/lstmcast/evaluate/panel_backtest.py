@@ -27,6 +27,7 @@ beside the model. Several targets are pooled as :func:`lstmcast.evaluate.report.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,7 +35,7 @@ import pandas as pd
 
 from lstmcast.data.panel import Panel, load_panel
 from lstmcast.data.seasons import season_length
-from lstmcast.errors import ColumnError, ConfigError, TooShortError
+from lstmcast.errors import ColumnError, ConfigError, ShortSeriesWarning, TooShortError
 from lstmcast.evaluate.backtest import _refits
 from lstmcast.evaluate.baselines import seasonal_naive
 from lstmcast.params import check_params
@@ -141,7 +142,9 @@ def run_panel_backtest(
     for i in range(folds):
         trained = np.flatnonzero(cuts[:, i] >= 1)  # every series with history before its cut
         if refits[i]:
-            fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
+            with warnings.catch_warnings():  # short series are left out of the fold and counted in overall["left_out"]
+                warnings.simplefilter("ignore", ShortSeriesWarning)
+                fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
             period = fitted.config_["seasonal_period"] if period is None else period
             own = trained
         else:
@@ -166,7 +169,7 @@ def cut_series(panel: Panel, which: np.ndarray, rows: np.ndarray) -> Panel:
 
 def long_frame(panel: Panel) -> pd.DataFrame:
     """The panel as a long table: id, time (when it has a time column), targets, features."""
-    cols = {panel.id_name: np.repeat(np.asarray(panel.ids, dtype=object), panel.lengths)}
+    cols = {panel.id_name: np.repeat(panel.id_values(), panel.lengths)}
     if panel.time_name is not None:
         cols[panel.time_name] = panel.times
     for j, c in enumerate(panel.targets + panel.features):
@@ -228,7 +231,7 @@ def _forecast(fitted, panel: Panel, which, cuts, horizon: int, own) -> np.ndarra
         out = fitted.predict(horizon, data=long_frame(cut_series(panel, which, cuts)))
     k = panel.n_targets
     values = out[list(panel.targets)].to_numpy(np.float64).reshape(-1, horizon, k)  # (n, H, k) in predict's order
-    order = pd.Index(out[panel.id_name].to_numpy()[::horizon]).get_indexer([panel.ids[s] for s in which])
+    order = pd.Index(out[panel.id_name].astype(str).to_numpy()[::horizon]).get_indexer([panel.ids[s] for s in which])
     return values[order]
 
 
@@ -261,7 +264,7 @@ def _score(panel, cuts, taken, forecasts, names, period, refits, step) -> PanelB
     actual = y[rows]  # (P, H, k)
     naive = seasonal_naive(y, first - 1, horizon, period)  # (P, H, k); every cut holds a season
     table = {
-        names[0]: np.repeat(np.asarray(panel.ids, dtype=object)[series], horizon),
+        names[0]: np.repeat(panel.id_values()[series], horizon),
         names[1]: panel.times[rows.ravel()],
         CUTOFF: np.repeat(panel.times[first - 1], horizon),
     }
@@ -293,7 +296,7 @@ def _score(panel, cuts, taken, forecasts, names, period, refits, step) -> PanelB
     naive_mae, _ = per_series(naive - actual)
     metrics = pd.DataFrame(
         {
-            panel.id_name: np.asarray(panel.ids, dtype=object),
+            panel.id_name: panel.id_values(),
             "forecasts": count,
             "mae": mae,
             "rmse": rmse,

@@ -40,6 +40,7 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         "tz": tz,
         "unit": times.unit if isinstance(times, pd.DatetimeIndex) else None,
         "calibration": None,
+        "id_kind": panel.id_kind,
     }
     arrays = {
         PREFIX + "tail": np.ascontiguousarray(tail.stacked(), np.float64),
@@ -128,6 +129,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
         id_name=section["id"],
         steps=schema.get("steps", "calendar"),
         step=int(schema.get("step", 1)),
+        id_kind=section["id_kind"],
     )
     target = TargetTransform(log=cfg["log"], lag=cfg["difference"])
     transforms = PanelTransforms(target, cfg["scaler"], tuple(cfg["feature_range"]), offset, scale, k)

@@ -571,7 +571,7 @@ def _history(d) -> None:
 
 def _panel(d, tail) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
-    keys = ("id", "ids", "rows", "time_kind", "tz", "unit", "calibration")
+    keys = ("id", "ids", "rows", "time_kind", "tz", "unit", "calibration", "id_kind")
     _object(d, "panel", keys, keys)
     _str(d["id"], "panel.id")
     ids = _names(d["ids"], "panel.ids", nonempty=True)
@@ -581,6 +581,7 @@ def _panel(d, tail) -> None:
     for i, n in enumerate(rows):
         _int(n, f"panel.rows[{i}]")
     _choice(d["time_kind"], "panel.time_kind", ("datetime", "steps"))
+    _choice(d["id_kind"], "panel.id_kind", ("str", "int"))
     _str(d["tz"], "panel.tz", optional=True)
     if d["time_kind"] == "datetime":
         _choice(d["unit"], "panel.unit", ("s", "ms", "us", "ns"))

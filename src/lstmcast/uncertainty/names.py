@@ -22,6 +22,12 @@ def check_levels(levels) -> tuple[float, ...]:
         raise ConfigError(
             f"level={levels!r} must be one or more percentages strictly between 0 and 100, e.g. [80, 95]."
         )
+    small = [v for v in values if float(v) < 1.0]
+    if small:
+        raise ConfigError(
+            f"level={levels!r}: levels are percentages (80 for an 80% interval), and {small[0]!r} would be a "
+            f"{small[0]}% interval; write level=[{100 * float(small[0]):g}], or quantiles=[...] for quantiles."
+        )
     return tuple(sorted({float(v) for v in values}))
 
 

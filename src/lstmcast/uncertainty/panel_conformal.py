@@ -22,12 +22,18 @@ ORIGINS_PER_SERIES = 8  # newest origins each series contributes (fewer when it 
 
 
 def series_scales(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarray, period: int) -> np.ndarray:
-    """(S, k) in-sample MAE of seasonal naive over each series' rows ``[0, end)`` (lag 1 when too short)."""
+    """(S, k) in-sample MAE of seasonal naive over each series' rows ``[0, end)``.
+
+    A series whose seasonal-naive MAE is 0 (a pure repeating pattern) or undefined (shorter than a
+    season) uses its lag-1 MAE; one that never moves (constant) gets ``FLOOR`` x its level: its
+    intervals are then as narrow as its errors allow, and :func:`flat_series` keeps it out of the
+    pooled scores, where dividing by an almost-zero scale would swamp every other series.
+    """
     n_series, k = len(offsets) - 1, targets.shape[1]
     rows = series_of_rows(offsets)
     local = np.arange(len(targets)) - offsets[rows]
     out = np.full((n_series, k), np.nan)
-    for lag in sorted({period, 1}, reverse=True):  # the season first, lag 1 where the season is too long
+    for lag in sorted({period, 1}, reverse=True):  # the season first, lag 1 where it gives no scale
         use = (local >= lag) & (local < ends[rows])
         diff = np.abs(targets[use] - targets[np.flatnonzero(use) - lag])  # (m, k)
         count = np.bincount(rows[use], minlength=n_series)
@@ -35,14 +41,26 @@ def series_scales(targets: np.ndarray, offsets: np.ndarray, ends: np.ndarray, pe
         np.add.at(total, rows[use], diff)
         with np.errstate(invalid="ignore", divide="ignore"):
             mae = total / count[:, None]
-        todo = np.isnan(out) & (count[:, None] > 0)
+        todo = ~(out > 0) & (mae > 0)
         out[todo] = mae[todo]
     level = np.zeros((n_series, k))
     np.add.at(level, rows, np.abs(targets))
     level /= np.maximum(np.diff(offsets), 1)[:, None]
-    flat = ~(out > 0)  # a constant or one-row series: its mean level (or 1) keeps the scale positive
-    out[flat] = np.where(level[flat] > 0, level[flat], 1.0)
+    flat = ~(out > 0)
+    out[flat] = FLOOR * np.maximum(level[flat], 1.0)
     return out
+
+
+FLOOR = 1e-6
+
+
+def flat_series(scales: np.ndarray, targets: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """(S,) series whose scale is the floor (they never moved): left out of the pooled scores."""
+    rows = series_of_rows(offsets)
+    level = np.zeros(scales.shape)
+    np.add.at(level, rows, np.abs(targets))
+    level /= np.maximum(np.diff(offsets), 1)[:, None]
+    return np.any(scales <= FLOOR * np.maximum(level, 1.0) * (1 + 1e-9), axis=1)
 
 
 def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
@@ -57,6 +75,10 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     # each series sets aside horizon + o - 1 rows (o origins), keeping window + lag + steps to train on
     room = ends - (window + lag + steps) - horizon + 1
     origins = np.clip(room, 0, ORIGINS_PER_SERIES)  # (S,)
+    targets = panel.stacked()[:, : panel.n_targets]
+    scales = series_scales(targets, panel.offsets(), ends, cfg["seasonal_period"])
+    if not cfg["log"]:  # series that never moved would divide their errors by ~0
+        origins[flat_series(scales, targets, panel.offsets())] = 0
     used = np.flatnonzero(origins > 0)
     if len(used) == 0:
         from lstmcast.errors import TooShortError
@@ -70,7 +92,9 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
     from lstmcast.forecaster import CALIBRATION_FIXED
 
-    copy = type(model)(**{**model.get_params(), **{k: cfg[k] for k in CALIBRATION_FIXED}, "test": 0, "verbose": 0})
+    # the panel already holds the calendar columns (calendar=True): the copy must not add them again
+    fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+    copy = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": 0, "calendar": False})
     fit_panel(copy, part, copy._checked())
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
@@ -92,7 +116,6 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     )
     pred = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths  # (N, H, k)
     actual = raw[origin_rows[:, None] + np.arange(1, horizon + 1)[None, :]]  # (N, H, k)
-    scales = series_scales(panel.stacked()[:, : panel.n_targets], panel.offsets(), ends, cfg["seasonal_period"])
     if cfg["log"]:
         errors = np.log(actual) - np.log(pred)
     else:
