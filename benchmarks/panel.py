@@ -6,7 +6,11 @@
    every series (scaled by its in-sample seasonal-naive MAE) against seasonal naive and, when
    statsforecast is installed, AutoETS fitted per series. Prints the geometric mean of MASE
    relative to seasonal naive, wins, and the seconds to fit and to forecast all series.
-2. ``scale``: synthetic, 100,000 series of 200 points (integer ids, daily dates, seasonal
+2. ``quarterly``: short quarterly panels of 4, 8 and 32 series made from the same data (quarterly
+   means of the monthly values, each series' last 60 quarters, the last 8 held out; series drawn
+   with numpy seed 0): the global model against the default model fitted per series, both as
+   the geometric mean of MASE relative to seasonal naive and wins over it.
+3. ``scale``: synthetic, 100,000 series of 200 points (integer ids, daily dates, seasonal
    noise), window 24, horizon 12, one model (ensemble=1), batch 1,024 windows, 2,000 optimizer
    steps (10 epochs of 200 sampled steps). Prints seconds to load the long table, to fit and to
    forecast every series, and the peak resident memory (targets: fit <= 180 s, forecast <= 10 s,
@@ -14,6 +18,7 @@
 
     python benchmarks/panel.py                 # both
     python benchmarks/panel.py employment
+    python benchmarks/panel.py quarterly
     python benchmarks/panel.py scale --series 20000
 """
 
@@ -119,6 +124,41 @@ def employment(folder: Path | None) -> None:
     print(f"  choices: {', '.join(f'{k}={c.value!r}' for k, c in model.choices_.items())}")
 
 
+def quarterly(folder: Path | None) -> None:
+    if folder is None:
+        print("quarterly: shared data folder not found (--data-dir); skipped")
+        return
+    df = employment_panel(folder)
+    df["quarter"] = df["ds"].dt.to_period("Q").dt.start_time
+    q = df.groupby(["unique_id", "quarter"]).agg(y=("y", "mean"), n=("y", "size")).reset_index()
+    q = q[q["n"] == 3].rename(columns={"quarter": "ds"})[["unique_id", "ds", "y"]]
+    ids = sorted(q["unique_id"].unique())
+    h, m = 8, 4
+    rng = np.random.default_rng(0)
+    for size in (4, 8, 32):
+        pick = list(rng.choice(ids, size, replace=False))
+        p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
+        train = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
+        test = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
+        t0 = time.perf_counter()
+        glob = Forecaster(horizon=h, seed=0, verbose=0).fit(train).predict()
+        glob_s = time.perf_counter() - t0
+        rel_global, rel_local = [], []
+        for uid in pick:
+            series = train[train["unique_id"] == uid].set_index("ds")["y"]
+            y, actual = series.to_numpy(), test[test["unique_id"] == uid]["y"].to_numpy()
+            scale = A.mase_scale(y, m)
+            snaive = np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale
+            one = Forecaster(horizon=h, seed=0, verbose=0).fit(series).predict().iloc[:, 0].to_numpy()
+            rel_global.append(np.mean(np.abs(glob[glob["unique_id"] == uid]["y"].to_numpy() - actual)) / scale / snaive)
+            rel_local.append(np.mean(np.abs(one - actual)) / scale / snaive)
+        print(
+            f"quarterly panel of {size}: global gmean MASE/snaive {A.geomean(rel_global):.3f} "
+            f"(beats snaive on {sum(r < 1 for r in rel_global)}/{size}, fit {glob_s:.1f} s); per series "
+            f"{A.geomean(rel_local):.3f} ({sum(r < 1 for r in rel_local)}/{size})"
+        )
+
+
 def _ets():
     try:
         from statsforecast.models import AutoETS
@@ -174,17 +214,21 @@ def scale(n_series: int, length: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("parts", nargs="*", default=["employment", "scale"], help="employment and/or scale")
+    parser.add_argument(
+        "parts", nargs="*", default=["employment", "quarterly", "scale"], help="employment, quarterly, scale"
+    )
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--length", type=int, default=200)
     parser.add_argument("--data-dir")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    unknown = set(args.parts) - {"employment", "scale"}
+    unknown = set(args.parts) - {"employment", "quarterly", "scale"}
     if unknown:
-        parser.error(f"unknown part(s) {sorted(unknown)}: choose employment and/or scale")
+        parser.error(f"unknown part(s) {sorted(unknown)}: choose from employment, quarterly, scale")
     if "employment" in args.parts:
         employment(A._shared_dir(args.data_dir))
+    if "quarterly" in args.parts:
+        quarterly(A._shared_dir(args.data_dir))
     if "scale" in args.parts:
         scale(args.series, args.length)
 
