@@ -27,8 +27,8 @@ import accuracy as A  # noqa: E402
 
 from lstmcast import Forecaster  # noqa: E402
 from lstmcast.evaluate import probabilistic as PR  # noqa: E402
-from lstmcast.forecaster import CALIBRATION_FIXED  # noqa: E402
 from lstmcast.strategies import get_strategy  # noqa: E402
+from lstmcast.uncertainty.conformal import CALIBRATION_FIXED  # noqa: E402
 
 LEVELS = (80.0, 95.0)
 

@@ -195,7 +195,7 @@ def scale(n_series: int, length: int) -> None:
         horizon=12, window=24, seed=0, verbose=0, ensemble=1, batch_size=1024, steps_per_epoch=200, epochs=10
     )
     t0 = time.perf_counter()
-    from lstmcast.data.panel import load_panel
+    from lstmcast.data.panel_load import load_panel
 
     panel = load_panel(df)
     load_s = time.perf_counter() - t0

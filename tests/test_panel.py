@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lstmcast.data import load_series
-from lstmcast.data.panel import Panel, is_long, load_panel
-from lstmcast.data.panel_load import _load
+from lstmcast.data.panel import Panel
+from lstmcast.data.panel_load import _load, is_long, load_panel
 from lstmcast.errors import ColumnError, DataError, EmptyDataError, MissingValueError, TimeIndexError
 
 

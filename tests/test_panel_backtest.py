@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from lstmcast import Forecaster
-from lstmcast.data.panel import load_panel
+from lstmcast.data.panel_load import load_panel
 from lstmcast.errors import ConfigError, TooShortError
 from lstmcast.evaluate.metrics import mase_scale
 from lstmcast.evaluate.panel_backtest import PanelBacktest, run_panel_backtest

@@ -20,7 +20,8 @@ from lstmcast import params as P
 from lstmcast.auto import Choice, resolve
 from lstmcast.data import calendar_features
 from lstmcast.data.newdata import future_values, load_history
-from lstmcast.data.panel import Panel, is_long, load_panel
+from lstmcast.data.panel import Panel
+from lstmcast.data.panel_load import is_long, load_panel
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
 from lstmcast.data.split import make_split
@@ -31,10 +32,10 @@ from lstmcast.errors import (
     DataFilledWarning,
     IntervalWarning,
     NotFittedError,
-    TrainingInterrupted,
 )
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
-from lstmcast.nn.network import NetworkSpec, init_params
+from lstmcast.fitting import check_finite, init_members, refit, reporter
+from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.summary import format_summary
 from lstmcast.resources import check_training
 from lstmcast.strategies import get_strategy
@@ -42,17 +43,21 @@ from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss, point_error
 from lstmcast.train.programs import members_of, window_loss
 from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
-from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
-from lstmcast.uncertainty.names import all_quantiles, check_levels, check_quantiles, level_columns, quantile_column
+from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, Calibration, calibration_plan
+from lstmcast.uncertainty.names import (
+    SCORE_QUANTILES,
+    all_quantiles,
+    check_levels,
+    check_quantiles,
+    level_columns,
+    quantile_column,
+)
 
-SCORE_QUANTILES = tuple(round(0.05 * i, 2) for i in range(1, 20))  # pinball and CRPS are scored on 0.05..0.95
 FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
 SAMPLES = 200  # sample paths per ensemble member for a recursive model's quantiles
 MAX_SAMPLES = 100_000
 SAMPLE_STREAM = 7919  # folded into the seed's key for sampling, apart from training's streams
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
-# the settings a calibration model copies from the fitted model (as chosen on the whole history)
-CALIBRATION_FIXED = ("seasonal_period", "log", "difference", "normalize", "window")
 
 
 class Forecaster:
@@ -197,8 +202,8 @@ class Forecaster:
         )
         values = transforms.to_model_space(series.values)  # (rows, columns)
         check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
-        initial, train_key = _init_members(spec, cfg["seed"], cfg["ensemble"])
-        callback = on_epoch_end if on_epoch_end is not None else _reporter(cfg["verbose"])
+        initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"])
+        callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"])
         train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
         if cfg["epochs"] == "auto":
             cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
@@ -227,7 +232,7 @@ class Forecaster:
             and history.best_epoch
             and not history.interrupted
         ):
-            params = _refit(params, history, initial, spec, loss, train_cfg, values, starts, train_key)
+            params = refit(params, history, initial, spec, loss, train_cfg, values, starts, train_key)
         self.config_, self.spec_, self.loss_, self.params_, self.history_ = cfg, spec, loss, params, history
         self.choices_ = choices
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
@@ -511,7 +516,7 @@ class Forecaster:
         point = self.forecast_at(values, raw_targets, starts, horizon)  # (n, H, targets)
         if self.loss_.kind != "point":
             q = _quantiles_of_head(self, values, raw_targets, starts, horizon, np.asarray(taus, np.float64), samples)
-            _check_finite(q)
+            check_finite(q)
             return point, q
         if getattr(self, "calibration_", None) is None:
             self.calibrate()
@@ -721,7 +726,7 @@ class Forecaster:
         levels = self.transforms_.history_levels(raw_targets, origins)  # (n, lag, targets)
         paths = self.transforms_.to_original(z.reshape(members * n, *z.shape[2:]), np.tile(levels, (members, 1, 1)))
         out = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
-        _check_finite(out)
+        check_finite(out)
         return out
 
 
@@ -737,7 +742,7 @@ def _head_paths(model, values, raw, starts, horizon, samples) -> np.ndarray:
     draws, n = paths.shape[0] * paths.shape[1], len(starts)
     flat = model.transforms_.to_original(paths.reshape(draws * n, *paths.shape[3:]), np.tile(levels, (draws, 1, 1)))
     out = flat.reshape(draws, n, *flat.shape[1:])
-    _check_finite(out)
+    check_finite(out)
     return out
 
 
@@ -800,39 +805,6 @@ def interval_frame(point, q, taus, levels, quantiles, targets, index) -> pd.Data
     return pd.DataFrame(columns, index=index)
 
 
-def _init_members(spec: NetworkSpec, seed: int, members: int):
-    """Initial parameters and the training key: member j is exactly what ``seed + j`` gives one model.
-
-    One model: (params, key). An ensemble: params and keys stacked on a leading members axis.
-    """
-    keys = [jax.random.split(jax.random.key(seed + j)) for j in range(members)]
-    if members == 1:
-        return init_params(keys[0][0], spec), keys[0][1]
-    init_keys = jax.numpy.stack([k[0] for k in keys])
-    return jax.vmap(lambda k: init_params(k, spec))(init_keys), jax.numpy.stack([k[1] for k in keys])
-
-
-def _refit(params, history, initial, spec, loss, train_cfg, values, starts, key):
-    """After early stopping: retrain on training + validation windows for the best epoch count.
-
-    Ctrl-C during the refit keeps ``params`` (the best weights of the first run) and marks the
-    history interrupted; a diverged refit raises like any training.
-    """
-    # early stopping chose the epochs on the newest rows; the final model learns from them too
-    everything = np.concatenate([starts["train"], starts["validation"]])
-    final_cfg = TrainConfig(**{**train_cfg.to_dict(), "epochs": history.best_epoch, "patience": None})
-    try:
-        refitted, refit_history = train(initial, spec, loss, final_cfg, values, everything, key)
-    except TrainingInterrupted:
-        history.interrupted = True
-        return params
-    if refit_history.interrupted:
-        history.interrupted = True
-        return params
-    history.refit_epochs = history.best_epoch
-    return refitted
-
-
 def _cut(series: Series, cfg: dict):
     """The time-ordered split of ``series`` and the window starts of each part."""
     split = make_split(len(series), series.index, cfg["test"], cfg["validation"])
@@ -852,14 +824,6 @@ def _split_rows(series: Series, cfg: dict):
     return rows
 
 
-def _check_finite(out: np.ndarray) -> None:
-    if not np.isfinite(out).all():
-        raise DataError(
-            "the forecast is not finite (NaN or infinite): training diverged or the data's magnitude overflows "
-            "the transforms; try a smaller learning_rate, scaler='standard', or log=True."
-        )
-
-
 def _names(value) -> tuple:
     if value is None:
         return ()
@@ -870,11 +834,3 @@ def _same(a, b) -> bool:
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return tuple(a) == tuple(b)
     return type(a) is type(b) and a == b
-
-
-def _reporter(verbose: int) -> EpochCallback | None:
-    if verbose == 0:
-        return None
-    from lstmcast.train.progress import epoch_printer
-
-    return epoch_printer(verbose)

@@ -126,7 +126,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     """
     import jax
 
-    from lstmcast.forecaster import _init_members, _refit, _reporter
+    from lstmcast.fitting import init_members, refit, reporter
     from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
@@ -201,8 +201,8 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         head=loss.head,
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
-    initial, key = _init_members(spec, cfg["seed"], cfg["ensemble"])
-    callback = on_epoch_end if on_epoch_end is not None else _reporter(cfg["verbose"])
+    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
+    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"])
     if cfg["epochs"] == "auto":
         cfg["epochs"] = auto_epochs(TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS}), len(starts["train"]))
         choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
@@ -225,7 +225,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         if getattr(callback, "progress", None) is not None:
             callback.progress.stop()
     if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
-        params = _refit(params, history, initial, spec, loss, train_cfg, values, starts, key)
+        params = refit(params, history, initial, spec, loss, train_cfg, values, starts, key)
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.values_, model.ends_, model.starts_ = panel, transforms, values, ends, starts
@@ -308,9 +308,9 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         )
         out[lo:hi] = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
     if not np.isfinite(out).all():
-        from lstmcast.forecaster import _check_finite
+        from lstmcast.fitting import check_finite
 
-        _check_finite(out)
+        check_finite(out)
     if levels or quantiles:
         return _interval_table(model, panel, out, horizon, levels, quantiles, data is not None)
     frame = pd.DataFrame(out.reshape(-1, k), columns=list(panel.targets))
@@ -321,7 +321,7 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
 
 def _newer(model, data):
     """(panel, transforms, model-space values) of newer history ``data`` in the training columns."""
-    from lstmcast.data.panel import load_panel
+    from lstmcast.data.panel_load import load_panel
 
     trained = model.panel_
     cfg = model.config_

@@ -4,7 +4,7 @@ Every series' values sit one after another in one (rows, columns) float64 array,
 ``offsets()``, with one stacked time index beside it. ``Panel.series`` builds each :class:`Series`
 when it is read (views of the stacked arrays, read-only), so 100,000 series cost no 100,000
 pandas objects. Reading and checking a long table into a Panel is
-:mod:`lstmcast.data.panel_load`; its ``load_panel`` and ``is_long`` can still be imported from here.
+:mod:`lstmcast.data.panel_load` (``load_panel``, ``is_long``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,10 +19,6 @@ import pandas as pd
 from lstmcast.data.calendar import grid_points
 from lstmcast.data.series import Series, _listing, future_index
 from lstmcast.errors import ConfigError, DataError
-
-if TYPE_CHECKING:  # at run time they come from __getattr__ below: panel_load imports Panel from here
-    from lstmcast.data.panel_load import is_long as is_long
-    from lstmcast.data.panel_load import load_panel as load_panel
 
 FAST_GRID = 10_000_000  # a shared calendar grid longer than this is not built: the series are checked one by one
 
@@ -222,16 +217,3 @@ def _datetimes(i8: np.ndarray, like: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """int64 timestamps (UTC-based, in ``like``'s unit) as a DatetimeIndex with ``like``'s time zone and name."""
     idx = pd.DatetimeIndex(i8.view(f"M8[{like.unit}]"), name=like.name)
     return idx.tz_localize("UTC").tz_convert(like.tz) if like.tz is not None else idx
-
-
-def __getattr__(name: str):
-    """``load_panel`` and ``is_long`` of :mod:`lstmcast.data.panel_load`, imported when first asked for.
-
-    A top-level import would be a cycle (panel_load builds Panels); importing it lazily works
-    whichever of the two modules is imported first.
-    """
-    if name in ("load_panel", "is_long"):
-        from lstmcast.data import panel_load
-
-        return getattr(panel_load, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -90,8 +90,7 @@ def run_backtest(
     level: also forecast prediction intervals (each refit calibrates its own, about one more fit)
     and score them beside seasonal naive's; ``predictions`` gains ``lo-L``/``hi-L`` columns.
     """
-    from lstmcast.forecaster import SCORE_QUANTILES
-    from lstmcast.uncertainty.names import all_quantiles, check_levels
+    from lstmcast.uncertainty.names import SCORE_QUANTILES, all_quantiles, check_levels
 
     levels = check_levels(level) if level is not None else ()
     taus = all_quantiles(levels, SCORE_QUANTILES) if levels else None

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lstmcast.data.panel import Panel, load_panel
+from lstmcast.data.panel import Panel
+from lstmcast.data.panel_load import load_panel
 from lstmcast.data.seasons import season_length
 from lstmcast.errors import ColumnError, ConfigError, ShortSeriesWarning, TooShortError
 from lstmcast.evaluate.backtest import _refits

@@ -40,6 +40,8 @@ import numpy as np
 MIN_ORIGINS = 20  # enough for a 95% interval (19 scores) with one to spare
 SHARE = 0.2  # the share of the training rows set aside on long series
 MIN_WINDOWS = 10  # training windows the calibration model keeps at least
+# the settings a calibration model copies from the fitted model (as chosen on the whole history)
+CALIBRATION_FIXED = ("seasonal_period", "log", "difference", "normalize", "window")
 
 
 @dataclass(frozen=True)

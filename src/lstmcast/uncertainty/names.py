@@ -14,6 +14,8 @@ import numpy as np
 
 from lstmcast.errors import ConfigError
 
+SCORE_QUANTILES = tuple(round(0.05 * i, 2) for i in range(1, 20))  # pinball and CRPS are scored on 0.05..0.95
+
 
 def check_levels(levels) -> tuple[float, ...]:
     """Sorted unique levels in percent, each strictly between 0 and 100."""

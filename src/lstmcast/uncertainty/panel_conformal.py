@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from lstmcast.data.panel_transforms import series_of_rows
-from lstmcast.uncertainty.conformal import Calibration
+from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, Calibration
 
 ORIGINS_PER_SERIES = 8  # newest origins each series contributes (fewer when it is short)
 
@@ -65,7 +65,6 @@ def flat_series(scales: np.ndarray, targets: np.ndarray, offsets: np.ndarray) ->
 
 def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     """(pooled calibration, (S, k) series scales) of a fitted global model; the copy trains once."""
-    from lstmcast.global_model import fit_panel
     from lstmcast.strategies import get_strategy
 
     cfg, panel = model.config_, model.panel_
@@ -90,12 +89,10 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
         )
     cut = horizon + origins - 1  # (S,) rows set aside
     part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
-    from lstmcast.forecaster import CALIBRATION_FIXED
-
     # the panel already holds the calendar columns (calendar=True): the copy must not add them again
     fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
     copy = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": 0, "calendar": False})
-    fit_panel(copy, part, copy._checked())
+    copy.fit(part)  # a Panel: the same global fit
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
     offsets = full.offsets()

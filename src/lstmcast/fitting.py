@@ -1,0 +1,65 @@
+"""The steps of a fit shared by one series (``forecaster.py``) and many (``global_model.py``).
+
+Initial members from one seed, the retraining after early stopping, the progress reporter,
+and the check that a forecast is finite: both estimators' paths call these, so neither
+imports the other.
+"""
+
+from __future__ import annotations
+
+import jax
+import numpy as np
+
+from lstmcast.errors import DataError, TrainingInterrupted
+from lstmcast.nn.network import NetworkSpec, init_params
+from lstmcast.train.config import TrainConfig
+from lstmcast.train.trainer import EpochCallback, train
+
+
+def init_members(spec: NetworkSpec, seed: int, members: int):
+    """Initial parameters and the training key: member j is exactly what ``seed + j`` gives one model.
+
+    One model: (params, key). An ensemble: params and keys stacked on a leading members axis.
+    """
+    keys = [jax.random.split(jax.random.key(seed + j)) for j in range(members)]
+    if members == 1:
+        return init_params(keys[0][0], spec), keys[0][1]
+    init_keys = jax.numpy.stack([k[0] for k in keys])
+    return jax.vmap(lambda k: init_params(k, spec))(init_keys), jax.numpy.stack([k[1] for k in keys])
+
+
+def refit(params, history, initial, spec, loss, train_cfg, values, starts, key):
+    """After early stopping: retrain on training + validation windows for the best epoch count.
+
+    Ctrl-C during the refit keeps ``params`` (the best weights of the first run) and marks the
+    history interrupted; a diverged refit raises like any training.
+    """
+    # early stopping chose the epochs on the newest rows; the final model learns from them too
+    everything = np.concatenate([starts["train"], starts["validation"]])
+    final_cfg = TrainConfig(**{**train_cfg.to_dict(), "epochs": history.best_epoch, "patience": None})
+    try:
+        refitted, refit_history = train(initial, spec, loss, final_cfg, values, everything, key)
+    except TrainingInterrupted:
+        history.interrupted = True
+        return params
+    if refit_history.interrupted:
+        history.interrupted = True
+        return params
+    history.refit_epochs = history.best_epoch
+    return refitted
+
+
+def check_finite(out: np.ndarray) -> None:
+    if not np.isfinite(out).all():
+        raise DataError(
+            "the forecast is not finite (NaN or infinite): training diverged or the data's magnitude overflows "
+            "the transforms; try a smaller learning_rate, scaler='standard', or log=True."
+        )
+
+
+def reporter(verbose: int) -> EpochCallback | None:
+    if verbose == 0:
+        return None
+    from lstmcast.train.progress import epoch_printer
+
+    return epoch_printer(verbose)
