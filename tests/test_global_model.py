@@ -7,7 +7,7 @@ import pytest
 from lstmcast import Forecaster
 from lstmcast.data.panel_transforms import PanelTransforms
 from lstmcast.data.transforms import Scaler, TargetTransform
-from lstmcast.errors import ConfigError, DataError, TooShortError
+from lstmcast.errors import ColumnError, ConfigError, DataError, TooShortError
 from lstmcast.global_model import forecast_rows, train_ends, window_starts
 
 SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0)
@@ -272,3 +272,25 @@ def test_review_findings_on_many_series(tmp_path):
         ShortSeriesWarning, match=r"1 series are shorter than the 12 rows a forecast reads.*'two' with 2"
     ):
         Forecaster(horizon=3, window=12, **SMALL).fit(pd.concat([df, two], ignore_index=True))
+
+
+def test_static_attributes_reach_the_network_and_round_trip(tmp_path):
+    df = panel_frame()
+    ids = sorted(df.unique_id.unique())
+    df["region"] = df.unique_id.map({i: ("north" if n % 2 else "south") for n, i in enumerate(ids)})
+    df["size"] = df.unique_id.map({i: float(n) for n, i in enumerate(ids)})
+    model = Forecaster(horizon=3, **SMALL).fit(df, static=["region", "size"])
+    spec = model.spec_
+    assert (spec.n_static, spec.static_cards, spec.static_at) == (1, (3,), 1)  # north, south + unknown
+    assert "embedding (Embedding)" in model.summary() and model.n_params_ == spec.count()
+    out = model.predict()
+    model.save(tmp_path / "m")
+    assert Forecaster.load(tmp_path / "m").predict().equals(out)
+    # the same history under another category, or one never seen, gives another forecast
+    s0 = df[df.unique_id == "s0"]
+    other = "south" if s0.region.iloc[0] == "north" else "north"
+    as_is = model.predict(data=s0)["y"].to_numpy()
+    assert not np.allclose(as_is, model.predict(data=s0.assign(region=other))["y"].to_numpy())
+    assert np.isfinite(model.predict(data=s0.assign(region="east"))["y"]).all()
+    with pytest.raises(ColumnError, match=r"static column 'region' not found"):
+        model.predict(data=s0.drop(columns=["region"]))

@@ -122,7 +122,8 @@ class Forecaster:
         target: column(s) to forecast; time: the time column.
         features: past-only input columns (or "all"), read up to the forecast origin.
         future: input columns known in advance (calendar, prices, holidays), read over the horizon too.
-        static: per-series attributes (refused for now: they need many series).
+        static: per-series attributes of a long table (many series): numeric ones standardized, categorical
+        ones through learned embeddings, read by the head; one series has none (refused).
         id: the series id column of a long table (many series, one global model); a table with
         the columns ``unique_id``, ``ds`` and ``y`` (Nixtla's convention) is read as one with no
         arguments. ``predict()`` then returns a long table ``<id>, <time>, <targets>``.

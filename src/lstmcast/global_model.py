@@ -15,6 +15,8 @@ positive), the window for the median series.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -140,10 +142,6 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
 
         panel = calendar_features.add_to_panel(panel)
     strategy.check_roles(features=panel.features, future=panel.future)
-    if panel.static is not None:
-        raise ConfigError(
-            "static= attributes are read, but the network does not use them yet: leave static= out for now."
-        )
     k, stacked, offsets = panel.n_targets, panel.stacked(), panel.offsets()
     ends, fit_ends = train_ends(panel.lengths, cfg["test"], cfg["validation"])
     loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])
@@ -183,11 +181,12 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
             stacklevel=3,
         )
     transforms = fit_transforms(stacked, offsets, ends, cfg, k)
-    values = transforms.to_model_space(stacked, offsets)  # (rows, columns) float32
+    statics = StaticEncoding.fit(panel)  # None without static=
+    values = with_statics(transforms.to_model_space(stacked, offsets), panel, statics)  # (rows, columns) float32
     spec = NetworkSpec(
         cell=cfg["cell"],
         units=cfg["units"],
-        n_inputs=len(panel.columns),
+        n_inputs=len(panel.columns) + (statics.width if statics else 0),
         window=cfg["window"],
         horizon=steps,
         n_targets=k,
@@ -199,6 +198,10 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         normalize=cfg["normalize"],
         season=cfg["seasonal_period"],
         head=loss.head,
+        future_relative=True,
+        n_static=statics.n_numeric if statics else 0,
+        static_cards=statics.cards if statics else (),
+        static_at=(k + len(panel.features)) if statics else 0,
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
@@ -229,7 +232,8 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.values_, model.ends_, model.starts_ = panel, transforms, values, ends, starts
-    for name in ("series_", "split_", "calibration_"):  # a panel model has none of the one-series state
+    model.statics_ = statics
+    for name in ("series_", "split_", "calibration_", "series_scales_"):  # none of the one-series state
         model.__dict__.pop(name, None)
     jax.block_until_ready(model.params_)
 
@@ -278,7 +282,7 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         )
     steps = horizon if strategy.one_step else model.spec_.horizon
     offsets, k = panel.offsets(), panel.n_targets
-    n_future, width = len(panel.future), len(panel.columns)
+    n_future, width = len(panel.future), values.shape[1]
     upcoming = None
     if n_future:
         raw_future = future_table(panel, future, steps)  # (S, steps, n_future) raw
@@ -296,6 +300,11 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         hi = min(lo + PREDICT_CHUNK, panel.n_series)
         sub = np.concatenate([[0], np.cumsum(panel.lengths[lo:hi])]) + offsets[lo]
         block, starts = forecast_rows(values, sub, window, lag, steps)
+        if model.spec_.static_columns:  # the rows after each window carry its series' attributes too
+            a, b = model.spec_.static_at, model.spec_.static_at + model.spec_.static_columns
+            block = block.reshape(hi - lo, -1, block.shape[1])
+            block[:, need:, a:b] = block[:, :1, a:b]
+            block = block.reshape(-1, block.shape[2])
         if upcoming is not None:  # the known-in-advance columns over each series' forecast steps
             block = block.reshape(hi - lo, -1, block.shape[1])
             block[:, need:, width - n_future :] = upcoming[lo:hi]
@@ -328,6 +337,7 @@ def _newer(model, data):
     from lstmcast.data import calendar_features
 
     user_future = list(calendar_features.user_columns(trained.future))
+    encoding = getattr(model, "statics_", None)
     panel = load_panel(
         data,
         id=trained.id_name,
@@ -335,6 +345,7 @@ def _newer(model, data):
         time=trained.time_name,
         features=list(trained.features) or None,
         future=user_future or None,
+        static=list(encoding.names) if encoding else None,
         freq=trained.freq,
         fill=cfg["fill"],
     )
@@ -348,7 +359,7 @@ def _newer(model, data):
     seen = known >= 0
     offset[seen], scale[seen] = model.transforms_.offset[known[seen]], model.transforms_.scale[known[seen]]
     transforms = PanelTransforms(fresh.target, fresh.kind, fresh.feature_range, offset, scale, fresh.n_targets)
-    return panel, transforms, transforms.to_model_space(panel.stacked(), panel.offsets())
+    return panel, transforms, with_statics(transforms.to_model_space(panel.stacked(), panel.offsets()), panel, encoding)
 
 
 def _interval_table(model, panel, out, horizon, levels, quantiles, newer: bool) -> pd.DataFrame:
@@ -462,3 +473,92 @@ def future_table(panel, future, steps: int) -> np.ndarray:
         )
     cols = [computed[name] if name in computed else values[:, names.index(name)] for name in every]
     return np.stack(cols, axis=1).reshape(panel.n_series, steps, len(every))
+
+
+@dataclass(frozen=True)
+class StaticEncoding:
+    """How a panel's static attributes reach the network: numeric ones standardized over the series,
+    categorical ones as integer codes (1.. in sorted order; 0 for a category never seen in training)."""
+
+    numeric: tuple[str, ...]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    categorical: tuple[str, ...]
+    categories: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def fit(cls, panel) -> StaticEncoding | None:
+        if panel.static is None:
+            return None
+        table = panel.static
+        numeric = tuple(c for c in table.columns if c not in panel.static_categorical)
+        values = table[list(numeric)].to_numpy(np.float64) if numeric else np.zeros((len(table), 0))
+        std = values.std(axis=0)
+        return cls(
+            numeric,
+            tuple(float(v) for v in values.mean(axis=0)),
+            tuple(float(v) if v > 0 else 1.0 for v in std),
+            tuple(panel.static_categorical),
+            tuple(tuple(sorted(set(table[c]))) for c in panel.static_categorical),
+        )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.numeric + self.categorical
+
+    @property
+    def n_numeric(self) -> int:
+        return len(self.numeric)
+
+    @property
+    def cards(self) -> tuple[int, ...]:
+        return tuple(len(c) + 1 for c in self.categories)  # + the unknown category, code 0
+
+    @property
+    def width(self) -> int:
+        return len(self.numeric) + len(self.categorical)
+
+    def encode(self, static: pd.DataFrame) -> np.ndarray:
+        """(S, width) float32: standardized numeric attributes, then category codes."""
+        missing = [c for c in self.names if c not in static.columns]
+        if missing:
+            raise ConfigError(f"the data lacks the static column(s) {missing} the model was trained with.")
+        cols = [(static[c].to_numpy(np.float64) - m) / s for c, m, s in zip(self.numeric, self.mean, self.std)]
+        for c, cats in zip(self.categorical, self.categories):
+            where = {v: i + 1 for i, v in enumerate(cats)}
+            cols.append(np.array([where.get(str(v), 0) for v in static[c]], np.float64))
+        return np.stack(cols, axis=1).astype(np.float32) if cols else np.zeros((len(static), 0), np.float32)
+
+    def to_dict(self) -> dict:
+        return {
+            "numeric": list(self.numeric),
+            "mean": list(self.mean),
+            "std": list(self.std),
+            "categorical": list(self.categorical),
+            "categories": [list(c) for c in self.categories],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> StaticEncoding:
+        return cls(
+            tuple(d["numeric"]),
+            tuple(float(v) for v in d["mean"]),
+            tuple(float(v) for v in d["std"]),
+            tuple(d["categorical"]),
+            tuple(tuple(str(v) for v in c) for c in d["categories"]),
+        )
+
+
+def with_statics(values: np.ndarray, panel, encoding: StaticEncoding | None, encoded=None) -> np.ndarray:
+    """Model-space rows (rows, columns) with each series' encoded attributes inserted after the past-only
+    features, constant over its rows (NetworkSpec.static_at). ``encoded`` (S, width): already encoded
+    (a loaded model keeps them), else from ``panel.static``."""
+    if encoding is None:
+        return values
+    if encoded is None:
+        if panel.static is None:
+            raise ConfigError(f"the data lacks the static column(s) {list(encoding.names)} the model was trained with.")
+        encoded = encoding.encode(panel.static)
+    at = panel.n_targets + len(panel.features)
+    rows = np.repeat(np.asarray(encoded, np.float32), panel.lengths, axis=0)  # (rows, width)
+    return np.concatenate([values[:, :at], rows, values[:, at:]], axis=1).astype(np.float32)

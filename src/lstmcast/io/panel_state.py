@@ -41,6 +41,7 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         "unit": times.unit if isinstance(times, pd.DatetimeIndex) else None,
         "calibration": None,
         "id_kind": panel.id_kind,
+        "static": model.statics_.to_dict() if getattr(model, "statics_", None) is not None else None,
     }
     arrays = {
         PREFIX + "tail": np.ascontiguousarray(tail.stacked(), np.float64),
@@ -49,6 +50,10 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         PREFIX + "scaler_offset": np.asarray(t.offset, np.float64),
         PREFIX + "scaler_scale": np.asarray(t.scale, np.float64),
     }
+    if section["static"] is not None:  # each series' encoded attributes (S, width), as the network read them
+        a = model.spec_.static_at
+        rows = model.values_[panel.offsets()[:-1], a : a + model.spec_.static_columns]
+        arrays[PREFIX + "static"] = np.asarray(rows, np.float64)
     cal = getattr(model, "calibration_", None)
     if cal is not None:
         section["calibration"] = {"method": cal.method, "log": cal.log, "series": int(cal.cutoff)}
@@ -71,6 +76,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     from lstmcast.data.transforms import TargetTransform
 
     wanted = ARRAYS + (CALIBRATION_ARRAYS if section["calibration"] is not None else ())
+    wanted += ("static",) if section["static"] is not None else ()
     missing = [name for name in wanted if name not in arrays]
     if missing:
         raise ModelFileError(f"the weights file lacks array {PREFIX + missing[0]!r}: save the model again.")
@@ -133,7 +139,16 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     )
     target = TargetTransform(log=cfg["log"], lag=cfg["difference"])
     transforms = PanelTransforms(target, cfg["scaler"], tuple(cfg["feature_range"]), offset, scale, k)
-    return panel, transforms, _calibration(section, arrays, cfg, n_series, k)
+    statics = None
+    if section["static"] is not None:
+        from lstmcast.global_model import StaticEncoding
+
+        encoding = StaticEncoding.from_dict(section["static"])
+        _expect("static", arrays["static"], np.float64, (n_series, encoding.width))
+        if not np.isfinite(arrays["static"]).all():
+            raise ModelFileError(f"array {PREFIX}static holds NaN or infinite values: the model is damaged.")
+        statics = (encoding, arrays["static"])
+    return panel, transforms, _calibration(section, arrays, cfg, n_series, k), statics
 
 
 def _calibration(section: dict, arrays: dict, cfg: dict, n_series: int, k: int):

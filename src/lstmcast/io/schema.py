@@ -422,7 +422,11 @@ def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> N
         "dense_units": (cfg["dense_units"], f"{source}.dense_units is {cfg['dense_units']}"),
         "normalize": (cfg["normalize"], f"{source}.normalize is {_show(cfg['normalize'])}"),
         "season": (cfg["seasonal_period"], f"{source}.seasonal_period is {_show(cfg['seasonal_period'])}"),
-        "n_inputs": (len(columns), f"the schema names {len(columns)} column{'s' * (len(columns) != 1)}"),
+        "n_inputs": (
+            len(columns) + _static_width(d),
+            f"the schema names {len(columns)} column{'s' * (len(columns) != 1)}"
+            + (f" and the network {_static_width(d)} static one(s)" if _static_width(d) else ""),
+        ),
         "n_targets": (len(schema["targets"]), f"schema.targets names {len(schema['targets'])}"),
         "n_future": (n_future, f"schema.future names {n_future}"),
         "n_outputs": (n_outputs, f"loss {_show(cfg['loss'])} emits {n_outputs}"),
@@ -431,6 +435,14 @@ def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> N
     for name, (value, why) in expected.items():
         if name in d and value is not None and d[name] != value:
             raise _Invalid(f"network.{name}", f"is {_show(d[name])} but {why}")
+
+
+def _static_width(network) -> int:
+    """Static attribute columns a network reads besides the schema's columns (0 without static=)."""
+    if not isinstance(network, dict):
+        return 0
+    cards = network.get("static_cards", [])
+    return int(network.get("n_static", 0) or 0) + (len(cards) if isinstance(cards, list) else 0)
 
 
 def _transforms(d, cfg: dict, width: int) -> int:
@@ -571,7 +583,7 @@ def _history(d) -> None:
 
 def _panel(d, tail) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
-    keys = ("id", "ids", "rows", "time_kind", "tz", "unit", "calibration", "id_kind")
+    keys = ("id", "ids", "rows", "time_kind", "tz", "unit", "calibration", "id_kind", "static")
     _object(d, "panel", keys, keys)
     _str(d["id"], "panel.id")
     ids = _names(d["ids"], "panel.ids", nonempty=True)
@@ -592,6 +604,17 @@ def _panel(d, tail) -> None:
         _int(cal["series"], "panel.calibration.series")
     if tail["values"]:
         raise _Invalid("tail.values", "must be empty for a model of many series (its rows are in the weights file)")
+    if d["static"] is not None:
+        keys = ("numeric", "mean", "std", "categorical", "categories")
+        st = _object(d["static"], "panel.static", keys, keys)
+        numeric = _names(st["numeric"], "panel.static.numeric")
+        _numbers(st["mean"], "panel.static.mean", len(numeric))
+        for i, v in enumerate(_numbers(st["std"], "panel.static.std", len(numeric))):
+            if v <= 0:
+                raise _Invalid(f"panel.static.std[{i}]", f"must be positive, got {_show(v)}")
+        categorical = _names(st["categorical"], "panel.static.categorical")
+        for i, cats in enumerate(_list(st["categories"], "panel.static.categories", len(categorical))):
+            _names(cats, f"panel.static.categories[{i}]")
 
 
 def _calibration(d, cfg: dict, n_targets: int) -> None:

@@ -199,8 +199,16 @@ def restore(state: dict) -> dict:
     if "panel" in state:
         from lstmcast.io.panel_state import restore_panel
 
-        panel, transforms, calibrated = restore_panel(state["panel"], panel_arrays, schema, cfg, len(schema["targets"]))
+        panel, transforms, calibrated, statics = restore_panel(
+            state["panel"], panel_arrays, schema, cfg, len(schema["targets"])
+        )
         extra_state = {} if calibrated is None else {"calibration_": calibrated[0], "series_scales_": calibrated[1]}
+        values = transforms.to_model_space(panel.stacked(), panel.offsets())
+        if statics is not None:
+            from lstmcast.global_model import with_statics
+
+            values = with_statics(values, panel, statics[0], statics[1])
+            extra_state["statics_"] = statics[0]
         return {
             **extra_state,
             "config_": cfg,
@@ -209,7 +217,7 @@ def restore(state: dict) -> dict:
             "params_": weights,
             "panel_": panel,
             "transforms_": transforms,
-            "values_": transforms.to_model_space(panel.stacked(), panel.offsets()),
+            "values_": values,
             "history_": History(**state["history"]),
             "choices_": {k: Choice(**c) for k, c in state.get("choices", {}).items()},
         }

@@ -57,7 +57,7 @@ def last_states(layers: list[dict], spec, inputs: jax.Array) -> jax.Array:
         h0,
         pack(layers, spec),
         lengths,
-        input_size=spec.n_inputs,
+        input_size=spec.recurrent_inputs,
         hidden_size=units,
         num_layers=n_layers,
         dropout=0.0,

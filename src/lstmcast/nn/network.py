@@ -57,11 +57,17 @@ class NetworkSpec:
     season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
     head: str = "point"  # what the outputs are (nn/heads.py): "point" | "quantile" | "normal" | "studentt" | "negbin"
     future_relative: bool = False  # the head reads future covariates minus their mean over the window
+    # static attributes of many series, as constant input columns at static_at: n_static numeric ones,
+    # then one integer code per categorical one (0 = a category never seen), embedded (static_cards)
+    n_static: int = 0
+    static_cards: tuple[int, ...] = ()
+    static_at: int = 0
 
     def __post_init__(self) -> None:
         get_cell(self.cell)
         units = tuple(int(u) for u in (self.units if isinstance(self.units, (tuple, list)) else (self.units,)))
         object.__setattr__(self, "units", units)
+        object.__setattr__(self, "static_cards", tuple(int(c) for c in self.static_cards))
         if not units or any(u < 1 for u in units):
             raise ConfigError(f"units={self.units!r} must be one or more positive integers, e.g. units=(64, 32).")
         for name in ("n_inputs", "window", "horizon", "n_targets", "n_outputs"):
@@ -85,8 +91,19 @@ class NetworkSpec:
 
     @property
     def features_width(self) -> int:
-        """Width of what the dense layers read: the last recurrent state(s) plus the future covariates."""
-        return self.units[-1] * len(self.directions) + self.horizon * self.n_future
+        """Width of what the dense layers read: the last recurrent state(s), the future covariates and the
+        static attributes (numeric ones and the categorical ones' embeddings)."""
+        static = self.n_static + sum(embedding_dims(self.static_cards))
+        return self.units[-1] * len(self.directions) + self.horizon * self.n_future + static
+
+    @property
+    def static_columns(self) -> int:
+        return self.n_static + len(self.static_cards)
+
+    @property
+    def recurrent_inputs(self) -> int:
+        """Columns the recurrence reads per step: every input column but the static ones."""
+        return self.n_inputs - self.static_columns
 
     # -- the network protocol --------------------------------------------------------------------
     def init(self, key: jax.Array) -> Params:
@@ -102,7 +119,7 @@ class NetworkSpec:
         """One row per layer, with Keras's names, output shapes and parameter counts."""
         cell = get_cell(self.cell)
         rows: list[LayerRow] = []
-        width, n_dir = self.n_inputs, len(self.directions)
+        width, n_dir = self.recurrent_inputs, len(self.directions)
         base = "bidirectional" if self.bidirectional else self.cell
         kind = f"Bidirectional({cell.label})" if self.bidirectional else cell.label
         for i, units in enumerate(self.units):
@@ -110,7 +127,9 @@ class NetworkSpec:
             shape = (None, out_width) if i == len(self.units) - 1 else (None, self.window, out_width)
             rows.append(LayerRow(numbered(base, i), kind, shape, cell.count(width, units) * n_dir))
             width = out_width
-        if self.n_future:
+        for j, (card, dim) in enumerate(zip(self.static_cards, embedding_dims(self.static_cards))):
+            rows.append(LayerRow(numbered("embedding", j), "Embedding", (None, dim), card * dim))
+        if self.n_future or self.static_columns:
             width = self.features_width
             rows.append(LayerRow("concatenate", "Concatenate", (None, width), 0))
         dense = 0
@@ -126,6 +145,7 @@ class NetworkSpec:
     def to_dict(self) -> dict:
         d = asdict(self)
         d["units"] = list(self.units)
+        d["static_cards"] = list(self.static_cards)
         return {"kind": self.kind, **d}
 
 
@@ -151,17 +171,40 @@ def init_params(key: jax.Array, spec: NetworkSpec) -> Params:
     cell = get_cell(spec.cell)
     keys = iter(jax.random.split(key, 2 * len(spec.units) + 2))
     layers = []
-    width = spec.n_inputs
+    width = spec.recurrent_inputs
     for units in spec.units:
         layers.append({d: cell.init(next(keys), width, units) for d in spec.directions})
         width = units * len(spec.directions)
     params: Params = {"layers": layers}
+    if spec.static_cards:  # one table per categorical attribute, uniform +-0.05 (Keras's default)
+        cards, dims = spec.static_cards, embedding_dims(spec.static_cards)
+        tables = jax.random.split(jax.random.fold_in(key, EMBEDDING_STREAM), len(cards))  # apart from the others
+        params["embeddings"] = [
+            jax.random.uniform(k, (card, dim), jnp.float32, -0.05, 0.05) for k, card, dim in zip(tables, cards, dims)
+        ]
     width = spec.features_width
     if spec.dense_units:
         params["dense"] = _init_dense(next(keys), width, spec.dense_units)
         width = spec.dense_units
     params["head"] = _init_dense(next(keys), width, spec.head_width)
     return params
+
+
+EMBEDDING_STREAM = 0x5EED  # the embeddings' key: fold_in, so networks without statics keep their streams
+
+
+def embedding_dims(cards) -> tuple[int, ...]:
+    """Embedding width of each categorical attribute: about half its categories, 1 to 16."""
+    return tuple(max(1, min(16, (int(c) + 1) // 2)) for c in cards)
+
+
+def _static_features(params: Params, spec: NetworkSpec, columns: jax.Array) -> jax.Array:
+    """columns (batch, n_static + n_categorical): numeric attributes, then integer codes -> (batch, features)."""
+    parts = [columns[:, : spec.n_static]]
+    for j, table in enumerate(params.get("embeddings", [])):
+        code = jnp.clip(columns[:, spec.n_static + j].astype(jnp.int32), 0, table.shape[0] - 1)  # (batch,)
+        parts.append(table[code])  # (batch, dim)
+    return jnp.concatenate(parts, axis=-1)
 
 
 def _init_dense(key: jax.Array, n_in: int, n_out: int) -> dict[str, jax.Array]:
@@ -182,6 +225,11 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
     (batch, horizon, n_targets, n_outputs), the head's parameters in window units
     (nn/heads.py). ``key`` turns dropout on (training); leave it ``None`` to predict.
     """
+    static = None
+    if spec.static_columns:  # constant per window: read from its first row, and kept out of the recurrence
+        a, b = spec.static_at, spec.static_at + spec.static_columns
+        static = _static_features(params, spec, inputs[:, 0, a:b])  # (batch, n_static + embedding dims)
+        inputs = jnp.concatenate([inputs[:, :, :a], inputs[:, :, b:]], axis=-1)  # (batch, window, recurrent)
     if cudnn.applies(spec):  # NVIDIA GPU: cuDNN's fused LSTM
         x = cudnn.last_states(params["layers"], spec, inputs)  # (batch, U * directions)
     else:
@@ -190,9 +238,11 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
         x = _dropout(jax.random.fold_in(key, len(spec.units)), x, spec.dropout)
     if spec.n_future:  # the covariates' values over the horizon reach the head
         if spec.future_relative:  # as the targets are relative to the window's level: changes, not levels
-            past = inputs[:, :, spec.n_inputs - spec.n_future :]  # (batch, window, n_future)
+            past = inputs[:, :, inputs.shape[2] - spec.n_future :]  # (batch, window, n_future)
             future = future - jnp.mean(past, axis=1, keepdims=True)
         x = jnp.concatenate([x, future.reshape(future.shape[0], -1)], axis=-1)  # (batch, features_width)
+    if static is not None:
+        x = jnp.concatenate([x, static], axis=-1)
     if "dense" in params:
         x = jax.nn.relu(x @ params["dense"]["kernel"] + params["dense"]["bias"])
     out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, head_width)
