@@ -117,8 +117,8 @@ def test_global_model_scales_big_and_small_series_alike():
 
 def test_what_is_not_built_for_many_series_says_so(tmp_path):
     model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
-    with pytest.raises(ConfigError, match=r"evaluate\(\) is not available for a model of many series yet"):
-        model.evaluate()
+    with pytest.raises(ConfigError, match=r"evaluate\(\) of many series scores the fitted data's test part"):
+        model.evaluate(level=[80])
     with pytest.raises(ConfigError, match=r"a model of many series gives conformal intervals of a point loss for now"):
         model.predict(level=[80], samples=10)
 
@@ -294,3 +294,38 @@ def test_static_attributes_reach_the_network_and_round_trip(tmp_path):
     assert np.isfinite(model.predict(data=s0.assign(region="east"))["y"]).all()
     with pytest.raises(ColumnError, match=r"static column 'region' not found"):
         model.predict(data=s0.drop(columns=["region"]))
+
+
+def test_plots_of_many_series_show_a_chosen_few_or_a_spread(tmp_path):
+    from typer.testing import CliRunner
+
+    from lstmcast.cli import app
+    from lstmcast.plot import plot_series
+
+    model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
+    history, forecast = model.actual(), model.predict(level=[80])
+    assert list(history.columns) == ["unique_id", "ds", "y"] and len(history) == len(model.panel_.stacked())
+    fig = plot_series(history, forecast, "unique_id", ids=["s1", "s4"], path=tmp_path / "two.png")
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["unique_id s1", "unique_id s4"] and (tmp_path / "two.png").read_bytes()[:4] == b"\x89PNG"
+    assert len([ax for ax in plot_series(history, forecast, "unique_id").axes if ax.get_visible()]) == 6
+    with pytest.raises(ColumnError, match=r"ids: series 'nope' is not in the forecast"):
+        plot_series(history, forecast, "unique_id", ids=["nope"])
+    model.save(tmp_path / "m")
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "m"), "--plot", str(tmp_path / "p.png"), "--ids", "s2"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "p.png").exists()
+
+
+def test_evaluate_many_series_on_their_test_parts():
+    df = panel_frame()
+    model = Forecaster(horizon=3, test=6, **SMALL).fit(df)
+    ev = model.evaluate()
+    pred = ev.predictions
+    assert list(pred.columns) == ["unique_id", "ds", "cutoff", "y", "forecast"] and len(pred) == 6 * 3
+    for sid, g in pred.groupby("unique_id"):  # the forecast starts right after the training rows
+        rows = df[df.unique_id == sid]
+        assert g.ds.tolist() == rows.ds.iloc[-6:-3].tolist() and np.allclose(g.y, rows.y.iloc[-6:-3])
+    assert set(ev.metrics.columns) >= {"mase", "seasonal_naive_mase"} and ev.overall["forecasts"] == 6
+    with pytest.raises(DataError, match=r"this model trained on every row; fit with test= set"):
+        Forecaster(horizon=3, **SMALL).fit(df).evaluate()

@@ -252,7 +252,12 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(0.02 + (0.037 * len(outcomes)) % 0.2)
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        try:
+            out, _ = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a saving loop running after the test
+            proc.communicate()
+            pytest.fail(f"the saving process did not stop within 60 s of Ctrl-C; outcomes so far: {outcomes}")
         outcomes.append(out.strip())
         during += outcomes[-1].startswith("during-save")
         assert files(target) in expected, outcomes  # never a mix, never a half-written file

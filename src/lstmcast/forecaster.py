@@ -573,9 +573,17 @@ class Forecaster:
         return series, self.transforms_.to_model_space(series.values), split
 
     def actual(self, data=None) -> pd.DataFrame:
-        """The target columns on the original scale, of the fitted data or of ``data``, time-indexed."""
+        """The target columns on the original scale, of the fitted data or of ``data``, time-indexed
+        (many series: a long table ``<id>, <time>, <targets>``)."""
         self._check_fitted()
-        self._one_series("actual()")
+        if self.is_panel_:
+            from lstmcast.global_model import _newer
+
+            panel = self.panel_ if data is None else _newer(self, data)[0]
+            frame = pd.DataFrame(panel.stacked()[:, : panel.n_targets], columns=list(panel.targets))
+            frame.insert(0, panel.time_name or "ds", panel.times)
+            frame.insert(0, panel.id_name, np.repeat(panel.id_values(), panel.lengths))
+            return frame
         s = self.series_ if data is None else self._history(data)
         return pd.DataFrame(s.values[:, : s.n_targets], index=s.index, columns=list(s.targets))
 
@@ -622,7 +630,12 @@ class Forecaster:
         calibration table (``.calibration``).
         """
         self._check_fitted()
-        self._one_series("evaluate()")
+        if self.is_panel_:  # one forecast of the horizon from each series' training end
+            if data is not None or level is not None:
+                raise ConfigError("evaluate() of many series scores the fitted data's test part, without level=.")
+            from lstmcast.evaluate.panel_backtest import evaluate_panel
+
+            return evaluate_panel(self)
         if part not in ("test", "validation"):
             raise ConfigError.choice("part", part, ("test", "validation"))
         cfg = self.config_

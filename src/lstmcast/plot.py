@@ -359,3 +359,58 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     if path is not None:
         _save(ax.figure, path)
     return ax
+
+
+def plot_series(
+    history: pd.DataFrame,
+    forecast: pd.DataFrame,
+    id_name: str,
+    ids=None,
+    target: str | None = None,
+    path=None,
+    levels=None,
+    last: int | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Fan charts of many series (long tables ``<id>, <time>, ...``), one panel per series, at most 12.
+
+    ids: the series to draw (default: up to 12 of them, evenly spread over the ids in order).
+    target: the target to draw (default the first). path: write the figure too (.png or .svg).
+    """
+    time_name = history.columns[1]
+    all_ids = list(dict.fromkeys(forecast[id_name].tolist()))
+    if ids is None:
+        pick = np.unique(np.linspace(0, len(all_ids) - 1, min(MAX_PANELS, len(all_ids))).round().astype(int))
+        chosen = [all_ids[i] for i in pick]
+    else:
+        wanted = [str(i) for i in (ids if isinstance(ids, (list, tuple)) else [ids])]
+        by_text = {str(i): i for i in all_ids}
+        unknown = [i for i in wanted if i not in by_text]
+        if unknown:
+            raise ColumnError(f"ids: series {unknown[0]!r} is not in the forecast; its ids start {all_ids[:3]!r}.")
+        if len(wanted) > MAX_PANELS:
+            raise ConfigError(f"ids= names {len(wanted)} series: at most {MAX_PANELS} fit one picture.")
+        chosen = [by_text[i] for i in wanted]
+    available = [c for c in forecast_targets(forecast.drop(columns=[id_name]).set_index(time_name))]
+    target = available[0] if target is None else target
+    ncols = 1 if len(chosen) == 1 else 2 if len(chosen) <= 4 else 3
+    nrows = math.ceil(len(chosen) / ncols)
+    fig = Figure(figsize=(11, 4.5) if ncols == 1 else (5.5 * ncols, 3.4 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    legend = {}
+    for ax, sid in zip(axes, chosen):
+        h = history[history[id_name] == sid].drop(columns=[id_name]).set_index(time_name)
+        f = forecast[forecast[id_name] == sid].drop(columns=[id_name]).set_index(time_name)
+        for handle in _fan(ax, h, f, target, levels, last)[0]:
+            legend.setdefault(handle.get_label(), handle)
+        ax.set_title(f"{id_name} {sid}")
+    for ax in axes[len(chosen) :]:
+        ax.set_visible(False)
+    order = sorted(legend, key=lambda label: (label != "History", label != "Forecast", _label_level(label)))
+    axes[0].legend([legend[k] for k in order], order, loc="best", fontsize="small")
+    n_series = len(all_ids)
+    fig.suptitle(f"{len(chosen)} of {n_series} series" if title is None else title)
+    fig.tight_layout()
+    if path is not None:
+        _save(fig, path)
+    return fig

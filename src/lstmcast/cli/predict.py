@@ -8,7 +8,6 @@ import typer
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.output import Force, check_frame_path, check_plot_path, emit_json, frame_table, write_frame
 from lstmcast.cli.params import Extra, Json, Level, ModelDir, Quantiles, Quiet
-from lstmcast.errors import ConfigError
 
 PANEL_ROWS = 20  # rows of a many-series forecast printed (all of them go to --output)
 
@@ -24,6 +23,9 @@ def predict(
     plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
     level: Level = None,
     quantiles: Quantiles = None,
+    ids: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--ids", help="Many series: the series --plot draws, comma-separated (default: up to 12 of them)."
+    ),
     samples: Optional[int] = typer.Option(  # noqa: UP045
         None, help="Sample paths per ensemble member behind a recursive distribution model's intervals."
     ),
@@ -44,8 +46,6 @@ def predict(
         check_plot_path(plot, force, [*inputs, output])
         levels, qs = interval_options(level, quantiles, extra)
         m = load(model)
-        if plot is not None and m.is_panel_:
-            raise ConfigError("--plot is not available for a model of many series yet; leave --plot out.")
         fut = read_source(future) if future is not None else None
         forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs, samples=samples)
         if output is not None:
@@ -53,11 +53,16 @@ def predict(
         if plot is not None:
             from lstmcast.plot import plot_fans, plot_forecast
 
-            last = max(4 * len(forecast), 3 * m.window_)
-            if levels:  # shaded bands for the intervals
-                plot_fans(m.actual(data), forecast, path=plot, last=last)
+            if m.is_panel_:  # a few series (--ids), or up to 12 spread over the ids
+                from lstmcast.plot import plot_series
+
+                chosen = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
+                steps = len(forecast) // m.panel_.n_series
+                plot_series(m.actual(data), forecast, m.panel_.id_name, chosen, path=plot, last=4 * steps)
+            elif levels:  # shaded bands for the intervals
+                plot_fans(m.actual(data), forecast, path=plot, last=max(4 * len(forecast), 3 * m.window_))
             else:
-                plot_forecast(m.actual(data), forecast, plot, last=last)
+                plot_forecast(m.actual(data), forecast, plot, last=max(4 * len(forecast), 3 * m.window_))
         if as_json:
             records = forecast if m.is_panel_ else forecast.reset_index()
             time_col = forecast.columns[1] if m.is_panel_ else records.columns[0]

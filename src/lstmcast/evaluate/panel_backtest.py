@@ -36,7 +36,7 @@ import pandas as pd
 from lstmcast.data.panel import Panel
 from lstmcast.data.panel_load import load_panel
 from lstmcast.data.seasons import season_length
-from lstmcast.errors import ColumnError, ConfigError, ShortSeriesWarning, TooShortError
+from lstmcast.errors import ColumnError, ConfigError, DataError, ShortSeriesWarning, TooShortError
 from lstmcast.evaluate.backtest import _refits
 from lstmcast.evaluate.baselines import seasonal_naive
 from lstmcast.params import check_params
@@ -175,7 +175,30 @@ def long_frame(panel: Panel) -> pd.DataFrame:
         cols[panel.time_name] = panel.times
     for j, c in enumerate(panel.targets + panel.features):
         cols[c] = panel.values[:, j]
+    if panel.static is not None:  # each series' attributes on every one of its rows
+        for c in panel.static.columns:
+            cols[c] = np.repeat(panel.static[c].to_numpy(), panel.lengths)
     return pd.DataFrame(cols)
+
+
+def evaluate_panel(model) -> PanelBacktest:
+    """A fitted global model's forecasts of each series' test part (``test=``), with seasonal naive's.
+
+    One forecast of the horizon per series, from the end of its training rows, by the fitted model
+    (nothing is refitted); metrics per series and overall as :func:`run_panel_backtest` reports them.
+    """
+    cfg, panel = model.config_, model.panel_
+    horizon, period = cfg["horizon"], cfg["seasonal_period"]
+    ends = model.ends_
+    whole = ends + horizon <= panel.lengths  # (S,) series whose test part holds a whole horizon
+    which, need = _eligible(model, np.where(whole, ends, 0), period)
+    if not len(which):
+        raise DataError(
+            "no series has a test part of a whole horizon after enough training rows: this model trained on every "
+            "row; fit with test= set (e.g. test=12) to hold rows out, or score it with backtest()."
+        )
+    forecasts = [_forecast(model, panel, which, ends[which], horizon, None)]
+    return _score(panel, ends[:, None], [which], forecasts, _column_names(panel), period, [False], horizon)
 
 
 def _column_names(panel: Panel) -> list[str]:

@@ -75,6 +75,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     from lstmcast.data.panel_transforms import PanelTransforms
     from lstmcast.data.transforms import TargetTransform
 
+    section = {"calibration": None, "id_kind": "str", "static": None, **section}  # keys added later
     wanted = ARRAYS + (CALIBRATION_ARRAYS if section["calibration"] is not None else ())
     wanted += ("static",) if section["static"] is not None else ()
     missing = [name for name in wanted if name not in arrays]

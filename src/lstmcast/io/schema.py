@@ -583,8 +583,9 @@ def _history(d) -> None:
 
 def _panel(d, tail) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
-    keys = ("id", "ids", "rows", "time_kind", "tz", "unit", "calibration", "id_kind", "static")
-    _object(d, "panel", keys, keys)
+    required = ("id", "ids", "rows", "time_kind", "tz", "unit")
+    _object(d, "panel", required, (*required, "calibration", "id_kind", "static"))
+    d = {"calibration": None, "id_kind": "str", "static": None, **d}
     _str(d["id"], "panel.id")
     ids = _names(d["ids"], "panel.ids", nonempty=True)
     if len(set(ids)) != len(ids):
