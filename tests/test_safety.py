@@ -223,7 +223,10 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
     (m0, p0), (m1, p1) = models
     target = tmp_path / "out"
     script = (
-        "import sys\n"
+        "import signal, sys\n"
+        # Ctrl-C as a user's terminal delivers it, whatever disposition the test worker passed on
+        "signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from lstmcast.io import saving\n"
         "from lstmcast.io.saving import read_model, save\n"
         "if sys.argv[4] == 'two renames':\n"
@@ -247,7 +250,9 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
     during = 0
     while during < 2 and time.monotonic() < deadline:
         proc = subprocess.Popen(
-            [sys.executable, "-c", script, str(p0), str(p1), str(target), swap], stdout=subprocess.PIPE, text=True
+            [sys.executable, "-c", script, str(p0), str(p1), str(target), swap],
+            stdout=subprocess.PIPE,
+            text=True,
         )
         assert proc.stdout.readline().strip() == "ready"
         time.sleep(0.02 + (0.037 * len(outcomes)) % 0.2)
@@ -255,9 +260,10 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
         try:
             out, _ = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
+            masks = _signal_masks(proc.pid)
             proc.kill()  # never leave a saving loop running after the test
             proc.communicate()
-            pytest.fail(f"the saving process did not stop within 60 s of Ctrl-C; outcomes so far: {outcomes}")
+            pytest.fail(f"the saving process did not stop within 60 s of Ctrl-C ({masks}); outcomes: {outcomes}")
         outcomes.append(out.strip())
         during += outcomes[-1].startswith("during-save")
         assert files(target) in expected, outcomes  # never a mix, never a half-written file
@@ -266,6 +272,14 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
     assert during == 2, outcomes
     m0.save(target)  # whatever an interrupted save left behind goes with the next save
     assert siblings(target) == []
+
+
+def _signal_masks(pid: int) -> str:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return "no /proc"
+    return ", ".join(line for line in lines if line.startswith(("SigBlk", "SigIgn", "SigCgt")))
 
 
 # --- bounded reads ------------------------------------------------------------------------------------------
