@@ -310,6 +310,13 @@ class Forecaster:
 
         return cls.from_state(read_model(path))
 
+    def to_onnx(self, path, overwrite: bool = False):
+        """Write the forecast as an ONNX graph at ``path`` (raw history in, original-scale forecast out) and
+        its description as JSON beside it (``<path>.json``); see :mod:`lstmcast.export`."""
+        from lstmcast.export import to_onnx
+
+        return to_onnx(self, path, overwrite=overwrite)
+
     def to_state(self) -> dict:
         """Everything a fitted model is, as JSON-ready data plus ``arrays`` (its weights, flat-named)."""
         from lstmcast.io.state import fitted_state

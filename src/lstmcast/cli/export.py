@@ -1,0 +1,24 @@
+"""``lstmcast export``: a saved model as an ONNX graph, with its description as JSON beside it."""
+
+from pathlib import Path
+
+import typer
+
+from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.params import ModelDir, Quiet
+
+
+@app.command()
+def export(
+    model: ModelDir,
+    onnx: Path = typer.Option(..., "--onnx", help="The ONNX file to write (.onnx); its description goes beside it."),
+    overwrite: bool = typer.Option(False, "--overwrite", "--force", help="Replace existing output files."),
+    quiet: Quiet = False,
+) -> None:
+    """Export a saved model's forecast as an ONNX graph: raw history in, original-scale forecast out."""
+    with user_errors():
+        from lstmcast.io.saving import load
+
+        m = load(model)
+        path = m.to_onnx(onnx, overwrite=overwrite)
+        console(quiet).print(f"Wrote {path} and {path}.json (inputs, time index, what runs outside the graph).")
