@@ -12,7 +12,7 @@ from lstmcast.runtime import configure
 
 __version__ = "0.1.0"
 
-__all__ = ["Forecaster", "configure", "datasets", "load", "__version__"]
+__all__ = ["Forecaster", "configure", "datasets", "from_keras", "load", "__version__"]
 
 
 def __getattr__(name: str):
@@ -24,6 +24,10 @@ def __getattr__(name: str):
         from lstmcast.forecaster import Forecaster
 
         return Forecaster.load
+    if name == "from_keras":
+        from lstmcast.keras import from_keras
+
+        return from_keras
     if name == "datasets":
         import lstmcast.datasets as datasets
 

@@ -480,6 +480,13 @@ class Forecaster:
                 f"{self.calibration_.cutoff} series ({self.calibration_.origins} forecasts)",
             )
             return self
+        trained = getattr(self, "choices_", {}).get("epochs")
+        if trained is not None and trained.value == 0:  # weights brought over (lstmcast.from_keras)
+            raise ConfigError(
+                f"this model's weights were not trained by lstmcast ({trained.reason}), so conformal intervals "
+                "cannot be calibrated: they need a copy trained the same way on earlier rows. Forecast without "
+                "level=/quantiles=, or train an lstmcast model on the data for intervals."
+            )
         if not hasattr(self, "values_"):
             raise DataError(
                 "this model was loaded from disk without its whole training series, so it cannot calibrate "
