@@ -1,0 +1,197 @@
+"""The HTTP service: a FastAPI application over a :class:`~lstmcast.serve.registry.Registry`.
+
+Routes: ``POST /forecast`` (the default model), ``POST /models/{name}/forecast``, ``GET /health``,
+``GET /model``, ``GET /models``, ``GET /models/{name}``; OpenAPI docs at ``/docs``.
+
+Every error is one JSON line, ``{"error": {"type", "message"}}``: 400 malformed JSON, 404 unknown
+model or route, 413 body over the limit (checked before parsing, :mod:`lstmcast.serve.limits`),
+415 a body that is not JSON, 422 content the model cannot use (the library's own message), 500 an
+internal error (the traceback goes to the server's log, never into the answer). Forecasts run on a
+small pool of worker threads, so the event loop keeps accepting requests while JAX computes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+try:
+    from fastapi import Body, FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import Response
+    from starlette.exceptions import HTTPException
+except ImportError as exc:  # pragma: no cover - depends on the installation
+    raise ImportError("lstmcast serve needs FastAPI and uvicorn: pip install 'lstmcast[serve]'.") from exc
+
+from lstmcast.errors import LstmcastError, ModelFileError
+from lstmcast.serve.forecasting import answer
+from lstmcast.serve.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
+from lstmcast.serve.registry import ModelNotFound, Registry
+from lstmcast.serve.schemas import ErrorResponse, ForecastRequest, ForecastResponse, Health, ModelInfo
+
+THREADS = 2  # forecasting threads: JAX releases the GIL while a program runs; more only queue on 2 cores
+SETTINGS_VARIABLE = "LSTMCAST_SERVE_SETTINGS"  # how `lstmcast serve --workers N` hands its settings to workers
+ERRORS = {
+    status: {"model": ErrorResponse, "description": text}
+    for status, text in {
+        400: "Malformed JSON.",
+        404: "No model of this name (or no default model).",
+        413: "Body over --max-body-bytes.",
+        415: "Body not sent as JSON.",
+        422: "Content the model cannot use: the library's message.",
+        500: "Internal error (details in the server's log).",
+    }.items()
+}
+UNION_TAGS = {"int", "float", "str", "none"}  # the member names pydantic appends to a union's errors
+NO_BODY = Body(None, description="What to forecast; an empty body or {} forecasts from the saved history.")
+
+
+def build_registry(model=None, models=None) -> Registry:
+    """The registry of one model folder (``model``) or of a folder of model folders (``models``), loaded and warm."""
+    if (model is None) == (models is None):
+        raise ModelFileError("give one model folder (lstmcast serve MODEL_DIR) or one --models DIR, not both or none.")
+    return Registry.single(model) if model is not None else Registry.directory(models)
+
+
+def create_app(registry: Registry, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = THREADS):
+    """The ASGI application serving ``registry`` (a FastAPI app wrapped in the body limit)."""
+    from lstmcast import __version__
+
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lstmcast-forecast")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        yield
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    api = FastAPI(
+        title="lstmcast",
+        version=__version__,
+        summary="Forecasts from saved lstmcast models.",
+        description=(
+            "POST a recent history (records) to get a forecast; an empty body or `{}` forecasts from the history "
+            "saved with the model, exactly like `lstmcast predict MODEL --json`. Errors are "
+            '`{"error": {"type", "message"}}`.'
+        ),
+        lifespan=lifespan,
+    )
+
+    async def in_pool(fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+
+    def forecast_json(name: str | None, request: ForecastRequest | None) -> bytes:
+        return answer(registry.get(name), request if request is not None else ForecastRequest())
+
+    @api.post("/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
+    async def forecast(request: ForecastRequest | None = NO_BODY):
+        """Forecast with the default model (the only one served)."""
+        return Response(await in_pool(forecast_json, None, request), media_type="application/json")
+
+    @api.post("/models/{name}/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
+    async def forecast_named(name: str, request: ForecastRequest | None = NO_BODY):
+        """Forecast with the model ``name`` (a folder of ``--models DIR``)."""
+        return Response(await in_pool(forecast_json, name, request), media_type="application/json")
+
+    @api.get("/health", response_model=Health, tags=["service"])
+    async def health():
+        """Whether the service answers, and each model's current version and last reload error."""
+        return {"status": "ok", "models": registry.health()}
+
+    @api.get("/model", response_model=ModelInfo, responses=ERRORS, tags=["models"])
+    async def model_info():
+        """The default model's metadata: settings, data schema, training, checksum."""
+        return (await in_pool(registry.get, None)).info
+
+    @api.get("/models", tags=["models"])
+    async def model_names() -> dict:
+        """The names of the served models, and the default one."""
+        return {"models": registry.names, "default": registry.default}
+
+    @api.get("/models/{name}", response_model=ModelInfo, responses=ERRORS, tags=["models"])
+    async def named_info(name: str):
+        """The metadata of the model ``name``."""
+        return (await in_pool(registry.get, name)).info
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError):
+        return error(*describe_invalid(exc.errors()))
+
+    @api.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException):
+        return error(exc.status_code, "NotFound" if exc.status_code == 404 else "HTTPError", str(exc.detail))
+
+    @api.exception_handler(LstmcastError)
+    async def library_error(_request: Request, exc: LstmcastError):
+        if isinstance(exc, ModelNotFound):
+            return error(404, "ModelNotFound", one_line(exc))
+        if isinstance(exc, ModelFileError):  # a model folder saved into --models DIR that cannot be loaded
+            return error(503, type(exc).__name__, one_line(exc))
+        return error(422, type(exc).__name__, one_line(exc))
+
+    @api.exception_handler(Exception)
+    async def internal_error(_request: Request, exc: Exception):  # the server logs the traceback
+        return error(500, "InternalError", f"{type(exc).__name__}: {one_line(exc)} (the server's log has details)")
+
+    api.state.registry = registry
+    return BodyLimit(api, max_body_bytes)
+
+
+def error(status: int, kind: str, message: str) -> Response:
+    body = json.dumps({"error": {"type": kind, "message": message}}).encode()
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
+
+
+def describe_invalid(errors) -> tuple[int, str, str]:
+    """(status, type, one-line message) of a body FastAPI could not parse or validate."""
+    errors = list(errors)
+    for e in errors:
+        if e.get("type") == "json_invalid":
+            where = e.get("loc", ())[-1] if len(e.get("loc", ())) > 1 else None
+            detail = (e.get("ctx") or {}).get("error", "invalid JSON")
+            at = f" at character {where}" if isinstance(where, int) else ""
+            return 400, "MalformedJSON", f"the body is not valid JSON: {detail}{at}."
+        if tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), bytes | bytearray):
+            return (
+                415,
+                "UnsupportedMediaType",
+                "send the body as JSON, with the header 'content-type: application/json'.",
+            )
+    seen: dict[str, str] = {}
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ()) if p != "body"]
+        union = bool(loc) and loc[-1] in UNION_TAGS
+        key = ".".join(loc[:-1] if union else loc) or "the body"
+        if key in seen:
+            continue
+        if union:
+            seen[key] = "must be a number, a text or null"
+        elif e.get("type") == "extra_forbidden":
+            seen[key] = "is not a field of a forecast request (data, future, horizon, level, quantiles)"
+        else:
+            seen[key] = str(e.get("msg", "is not valid")).replace("Input should", "should")
+    shown = [f"{key}: {msg}" for key, msg in list(seen.items())[:3]]
+    more = f" (and {len(seen) - 3} more)" if len(seen) > 3 else ""
+    return 422, "InvalidRequest", "; ".join(shown) + more + "."
+
+
+def app_from_environment():
+    """The application described by ``$LSTMCAST_SERVE_SETTINGS`` (uvicorn's factory for ``--workers N``).
+
+    Only ``lstmcast serve``'s worker processes call this, so it opts in to ``configure()`` as the command does.
+    """
+    from lstmcast.runtime import configure
+
+    configure()
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    model = Path(settings["model"]) if settings.get("model") else None
+    models = Path(settings["models"]) if settings.get("models") else None
+    return create_app(build_registry(model, models), int(settings["max_body_bytes"]))

@@ -1,0 +1,85 @@
+"""A forecast request answered: records in, the library's checks and forecast, JSON bytes out.
+
+The history in a request goes through the same data layer as ``fit`` (``Forecaster.predict``,
+or for the fast path the same ``_forecast_inputs`` that ``predict`` calls), so a bad request gets
+the library's own message. The records of the answer are those ``lstmcast predict MODEL --json``
+prints. Forecasts from the saved history (``{}``) depend only on the model version and the
+request's horizon, levels and quantiles, so they are computed once per version and cached.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.errors import ConfigError
+from lstmcast.serve.registry import CACHE_ENTRIES, Version
+from lstmcast.serve.schemas import ForecastRequest
+
+
+def answer(version: Version, request: ForecastRequest) -> bytes:
+    """The JSON body answering ``request`` (``schemas.ForecastResponse``); library errors propagate."""
+    key = None
+    if request.uses_saved_history():
+        key = (request.horizon, _key(request.level), _key(request.quantiles))
+        cached = version.cache.get(key)
+        if cached is not None:
+            return cached
+    body = {"model": version.name, "checksum": version.checksum, "forecast": forecast_records(version, request)}
+    text = json.dumps(body, separators=(",", ":"), default=str).encode()
+    if key is not None and len(version.cache) < CACHE_ENTRIES:
+        version.cache[key] = text
+    return text
+
+
+def _key(values) -> tuple | None:
+    return None if values is None else tuple(values)
+
+
+def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
+    """The forecast as records, exactly as ``lstmcast predict --json`` writes them."""
+    model = version.model
+    data = table(request.data)
+    future = table(request.future)
+    wants_spread = request.level is not None or request.quantiles is not None
+    if wants_spread and not version.calibrated:
+        raise ConfigError(
+            f"model {version.name!r} was saved without calibrated prediction intervals, and calibrating them "
+            "means training a copy: train it with 'lstmcast train' (which calibrates them), or call "
+            "model.calibrate() before model.save(); then ask for level= or quantiles= again."
+        )
+    if version.fast is not None and not wants_spread:
+        series, values, tail, start, horizon = model._forecast_inputs(request.horizon, data, future)  # predict's checks
+        point = version.fast(values, tail[:, : series.n_targets], start, horizon)  # (horizon, targets)
+        return point_records(series.future_index(horizon), list(series.targets), point)
+    frame = model.predict(
+        horizon=request.horizon, data=data, future=future, level=request.level, quantiles=request.quantiles
+    )
+    return frame_records(frame, model.is_panel_)
+
+
+def table(records: list[dict] | None) -> pd.DataFrame | None:
+    """Records (one dict per row) as a DataFrame; a column a record lacks is missing (NaN) there."""
+    return None if records is None else pd.DataFrame.from_records(records)
+
+
+def frame_records(frame: pd.DataFrame, many_series: bool) -> list[dict]:
+    """``lstmcast predict --json``'s records of a forecast: the time column as text, NaN as null."""
+    records = frame if many_series else frame.reset_index()
+    time_col = frame.columns[1] if many_series else records.columns[0]
+    return [_finite(r) for r in records.astype({time_col: str}).to_dict(orient="records")]
+
+
+def point_records(index: pd.Index, targets: list[str], point: np.ndarray) -> list[dict]:
+    """:func:`frame_records` of a point forecast (horizon, targets) indexed by ``index``, without building a frame."""
+    name = index.name if index.name is not None else "index"  # what reset_index names an unnamed index
+    times = index.astype(str).tolist()
+    values = point.tolist()
+    return [_finite({name: t, **dict(zip(targets, row))}) for t, row in zip(times, values)]
+
+
+def _finite(record: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in record.items()}

@@ -1,0 +1,224 @@
+"""Models served by name, each picked up again when it is replaced on disk, atomically.
+
+A :class:`Version` is one loaded model folder: the Forecaster, its metadata, its fast path, and
+the cached forecasts from its saved history. It never changes after it is built. A :class:`Slot`
+holds a name's current Version and swaps in a new one when the folder changes:
+
+* every request stats ``model.json`` and ``model.safetensors`` (inode, size, modification and
+  change times: a few microseconds); equal to the current Version's: it answers;
+* changed: one request loads the folder *fully* (checksums verified, the model built and warmed by
+  a forecast) while the others keep answering with the current Version, then the reference is
+  swapped. A request sees the old model or the new one, never parts of both.
+
+``lstmcast save`` replaces a folder with one ``renameat2(RENAME_EXCHANGE)``, so a reader of the
+path sees either folder. A read that straddles two saves fails its checksums; that load is
+abandoned (the old Version keeps answering, the error is in ``/health``) and retried when the
+files change again. The fingerprint is taken before reading, so a save during a load at worst
+causes one more load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lstmcast.errors import LstmcastError, ModelFileError
+from lstmcast.io.saving import DOCUMENT, WEIGHTS, read_model
+from lstmcast.serve.fastpath import FastForecast
+
+log = logging.getLogger("lstmcast.serve")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a model's name: one folder name, no path
+CACHE_ENTRIES = 64  # forecasts from the saved history kept per model version (by horizon, level, quantiles)
+
+
+class ModelNotFound(LstmcastError, LookupError):
+    """No served model has this name (HTTP 404)."""
+
+
+def fingerprint(folder: Path) -> tuple | None:
+    """What identifies the files of a model folder now (None: they are not both there)."""
+    try:
+        doc, weights = os.stat(folder / DOCUMENT), os.stat(folder / WEIGHTS)
+    except OSError:
+        return None
+    return tuple((s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns) for s in (doc, weights))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Version:
+    """One loaded, warmed version of a model folder (never changed after :func:`load_version`)."""
+
+    name: str
+    path: Path
+    model: object  # the Forecaster
+    fingerprint: tuple
+    info: dict  # metadata for GET /model (schemas.ModelInfo)
+    fast: FastForecast | None
+    cache: dict = field(default_factory=dict, compare=False)  # (horizon, level, quantiles) -> response bytes
+
+    @property
+    def checksum(self) -> str:
+        return self.info["checksum"]
+
+    @property
+    def calibrated(self) -> bool:
+        """Whether intervals need no training: a head with its own quantiles, or saved conformal scores."""
+        return self.model.loss_.kind != "point" or getattr(self.model, "calibration_", None) is not None
+
+
+def load_version(name: str, path: Path) -> Version:
+    """Read, check, build and warm the model in ``path`` (one forecast from its saved history)."""
+    from lstmcast.forecaster import Forecaster
+
+    path = Path(path)
+    before = fingerprint(path)  # taken first: a save during the read at worst causes one more load
+    state = read_model(path)
+    model = Forecaster.from_state(state)
+    model.predict()  # compiles the library's forecast program (and fails here, not in a request)
+    fast = FastForecast.build(model)
+    history = state.get("history") or {}
+    info = {
+        "name": name,
+        "path": str(path),
+        "checksum": state["document_sha256"],
+        "weights_sha256": state["weights_sha256"],
+        "format_version": state["format_version"],
+        "library_version": state["library_version"],
+        "saved_at": dt.datetime.fromtimestamp(before[0][3] / 1e9, dt.UTC).isoformat(timespec="seconds")
+        if before
+        else "",
+        "loaded_at": _now(),
+        "many_series": model.is_panel_,
+        "horizon": model.config_["horizon"],
+        "window": model.config_["window"],
+        "fast_path": fast is not None,
+        "config": state.get("resolved", {}),
+        "choices": state.get("choices", {}),
+        "schema": state.get("schema", {}),
+        "training": {
+            "epochs": len(history.get("loss", [])),
+            "seconds": round(float(sum(history.get("seconds", []))), 3),
+            "compile_seconds": history.get("compile_seconds"),
+        },
+    }
+    version = Version(name, path, model, before or (), info, fast)
+    info["intervals"] = version.calibrated
+    return version
+
+
+class Slot:
+    """A name's current :class:`Version`, replaced atomically when its folder changes on disk."""
+
+    def __init__(self, name: str, path: Path, version: Version) -> None:
+        self.name, self.path = name, Path(path)
+        self._version = version
+        self._lock = threading.Lock()  # one load at a time; other requests keep the current version
+        self._failed: tuple | None = None  # the files whose load failed: not retried until they change
+        self.error: str | None = None  # the last failed load, one line (GET /health)
+
+    def current(self) -> Version:
+        """The version to answer with: the newest complete one."""
+        version = self._version
+        now = fingerprint(self.path)
+        if now is None or now == version.fingerprint or now == self._failed:
+            return version  # unchanged; or absent for a moment (a save outside Linux renames twice)
+        if not self._lock.acquire(blocking=False):
+            return version  # another request is loading the new files
+        try:
+            return self._reload(now)
+        finally:
+            self._lock.release()
+
+    def _reload(self, now: tuple) -> Version:
+        try:
+            version = load_version(self.name, self.path)
+        except Exception as exc:  # whatever went wrong with the new files, the current version keeps answering
+            self._failed = now
+            self.error = f"{_now()}: {type(exc).__name__}: {' '.join(str(exc).split())}"
+            log.warning("model %r: new files not loaded, still serving %s: %s", self.name, self._version.checksum, exc)
+            return self._version
+        self._version, self._failed, self.error = version, None, None
+        log.info("model %r: now serving checksum %s", self.name, version.checksum[:12])
+        return version
+
+    def health(self) -> dict:
+        v = self._version
+        return {"checksum": v.checksum, "loaded_at": v.info["loaded_at"], "path": str(self.path), "error": self.error}
+
+
+class Registry:
+    """Every served model by name, and the default one (``POST /forecast``).
+
+    :meth:`single` serves one folder (the default); :meth:`directory` every model folder in a
+    directory (the default: the only one, when it held one at startup), and folders saved there
+    later are loaded on their first request.
+    """
+
+    def __init__(self, slots: dict[str, Slot], directory: Path | None = None) -> None:
+        self._slots = dict(slots)
+        self.directory = directory
+        self.default = next(iter(self._slots)) if len(self._slots) == 1 else None  # the only model at startup
+        self._lock = threading.Lock()
+
+    @classmethod
+    def single(cls, path) -> Registry:
+        path = Path(path)
+        name = path.resolve().name if NAME.fullmatch(path.resolve().name) else "model"
+        return cls({name: Slot(name, path, load_version(name, path))})
+
+    @classmethod
+    def directory(cls, path) -> Registry:
+        folder = Path(path)
+        if not folder.is_dir():
+            raise ModelFileError(f"--models {str(folder)!r} is not a folder: give the folder that holds model folders.")
+        names = sorted(p.name for p in folder.iterdir() if NAME.fullmatch(p.name) and (p / DOCUMENT).is_file())
+        if not names:
+            raise ModelFileError(
+                f"--models {str(folder)!r} holds no model folders (subfolders with {DOCUMENT}): save models into "
+                "it first (lstmcast train ... --out DIR/NAME)."
+            )
+        return cls({name: Slot(name, folder / name, load_version(name, folder / name)) for name in names}, folder)
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(self._slots)
+
+    def slot(self, name: str | None) -> Slot:
+        """The slot of ``name`` (None: the default model); raises ModelNotFound."""
+        if name is None:
+            if self.default is None:
+                raise ModelNotFound(
+                    f"this service has {len(self._slots)} models ({', '.join(self.names)}) and no default: "
+                    "POST /models/{name}/forecast instead."
+                )
+            name = self.default
+        slot = self._slots.get(name)
+        if slot is None:
+            slot = self._discover(name)
+        return slot
+
+    def get(self, name: str | None) -> Version:
+        return self.slot(name).current()
+
+    def _discover(self, name: str) -> Slot:
+        """A model folder saved into the served directory after startup, loaded on its first request."""
+        folder = self.directory / name if self.directory is not None and NAME.fullmatch(name) else None
+        if folder is None or not (folder / DOCUMENT).is_file():
+            shown = ", ".join(self.names[:10]) + (" ..." if len(self._slots) > 10 else "")
+            raise ModelNotFound(f"no model named {name[:200]!r} is served: the models are {shown} (GET /models).")
+        with self._lock:
+            if name not in self._slots:
+                self._slots[name] = Slot(name, folder, load_version(name, folder))
+            return self._slots[name]
+
+    def health(self) -> dict:
+        return {name: self._slots[name].health() for name in self.names}

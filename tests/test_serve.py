@@ -1,0 +1,290 @@
+"""The HTTP service (lstmcast.serve): forecasts equal the library's, errors are one clear line, swaps are atomic."""
+
+import json
+import threading
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from lstmcast import Forecaster, load
+from lstmcast.cli import app as cli
+from lstmcast.serve.app import build_registry, create_app, describe_invalid
+from lstmcast.serve.fastpath import FastForecast
+
+SMALL = dict(horizon=3, epochs=2, ensemble=1, seed=0, units=8, window=6, verbose=0)
+
+
+def monthly(n=60, seed=0, level=100.0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = level + 0.5 * t + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, n)
+    return pd.DataFrame({"month": pd.date_range("2015-01-01", periods=n, freq="MS"), "sales": y})
+
+
+def records(frame: pd.DataFrame) -> list[dict]:
+    out = frame.copy()
+    out["month"] = out["month"].dt.strftime("%Y-%m-%d")
+    return out.to_dict(orient="records")
+
+
+def values(forecast: list[dict], name: str) -> list[float]:
+    return [r[name] for r in forecast]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    """Small saved models: one series (calibrated intervals), an ensemble, a recursive one, many series."""
+    root = tmp_path_factory.mktemp("serve")
+    data = monthly()
+    one = Forecaster(**SMALL).fit(data, target="sales", time="month").calibrate()
+    one.save(root / "models" / "sales")
+    Forecaster(**{**SMALL, "ensemble": 2, "seed": 1}).fit(data, target="sales", time="month").save(root / "other")
+    Forecaster(**{**SMALL, "strategy": "recursive"}).fit(data, target="sales", time="month").save(root / "recursive")
+    rows = [monthly(40, seed=i, level=100 * (i + 1)).assign(store=f"s{i}") for i in range(3)]
+    panel = pd.concat(rows, ignore_index=True)[["store", "month", "sales"]]
+    Forecaster(**SMALL).fit(panel, id="store", time="month", target="sales").save(root / "panel")
+    return {"root": root, "data": data, "panel": panel}
+
+
+@pytest.fixture(scope="module")
+def client(models):
+    with TestClient(create_app(build_registry(model=models["root"] / "models" / "sales"))) as c:
+        yield c
+
+
+def test_empty_body_equals_lstmcast_predict(models, client):
+    folder = models["root"] / "models" / "sales"
+    cli_out = CliRunner().invoke(cli, ["predict", str(folder), "--json"])
+    assert cli_out.exit_code == 0, cli_out.output
+    for body in ({"json": {}}, {}):  # {} and no body at all
+        r = client.post("/forecast", **body)
+        assert r.status_code == 200, r.text
+        answer = r.json()
+        assert answer["forecast"] == json.loads(cli_out.output)["forecast"]
+        assert values(answer["forecast"], "sales") == load(folder).predict()["sales"].tolist()
+        assert answer["model"] == "sales" and len(answer["checksum"]) == 64
+
+
+def test_history_in_the_body_equals_predict_data(models, client):
+    model = load(models["root"] / "models" / "sales")
+    history = models["data"].iloc[-20:].assign(sales=lambda d: d["sales"] * 1.1)  # newer, different history
+    r = client.post("/forecast", json={"data": records(history)})
+    assert r.status_code == 200, r.text
+    expected = model.predict(data=history)
+    forecast = r.json()["forecast"]
+    assert values(forecast, "sales") == expected["sales"].tolist()
+    assert [f["month"] for f in forecast] == [str(t.date()) for t in expected.index]
+    r = client.post("/forecast", json={"data": records(history), "horizon": 2})
+    assert values(r.json()["forecast"], "sales") == model.predict(data=history, horizon=2)["sales"].tolist()
+
+
+def test_intervals_with_level_and_quantiles(models, client):
+    model = load(models["root"] / "models" / "sales")
+    r = client.post("/forecast", json={"level": [80, 95], "quantiles": [0.1, 0.9]})
+    assert r.status_code == 200, r.text
+    expected = model.predict(level=[80, 95], quantiles=[0.1, 0.9])
+    forecast = r.json()["forecast"]
+    for column in ("sales", "sales-lo-80", "sales-hi-80", "sales-lo-95", "sales-hi-95", "sales-q-10", "sales-q-90"):
+        assert values(forecast, column) == expected[column].tolist()
+
+
+def test_intervals_of_a_model_saved_without_them_are_refused(models):
+    with TestClient(create_app(build_registry(model=models["root"] / "other"))) as c:
+        r = c.post("/forecast", json={"level": [80]})
+        assert r.status_code == 422
+        assert r.json()["error"]["message"].startswith(
+            "model 'other' was saved without calibrated prediction intervals"
+        )
+
+
+def test_error_answers_and_the_service_keeps_answering(models, client):
+    folder = models["root"] / "models" / "sales"
+    ok = client.post("/forecast", json={}).json()
+    r = client.post("/forecast", content=b'{"horizon": ', headers={"content-type": "application/json"})
+    assert r.status_code == 400 and r.json()["error"]["type"] == "MalformedJSON"
+    assert r.json()["error"]["message"].startswith("the body is not valid JSON:")
+    r = client.post("/forecast", content=b"{}", headers={"content-type": "text/plain"})
+    assert r.status_code == 415 and "content-type: application/json" in r.json()["error"]["message"]
+    r = client.post("/forecast", json={"horizon": "three"})
+    assert r.status_code == 422 and r.json()["error"]["message"] == "horizon: should be a valid integer."
+    r = client.post("/forecast", json={"horizn": 3})
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith("horizn: is not a field")
+    r = client.post("/models/nope/forecast", json={})
+    assert r.status_code == 404
+    assert r.json()["error"]["message"] == "no model named 'nope' is served: the models are sales (GET /models)."
+    # content the library refuses: its own message, word for word
+    bad = models["data"].iloc[-20:].copy()
+    bad.loc[bad.index[5], "sales"] = np.nan
+    with pytest.raises(ValueError) as library:
+        load(folder).predict(data=bad)
+    body = json.dumps({"data": records(bad)})  # NaN, as Python's json writes it
+    assert "NaN" in body
+    r = client.post("/forecast", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == {"type": type(library.value).__name__, "message": " ".join(str(library.value).split())}
+    r = client.post("/forecast", json={"data": records(models["data"].iloc[-3:])})
+    assert r.status_code == 422 and r.json()["error"]["message"].startswith("predicting needs the last 6 rows")
+    r = client.post("/forecast", json={"horizon": 99})
+    assert r.status_code == 422 and r.json()["error"]["type"] == "ConfigError" and "horizon=99" in r.text
+    assert client.post("/forecast", json={}).json() == ok  # still answering, and the same
+
+
+def test_body_limit_with_and_without_content_length(models):
+    app = create_app(build_registry(model=models["root"] / "models" / "sales"), max_body_bytes=1000)
+    with TestClient(app) as c:
+        big = json.dumps({"data": records(pd.concat([models["data"]] * 3))}).encode()
+        r = c.post("/forecast", content=big, headers={"content-type": "application/json"})
+        assert r.status_code == 413 and r.json()["error"]["type"] == "PayloadTooLarge"
+        assert f"{len(big):,} bytes, over this service's limit of 1,000 bytes" in r.json()["error"]["message"]
+        chunked = c.post(
+            "/forecast", content=iter([big[:600], big[600:]]), headers={"content-type": "application/json"}
+        )
+        assert chunked.status_code == 413 and "longer than this service's limit" in chunked.json()["error"]["message"]
+        assert c.post("/forecast", json={}).status_code == 200
+
+
+def test_internal_errors_are_one_line_without_traceback(models, monkeypatch):
+    import lstmcast.serve.app as serve_app
+
+    def broken(version, request):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(serve_app, "answer", broken)
+    with TestClient(create_app(build_registry(model=models["root"] / "other")), raise_server_exceptions=False) as c:
+        r = c.post("/forecast", json={})
+        assert r.status_code == 500
+        assert r.json() == {
+            "error": {
+                "type": "InternalError",
+                "message": "RuntimeError: boom second line (the server's log has details)",
+            }
+        }
+        assert "Traceback" not in r.text and c.get("/health").json()["status"] == "ok"
+
+
+def test_concurrent_requests_are_each_answered_correctly(models, client):
+    model = load(models["root"] / "models" / "sales")
+    histories = [models["data"].iloc[-12:].assign(sales=lambda d, k=k: d["sales"] + k) for k in range(16)]
+    expected = [model.predict(data=h)["sales"].tolist() for h in histories]
+    got = [None] * 16
+
+    def ask(k):
+        got[k] = values(client.post("/forecast", json={"data": records(histories[k])}).json()["forecast"], "sales")
+
+    threads = [threading.Thread(target=ask, args=(k,)) for k in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected
+
+
+def test_a_model_replaced_on_disk_is_swapped_atomically(models, tmp_path):
+    old, new = load(models["root"] / "models" / "sales"), load(models["root"] / "other")
+    folder = tmp_path / "live"
+    old.save(folder)
+    forecasts = {}
+    with TestClient(create_app(build_registry(model=folder))) as c:
+        first = c.post("/forecast", json={}).json()
+        forecasts[first["checksum"]] = values(first["forecast"], "sales")
+        answers, stop = [], threading.Event()
+
+        def hammer():
+            while not stop.is_set():
+                answers.append(c.post("/forecast", json={}).json())
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        new.save(folder)  # renameat2 exchange while requests run
+        after = None
+        for _ in range(200):  # the next requests pick the new files up
+            after = c.post("/forecast", json={}).json()
+            if after["checksum"] != first["checksum"]:
+                break
+        stop.set()
+        for t in threads:
+            t.join()
+        forecasts[after["checksum"]] = values(after["forecast"], "sales")
+    assert after["checksum"] != first["checksum"] and len(answers) > 0
+    assert forecasts[after["checksum"]] == new.predict()["sales"].tolist()
+    assert forecasts[first["checksum"]] == old.predict()["sales"].tolist()
+    for a in answers:  # every answer is the old model's or the new one's, whole
+        assert values(a["forecast"], "sales") == forecasts[a["checksum"]]
+
+
+def test_a_damaged_replacement_keeps_the_old_model_and_says_so(models, tmp_path):
+    folder = tmp_path / "live"
+    load(models["root"] / "other").save(folder)
+    with TestClient(create_app(build_registry(model=folder))) as c:
+        before = c.post("/forecast", json={}).json()
+        doc = folder / "model.json"
+        doc.write_text(doc.read_text().replace('"seed": 1', '"seed": 2', 1))  # checksum no longer matches
+        assert c.post("/forecast", json={}).json() == before
+        error = c.get("/health").json()["models"]["live"]["error"]
+        assert "ModelFileError" in error and "checksum mismatch" in error
+
+
+def test_health_model_metadata_and_docs(models, client):
+    assert client.get("/health").json()["status"] == "ok"
+    info = client.get("/model").json()
+    assert info["name"] == "sales" and info["horizon"] == 3 and info["window"] == 6 and info["intervals"] is True
+    assert info["schema"]["targets"] == ["sales"] and info["schema"]["time"] == "month"
+    assert info["training"]["epochs"] == 2 and info["config"]["units"] == [8] and info["fast_path"] is True
+    assert client.get("/models").json() == {"models": ["sales"], "default": "sales"}
+    spec = client.get("/openapi.json").json()
+    assert {"/forecast", "/models/{name}/forecast", "/health", "/model"} <= set(spec["paths"])
+    assert "ForecastRequest" in spec["components"]["schemas"] and client.get("/docs").status_code == 200
+
+
+def test_several_models_by_name_and_one_saved_later(models, tmp_path):
+    directory = tmp_path / "served"
+    for name in ("a", "b"):
+        load(models["root"] / "other").save(directory / name)
+    with TestClient(create_app(build_registry(models=directory))) as c:
+        assert c.get("/models").json() == {"models": ["a", "b"], "default": None}
+        r = c.post("/forecast", json={})
+        assert r.status_code == 404 and "2 models (a, b) and no default" in r.json()["error"]["message"]
+        assert (
+            c.post("/models/a/forecast", json={}).json()["forecast"] == c.post("/models/b/forecast").json()["forecast"]
+        )
+        load(models["root"] / "recursive").save(directory / "c")
+        r = c.post("/models/c/forecast", json={})
+        assert r.status_code == 200 and r.json()["model"] == "c"
+        assert c.post("/models/..%2F..%2Fetc/forecast", json={}).status_code == 404
+
+
+def test_many_series_through_the_service(models):
+    folder = models["root"] / "panel"
+    model = load(folder)
+    with TestClient(create_app(build_registry(model=folder))) as c:
+        cli_out = CliRunner().invoke(cli, ["predict", str(folder), "--json"])
+        assert c.post("/forecast", json={}).json()["forecast"] == json.loads(cli_out.output)["forecast"]
+        newer = models["panel"].groupby("store").tail(10).assign(sales=lambda d: d["sales"] * 0.9)
+        r = c.post("/forecast", json={"data": records(newer)})
+        assert r.status_code == 200, r.text
+        expected = model.predict(data=newer)
+        forecast = r.json()["forecast"]
+        assert [f["store"] for f in forecast] == expected["store"].tolist()
+        assert values(forecast, "sales") == expected["sales"].tolist()
+
+
+@pytest.mark.parametrize("name", ["other", "recursive"])
+def test_fast_path_equals_forecast_at_bit_for_bit(models, name):
+    model = load(models["root"] / name)
+    fast = FastForecast.build(model)
+    assert fast is not None
+    history = models["data"].iloc[-15:].assign(sales=lambda d: d["sales"] * 0.95)
+    series, vals, tail, start, horizon = model._forecast_inputs(None, history, None)
+    assert np.array_equal(fast(vals, tail[:, :1], start, horizon), model.predict(data=history).to_numpy())
+
+
+def test_invalid_bodies_are_described_in_one_line():
+    union = [{"type": t, "loc": ("body", "data", 0, "y", t), "msg": "x"} for t in ("int", "float", "str")]
+    assert describe_invalid(union) == (422, "InvalidRequest", "data.0.y: must be a number, a text or null.")
+    many = [{"type": "missing", "loc": ("body", f"f{i}"), "msg": "Input should be given"} for i in range(5)]
+    status, _, message = describe_invalid(many)
+    assert status == 422 and message.endswith("f2: should be given (and 2 more).")
