@@ -6,7 +6,9 @@ the compiled epoch gathers them by index exactly as for one series and never bui
 windows: memory grows with the points, not points x window. No window crosses two series.
 Each series has its own scaler (:mod:`lstmcast.data.panel_transforms`) and every window is
 normalized by its own level inside the network (``normalize``), so big and small series share
-one network. Forecasts of all series run in chunks of ``PREDICT_CHUNK`` windows.
+one network. Forecasts of all series run in chunks of ``PREDICT_CHUNK`` windows. Series shorter
+than a window are left-padded with a mask column (:func:`fit_panel`, :func:`mask_column`); a panel
+without them trains and forecasts exactly as if padding did not exist.
 
 Settings left at "auto" are chosen on a sample of the series (:func:`resolve_panel`): the
 season from the shared frequency, log when most sampled series want it (and every series is
@@ -21,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.auto import Choice, resolve
-from lstmcast.data.panel_transforms import PanelTransforms
+from lstmcast.data.panel_transforms import MIN_HISTORY, PanelTransforms, forecast_sources, pad_left, with_mask
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import TargetTransform
 from lstmcast.errors import ConfigError, DataError, TooShortError
@@ -106,25 +108,63 @@ def fit_transforms(stacked, offsets, ends, cfg: dict, k: int) -> PanelTransforms
     return PanelTransforms.fit(stacked, offsets, ends, target, cfg["scaler"], tuple(cfg["feature_range"]), k)
 
 
-def forecast_rows(values: np.ndarray, offsets: np.ndarray, window: int, lag: int, steps: int):
+def forecast_rows(values: np.ndarray, offsets: np.ndarray, window: int, lag: int, steps: int, mask_at=None):
     """Each series' last ``window + lag`` model-space rows then ``steps`` zero rows (future covariates go there).
 
+    mask_at: the padding mask's column of ``values`` (:func:`mask_column`), or None: a series shorter than
+    ``window + lag`` rows is then padded on the left with its first valid row (mask 0), and the forecast
+    steps' mask is 1 (a recursive forecast feeds them back as inputs).
     Returns ((S * (window + lag + steps), columns) float32, (S,) window starts in it).
     """
     need = window + lag
     n_series, width = len(offsets) - 1, values.shape[1]
-    rows = offsets[1:, None] - need + np.arange(need)[None, :]  # (S, need)
     block = np.zeros((n_series, need + steps, width), np.float32)
-    block[:, :need] = values[rows]
+    if mask_at is None:
+        rows = offsets[1:, None] - need + np.arange(need)[None, :]  # (S, need)
+        block[:, :need] = values[rows]
+    else:
+        rows, valid = forecast_sources(offsets, need, lag)  # (S, need) each
+        block[:, :need] = values[rows]
+        block[:, :need, mask_at] = valid
+        block[:, need:, mask_at] = 1.0
     stride = need + steps
     return block.reshape(n_series * stride, width), (np.arange(n_series) * stride + lag).astype(np.int32)
+
+
+def mask_column(spec, panel) -> int | None:
+    """The padding mask's column in the network's inputs (after the static ones, before ``future=``'s), or
+    None for a model trained without short series (its inputs are the panel's columns and the static ones)."""
+    plain = len(panel.columns) + spec.static_columns
+    return plain - len(panel.future) if spec.n_inputs > plain else None
+
+
+def forecast_minimum(model) -> int:
+    """Rows a series needs to be forecast: ``window + difference``, or with padding ``difference + 2``."""
+    lag = model.config_["difference"]
+    if mask_column(model.spec_, model.panel_) is None:
+        return model.config_["window"] + lag
+    return lag + MIN_HISTORY
+
+
+def model_inputs(model, panel, values: np.ndarray) -> np.ndarray:
+    """Model-space rows (rows, columns) of ``panel`` as the network reads them: with the mask column when the
+    model was trained with padding (1 on each series' rows from ``difference`` on)."""
+    at = mask_column(model.spec_, model.panel_)
+    return values if at is None else with_mask(values, panel.offsets(), model.config_["difference"], at)
 
 
 def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     """Train ``model`` (a Forecaster) on every series of ``panel`` with checked settings ``cfg``.
 
     Sets the fitted attributes: ``panel_``, ``transforms_`` (per-series), ``values_`` (model
-    space, stacked), ``ends_`` (each series' training rows), ``starts_``, and those of any fit.
+    space, stacked), ``ends_`` (each series' training rows), ``starts_`` (rows of the training table:
+    ``values_``, or its left-padded copy when series are short), and those of any fit.
+
+    A series whose training part holds no whole window (fewer than ``window + difference + steps``
+    rows) is padded on the left when it holds at least ``difference + 2 + steps`` rows
+    (:func:`lstmcast.data.panel_transforms.pad_left`): every series then gets ``window - 2`` rows
+    of padding, the network reads one more input column (the mask), and a window's targets are
+    always real rows after at least two valid ones. Without such series nothing changes.
     """
     import jax
 
@@ -152,41 +192,43 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     if cfg["log"]:
         _check_positive(stacked, offsets, ends, panel, k)
     steps = strategy.model_horizon(cfg["horizon"])
-    lag = cfg["difference"]
-    zero = np.zeros_like(ends)
-    starts = {
-        "train": window_starts(offsets, zero + lag, ends, cfg["window"], steps),
-        "validation": window_starts(offsets, ends, fit_ends, cfg["window"], steps),
-    }
+    window, lag = cfg["window"], cfg["difference"]
+    # series with no whole training window that padding lets train or forecast: then every series is padded
+    padded = bool(np.any((ends < window + lag + steps) & (panel.lengths >= lag + MIN_HISTORY)))
+    pad = max(window - MIN_HISTORY, 0) if padded else 0
+    table_offsets = offsets + pad * np.arange(len(offsets))  # (S + 1,) of the training table
+    if padded:  # targets after MIN_HISTORY valid rows, on real rows only; rows shift by pad within each series
+        first = lag + MIN_HISTORY
+        starts = {
+            "train": window_starts(table_offsets, pad + np.full_like(ends, first), pad + ends, window, steps),
+            "validation": window_starts(table_offsets, pad + np.maximum(ends, first), pad + fit_ends, window, steps),
+        }
+    else:
+        zero = np.zeros_like(ends)
+        starts = {
+            "train": window_starts(offsets, zero + lag, ends, window, steps),
+            "validation": window_starts(offsets, ends, fit_ends, window, steps),
+        }
     if len(starts["train"]) == 0:
         longest = int(panel.lengths.max())
         raise TooShortError(
-            f"no series holds a training window: window={cfg['window']} + horizon={steps}"
+            f"no series holds a training window: window={window} + horizon={steps}"
             + (f" + difference={lag}" if lag else "")
-            + f" rows are needed, the longest series has {longest}; use a shorter window or horizon."
+            + f" rows are needed (a series shorter than the window: {lag + MIN_HISTORY + steps}), the longest "
+            f"series has {longest}; use a shorter window or horizon."
         )
-    short = np.flatnonzero(panel.lengths < cfg["window"] + lag)
-    if len(short):
-        import warnings
-
-        from lstmcast.errors import ShortSeriesWarning
-
-        i = int(short[0])
-        warnings.warn(
-            f"{len(short)} series are shorter than the {cfg['window'] + lag} rows a forecast reads (window="
-            f"{cfg['window']}" + (f" + difference={lag}" if lag else "") + f"), e.g. {panel.ids[i]!r} with "
-            f"{panel.lengths[i]}: they add no training window and predict() refuses them; give them more history "
-            "or leave them out.",
-            ShortSeriesWarning,
-            stacklevel=3,
-        )
+    _warn_short(panel, ends, lag, steps, window)
     transforms = fit_transforms(stacked, offsets, ends, cfg, k)
     statics = StaticEncoding.fit(panel)  # None without static=
     values = with_statics(transforms.to_model_space(stacked, offsets), panel, statics)  # (rows, columns) float32
+    table = values
+    if padded:  # the mask column after the static ones, then every series left-padded
+        at = len(panel.columns) + (statics.width if statics else 0) - len(panel.future)
+        table, _ = pad_left(with_mask(values, offsets, lag, at), offsets, pad, lag, at)
     spec = NetworkSpec(
         cell=cfg["cell"],
         units=cfg["units"],
-        n_inputs=len(panel.columns) + (statics.width if statics else 0),
+        n_inputs=len(panel.columns) + (statics.width if statics else 0) + int(padded),
         window=cfg["window"],
         horizon=steps,
         n_targets=k,
@@ -218,7 +260,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
             spec,
             loss,
             train_cfg,
-            values,
+            table,
             starts["train"],
             key,
             val_starts=starts["validation"],
@@ -228,7 +270,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         if getattr(callback, "progress", None) is not None:
             callback.progress.stop()
     if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
-        params = refit(params, history, initial, spec, loss, train_cfg, values, starts, key)
+        params = refit(params, history, initial, spec, loss, train_cfg, table, starts, key)
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.values_, model.ends_, model.starts_ = panel, transforms, values, ends, starts
@@ -236,6 +278,30 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     for name in ("series_", "split_", "calibration_", "series_scales_"):  # none of the one-series state
         model.__dict__.pop(name, None)
     jax.block_until_ready(model.params_)
+
+
+def _warn_short(panel, ends: np.ndarray, lag: int, steps: int, window: int) -> None:
+    """A ShortSeriesWarning naming the series that add no training window even with padding."""
+    need = lag + MIN_HISTORY + steps
+    short = np.flatnonzero(ends < need)
+    if not len(short):
+        return
+    import warnings
+
+    from lstmcast.errors import ShortSeriesWarning
+
+    i = int(short[0])
+    history = f"difference={lag} + 2" if lag else "2"
+    refused = int(np.sum(panel.lengths < lag + MIN_HISTORY))
+    warnings.warn(
+        f"{len(short)} series hold fewer than the {need} training rows a window needs ({history} rows of history "
+        f"+ horizon {steps}; window={window} is padded on the left), e.g. {panel.ids[i]!r} with {ends[i]}: they add "
+        "no training window"
+        + (f", and predict() refuses the {refused} with fewer than {lag + MIN_HISTORY} rows" if refused else "")
+        + "; give them more history or leave them out.",
+        ShortSeriesWarning,
+        stacklevel=4,
+    )
 
 
 def _check_positive(stacked, offsets, ends, panel, k: int) -> None:
@@ -272,21 +338,29 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
         panel, transforms, values = _newer(model, data)
     window, lag = cfg["window"], transforms.target.lag
     need = window + lag
-    short = np.flatnonzero(panel.lengths < need)
+    mask_at = mask_column(model.spec_, model.panel_)
+    least = need if mask_at is None else lag + MIN_HISTORY
+    short = np.flatnonzero(panel.lengths < least)
     if len(short):
         i = int(short[0])
+        if mask_at is None:
+            reads = f"a forecast reads the last {need} (window={window}" + (f" + difference={lag}" if lag else "")
+        else:
+            reads = f"a forecast needs at least {least} (" + (f"difference={lag} + " if lag else "")
+            reads += "2 rows of history"
         raise TooShortError(
-            f"series {panel.ids[i]!r} has {panel.lengths[i]} row(s), and a forecast reads the last {need} "
-            f"(window={window}" + (f" + difference={lag}" if lag else "") + f"); {len(short)} series are that short: "
-            "give them more history or leave them out."
+            f"series {panel.ids[i]!r} has {panel.lengths[i]} row(s), and {reads}); {len(short)} series are that "
+            "short: give them more history or leave them out."
         )
     steps = horizon if strategy.one_step else model.spec_.horizon
     offsets, k = panel.offsets(), panel.n_targets
+    values = model_inputs(model, panel, values)  # (rows, columns (+ the mask))
     n_future, width = len(panel.future), values.shape[1]
     upcoming = None
     if n_future:
         raw_future = future_table(panel, future, steps)  # (S, steps, n_future) raw
-        cols = slice(width - n_future, width)
+        scaled = transforms.offset.shape[1]  # the scalers' columns: targets, features, future (no statics, no mask)
+        cols = slice(scaled - n_future, scaled)
         upcoming = ((raw_future - transforms.offset[:, None, cols]) / transforms.scale[:, None, cols]).astype(
             np.float32
         )
@@ -299,7 +373,7 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     for lo in range(0, panel.n_series, PREDICT_CHUNK):
         hi = min(lo + PREDICT_CHUNK, panel.n_series)
         sub = np.concatenate([[0], np.cumsum(panel.lengths[lo:hi])]) + offsets[lo]
-        block, starts = forecast_rows(values, sub, window, lag, steps)
+        block, starts = forecast_rows(values, sub, window, lag, steps, mask_at)
         if model.spec_.static_columns:  # the rows after each window carry its series' attributes too
             a, b = model.spec_.static_at, model.spec_.static_at + model.spec_.static_columns
             block = block.reshape(hi - lo, -1, block.shape[1])

@@ -9,6 +9,14 @@ cost a few NumPy passes, not 100,000 Python calls.
 Differencing runs over the stacked rows, so the first ``lag`` rows of each series hold a
 difference across two series: they are never read (window starts begin ``lag`` rows into each
 series, ``TargetTransform.first_row``) and are left out of the scalers' fit.
+
+Series shorter than a window still train and forecast when padded on the left, in model space
+(after the scalers, so padding never counts in a fit): :func:`with_mask` adds a column that is 1
+on rows holding a value and 0 elsewhere, :func:`pad_left` puts copies of each series' first
+valid row before it with mask 0 (the series' first ``lag`` rows become such copies too). A copy
+of the first valid row, not zeros: the per-window normalization (nn/scaling.py) then sees a flat
+stretch at the series' own level, and no window can read a value it has not seen (every window
+that reads padding also reads that first row).
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import numpy as np
 
 from lstmcast.data.transforms import SCALERS, TargetTransform
 from lstmcast.errors import ConfigError
+
+MIN_HISTORY = 2  # valid (differenced) rows a padded window must hold: one real step, so its scale reads data
 
 
 def series_of_rows(offsets: np.ndarray) -> np.ndarray:
@@ -133,3 +143,38 @@ def _nonzero(span: np.ndarray, magnitude: np.ndarray) -> np.ndarray:
     """A constant column of a series keeps scale 1 (as :func:`lstmcast.data.transforms._nonzero`)."""
     magnitude = np.nan_to_num(magnitude, nan=0.0, posinf=0.0)
     return np.where(np.isfinite(span) & (span > np.maximum(magnitude * 1e-12, np.finfo(np.float64).tiny)), span, 1.0)
+
+
+def with_mask(values: np.ndarray, offsets: np.ndarray, lag: int, at: int) -> np.ndarray:
+    """(rows, columns) model space -> (rows, columns + 1) float32 with the mask column inserted at ``at``:
+    1 on each series' rows from ``lag`` on, 0 on its first ``lag`` rows (no difference there)."""
+    rows = series_of_rows(offsets)
+    valid = (np.arange(len(values)) - offsets[rows] >= lag).astype(np.float32)  # (rows,)
+    return np.concatenate([values[:, :at], valid[:, None], values[:, at:]], axis=1).astype(np.float32)
+
+
+def pad_left(values: np.ndarray, offsets: np.ndarray, pad: int, lag: int, mask_at: int):
+    """Each series after ``pad`` copies of its first valid row (local row ``lag``), mask 0 on the copies.
+
+    values (rows, columns) with the mask column at ``mask_at`` (:func:`with_mask`); offsets (S + 1,).
+    The series' own first ``lag`` rows become copies too. Returns ((rows + S * pad, columns) float32,
+    (S + 1,) offsets): series s keeps its local row r at padded local row ``pad + r``.
+    """
+    lengths = np.diff(offsets)
+    padded = (offsets + pad * np.arange(len(offsets))).astype(np.int64)  # (S + 1,)
+    rows = series_of_rows(padded)  # (rows + S * pad,)
+    local = np.arange(padded[-1]) - padded[rows] - pad  # the series' own row number, negative on the padding
+    source = offsets[rows] + np.minimum(np.maximum(local, lag), np.maximum(lengths[rows] - 1, 0))
+    out = np.array(values[source], np.float32)
+    out[:, mask_at] = local >= lag
+    return out, padded
+
+
+def forecast_sources(offsets: np.ndarray, need: int, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ((S, need) global, (S, need) valid) of each series' last ``need`` rows, left-padded: a row before
+    the series' first valid one (local ``lag``) reads that row instead and is not valid."""
+    lengths = np.diff(offsets)
+    local = lengths[:, None] - need + np.arange(need)[None, :]  # (S, need)
+    valid = local >= lag
+    source = offsets[:-1, None] + np.minimum(np.maximum(local, lag), np.maximum(lengths[:, None] - 1, 0))
+    return source, valid

@@ -8,9 +8,10 @@ first cuts, and forecasts the later folds with ``predict(data=<the panel cut the
 weights and scalers, reading the newer history; ``refit=k`` refits every k folds.
 
 A series takes part in a fold when its rows before the cut hold a forecast's input (window +
-difference rows, read from the model fitted for that fold) and one season (for seasonal naive);
-a series too short for a fold is left out of it (``overall["left_out"]`` counts them per fold),
-never padded or zero-filled. With ``step > horizon`` the rows between a fold's horizon and the
+difference rows, read from the model fitted for that fold; difference + 2 when that model was
+trained with short series padded on the left, :func:`lstmcast.global_model.fit_panel`) and one
+season (for seasonal naive); a series too short for a fold is left out of it
+(``overall["left_out"]`` counts them per fold). With ``step > horizon`` the rows between a fold's horizon and the
 next cut are not forecast: each fold is one forecast of ``horizon`` steps per series, as
 NeuralForecast's ``step_size`` (:mod:`lstmcast.evaluate.backtest` forecasts every origin of a
 one-series fold instead).
@@ -239,8 +240,9 @@ def _check_longest(panel: Panel, cfg: dict, first_cuts: np.ndarray, folds: int, 
 
 def _eligible(fitted, cuts: np.ndarray, period: int) -> tuple[np.ndarray, int]:
     """(series whose rows before the cut hold a forecast's input and one season, the rows that takes)."""
-    cfg = fitted.config_
-    need = max(cfg["window"] + cfg["difference"], period, 1)
+    from lstmcast.global_model import forecast_minimum
+
+    need = max(forecast_minimum(fitted), period, 1)  # window + difference, or difference + 2 when padded
     return np.flatnonzero(cuts >= need), need
 
 

@@ -6,7 +6,9 @@ network's arrays, every series' last ``window + difference`` rows (``panel.tail`
 by ``panel.tail_offsets``), their timestamps (``panel.tail_times``: nanoseconds since the epoch,
 UTC, or integer steps) and each series' scaler (``panel.scaler_offset``, ``panel.scaler_scale``,
 (series, columns)). Arrays keep 100,000 series compact and exact; the JSON stays small. Every
-array is checked (names, shapes, dtypes, finiteness, order) before anything is built.
+array is checked (names, shapes, dtypes, finiteness, order) before anything is built. A model
+trained with short series padded on the left has ``"mask": true`` in its ``panel`` section (the
+network reads one more input column); the key is absent otherwise.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         "id_kind": panel.id_kind,
         "static": model.statics_.to_dict() if getattr(model, "statics_", None) is not None else None,
     }
+    from lstmcast.global_model import mask_column
+
+    if mask_column(model.spec_, panel) is not None:  # trained with short series padded: the network reads a mask
+        section["mask"] = True
     arrays = {
         PREFIX + "tail": np.ascontiguousarray(tail.stacked(), np.float64),
         PREFIX + "tail_offsets": np.asarray(tail.offsets(), np.int64),
@@ -75,7 +81,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     from lstmcast.data.panel_transforms import PanelTransforms
     from lstmcast.data.transforms import TargetTransform
 
-    section = {"calibration": None, "id_kind": "str", "static": None, **section}  # keys added later
+    section = {"calibration": None, "id_kind": "str", "static": None, "mask": False, **section}  # keys added later
     wanted = ARRAYS + (CALIBRATION_ARRAYS if section["calibration"] is not None else ())
     wanted += ("static",) if section["static"] is not None else ()
     missing = [name for name in wanted if name not in arrays]

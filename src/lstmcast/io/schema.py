@@ -303,8 +303,9 @@ def _check_state(state, version: int, envelope: bool) -> dict:
         raise _Invalid("members", f"is {members} but resolved.ensemble is {cfg['ensemble']}")
     schema = _schema(state["schema"], version)
     columns = schema["targets"] + schema["features"] + schema.get("future", [])
-    _network(state["network"], version, cfg, schema, columns, state.get("loss"))
     panel = "panel" in state
+    mask = panel and isinstance(state["panel"], dict) and state["panel"].get("mask") is True  # + 1 input column
+    _network(state["network"], version, cfg, schema, columns, state.get("loss"), int(mask))
     lag = _transforms(state["transforms"], cfg, 0 if panel else len(columns))
     positive = len(schema["targets"]) if cfg["log"] else 0
     _tail(state["tail"], schema, len(columns), 0 if panel else cfg["window"] + lag, positive)
@@ -345,7 +346,7 @@ def _settings(state: dict, version: int) -> dict:
     return cfg
 
 
-def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> None:
+def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss, mask: int = 0) -> None:
     from dataclasses import fields
 
     from lstmcast.nn.cells import CELLS
@@ -423,9 +424,10 @@ def _network(d, version: int, cfg: dict, schema: dict, columns: list, loss) -> N
         "normalize": (cfg["normalize"], f"{source}.normalize is {_show(cfg['normalize'])}"),
         "season": (cfg["seasonal_period"], f"{source}.seasonal_period is {_show(cfg['seasonal_period'])}"),
         "n_inputs": (
-            len(columns) + _static_width(d),
+            len(columns) + _static_width(d) + mask,
             f"the schema names {len(columns)} column{'s' * (len(columns) != 1)}"
-            + (f" and the network {_static_width(d)} static one(s)" if _static_width(d) else ""),
+            + (f" and the network {_static_width(d)} static one(s)" if _static_width(d) else "")
+            + (" and panel.mask one" if mask else ""),
         ),
         "n_targets": (len(schema["targets"]), f"schema.targets names {len(schema['targets'])}"),
         "n_future": (n_future, f"schema.future names {n_future}"),
@@ -584,8 +586,9 @@ def _history(d) -> None:
 def _panel(d, tail) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
     required = ("id", "ids", "rows", "time_kind", "tz", "unit")
-    _object(d, "panel", required, (*required, "calibration", "id_kind", "static"))
-    d = {"calibration": None, "id_kind": "str", "static": None, **d}
+    _object(d, "panel", required, (*required, "calibration", "id_kind", "static", "mask"))
+    d = {"calibration": None, "id_kind": "str", "static": None, "mask": False, **d}
+    _bool(d["mask"], "panel.mask")
     _str(d["id"], "panel.id")
     ids = _names(d["ids"], "panel.ids", nonempty=True)
     if len(set(ids)) != len(ids):

@@ -96,9 +96,10 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
     offsets = full.offsets()
-    from lstmcast.global_model import with_statics
+    from lstmcast.global_model import model_inputs, with_statics
 
     values = with_statics(copy.transforms_.to_model_space(full.stacked(), offsets), full, copy.statics_)
+    values = model_inputs(copy, full, values)  # + the mask column when the copy was trained with padding
     o = origins[used]
     first = offsets[:-1] + ends[used] - cut[used] - 1  # (U,) each series' first origin (its last training row)
     series = np.repeat(np.arange(len(used)), o)
