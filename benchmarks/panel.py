@@ -15,11 +15,18 @@
    steps (10 epochs of 200 sampled steps). Prints seconds to load the long table, to fit and to
    forecast every series, and the peak resident memory (targets: fit <= 180 s, forecast <= 10 s,
    peak <= 4 GB on the 2-core CPU).
+4. ``short``: synthetic, 60 monthly seasonal series, every other one cut to its last 15-20 months
+   (the rest keep 200), the last 6 months of each held out, window 24, horizon 6. One global model
+   on every series (the short ones left-padded with a mask) against today's behaviour: the model
+   trained on the long series alone (short series added no window and were refused, so their
+   fallback is naive or seasonal naive). Prints mean MASE and geometric means of the MAE ratios
+   for the short series and for the long ones.
 
-    python benchmarks/panel.py                 # both
+    python benchmarks/panel.py                 # all
     python benchmarks/panel.py employment
     python benchmarks/panel.py quarterly
     python benchmarks/panel.py scale --series 20000
+    python benchmarks/panel.py short
 """
 
 from __future__ import annotations
@@ -125,6 +132,12 @@ def employment(folder: Path | None) -> None:
 
 
 def quarterly(folder: Path | None) -> None:
+    """Short quarterly panels: the global model, the default fitted per series, seasonal naive, AutoETS
+    (statsforecast) and NeuralForecast's global LSTM (robust scaler, 500 steps), where installed.
+
+    Prints per panel the panel-average MASE (issue 12's measure), the geometric mean of MASE
+    relative to seasonal naive, and wins over seasonal naive.
+    """
     if folder is None:
         print("quarterly: shared data folder not found (--data-dir); skipped")
         return
@@ -135,6 +148,7 @@ def quarterly(folder: Path | None) -> None:
     ids = sorted(q["unique_id"].unique())
     h, m = 8, 4
     rng = np.random.default_rng(0)
+    ets, nf_global = _ets(), _nf_global()
     for size in (4, 8, 32):
         pick = list(rng.choice(ids, size, replace=False))
         p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
@@ -143,20 +157,70 @@ def quarterly(folder: Path | None) -> None:
         t0 = time.perf_counter()
         glob = Forecaster(horizon=h, seed=0, verbose=0).fit(train).predict()
         glob_s = time.perf_counter() - t0
-        rel_global, rel_local = [], []
+        nf = nf_global(train, h) if nf_global else None
+        mase: dict[str, list[float]] = {"snaive": [], "global": [], "per series": []}
+        if ets:
+            mase["AutoETS"] = []
+        if nf is not None:
+            mase["NF global LSTM"] = []
         for uid in pick:
             series = train[train["unique_id"] == uid].set_index("ds")["y"]
             y, actual = series.to_numpy(), test[test["unique_id"] == uid]["y"].to_numpy()
             scale = A.mase_scale(y, m)
-            snaive = np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale
-            one = Forecaster(horizon=h, seed=0, verbose=0).fit(series).predict().iloc[:, 0].to_numpy()
-            rel_global.append(np.mean(np.abs(glob[glob["unique_id"] == uid]["y"].to_numpy() - actual)) / scale / snaive)
-            rel_local.append(np.mean(np.abs(one - actual)) / scale / snaive)
-        print(
-            f"quarterly panel of {size}: global gmean MASE/snaive {A.geomean(rel_global):.3f} "
-            f"(beats snaive on {sum(r < 1 for r in rel_global)}/{size}, fit {glob_s:.1f} s); per series "
-            f"{A.geomean(rel_local):.3f} ({sum(r < 1 for r in rel_local)}/{size})"
+
+            def err(f, actual=actual, scale=scale):
+                return float(np.mean(np.abs(np.asarray(f, np.float64) - actual)) / scale)
+
+            mase["snaive"].append(err(A.seasonal_naive(y, h, m)))
+            mase["global"].append(err(glob[glob["unique_id"] == uid]["y"].to_numpy()))
+            mase["per series"].append(err(Forecaster(horizon=h, seed=0, verbose=0).fit(series).predict().iloc[:, 0]))
+            if ets:
+                mase["AutoETS"].append(err(ets(y, h, m)))
+            if nf is not None:
+                mase["NF global LSTM"].append(err(nf[nf["unique_id"] == uid]["LSTM"].to_numpy()))
+        print(f"quarterly panel of {size} (global fit {glob_s:.1f} s):")
+        sn = np.asarray(mase["snaive"])
+        for name, values in mase.items():
+            v = np.asarray(values)
+            print(
+                f"  {name:15s} panel-average MASE {v.mean():.3f}  gmean MASE/snaive {A.geomean(v / sn):.3f}  "
+                f"beats snaive on {int(np.sum(v < sn))}/{size}"
+            )
+
+
+def _nf_global():
+    """NeuralForecast's LSTM as one global model over the long table (robust scaler, 500 steps), or None."""
+    try:
+        import torch
+        from neuralforecast import NeuralForecast
+        from neuralforecast.models import LSTM
+    except ImportError:
+        print("neuralforecast not installed: its global LSTM left out (benchmarks/requirements-neuralforecast.txt)")
+        return None
+    import logging
+
+    torch.set_num_threads(2)
+    for name in ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric", "neuralforecast"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+    def run(train: pd.DataFrame, h: int) -> pd.DataFrame:
+        model = LSTM(
+            h=h,
+            scaler_type="robust",
+            max_steps=500,
+            random_seed=0,
+            enable_progress_bar=False,
+            enable_model_summary=False,
+            logger=False,
+            accelerator="cpu",
         )
+        nf = NeuralForecast(models=[model], freq="QS")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nf.fit(df=train[["unique_id", "ds", "y"]])
+            return nf.predict().reset_index()
+
+    return run
 
 
 def _ets():
@@ -212,25 +276,101 @@ def scale(n_series: int, length: int) -> None:
     print(f"  peak resident memory {peak_mb():,.0f} MB")
 
 
+def short_panel(n_series: int = 60, length: int = 200, short=(15, 20), seed: int = 0) -> pd.DataFrame:
+    """Monthly series with a trend, a season of random amplitude and phase and 5% noise, all ending in
+    December 2024; every other series keeps only its last 15-20 months (ids ``long<i>`` / ``short<i>``)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    frames = []
+    for i in range(n_series):
+        level, amp, phase = rng.uniform(10, 1000), rng.uniform(0.1, 0.4), rng.uniform(0, 2 * np.pi)
+        trend = rng.normal(0, 0.001)
+        y = level * (1 + trend * t) * (1 + amp * np.sin(2 * np.pi * t / 12 + phase))
+        y = y + rng.normal(0, 0.05 * level, length)
+        n = length if i % 2 == 0 else int(rng.integers(short[0], short[1] + 1))
+        ds = pd.date_range(end="2024-12-01", periods=n, freq="MS")
+        frames.append(pd.DataFrame({"unique_id": f"{'long' if n == length else 'short'}{i}", "ds": ds, "y": y[-n:]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def short_series(seeds: int = 1) -> None:
+    h, m, window = 6, 12, 24
+    df = short_panel()
+    back = df.groupby("unique_id").cumcount(ascending=False)  # 0 on each series' last row
+    train, test = df[back >= h], df[back < h]
+    is_short = train.groupby("unique_id")["y"].size() < window + h
+    long_ids = set(is_short.index[~is_short])
+    print(
+        f"short: {len(is_short)} series, {int(is_short.sum())} with "
+        f"{train.groupby('unique_id').size()[is_short].min()}-{train.groupby('unique_id').size()[is_short].max()} "
+        f"training rows (window {window}), the rest {train.groupby('unique_id').size().max()}; last {h} held out"
+    )
+    rows = []
+    for seed in range(seeds):
+        settings = dict(horizon=h, window=window, seed=seed, verbose=0)
+        t0 = time.perf_counter()
+        padded = Forecaster(**settings).fit(train)
+        padded_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        today = Forecaster(**settings).fit(train[train["unique_id"].isin(long_ids)])
+        today_s = time.perf_counter() - t0
+        with_pad, without = padded.predict(), today.predict()
+        print(
+            f"  seed {seed}: padded fit {padded_s:.1f} s ({len(padded.starts_['train'])} windows, network inputs "
+            f"{padded.spec_.n_inputs}), long series only {today_s:.1f} s ({len(today.starts_['train'])} windows); "
+            f"choices {', '.join(f'{k}={c.value!r}' for k, c in padded.choices_.items() if k != 'epochs')}"
+        )
+        for uid, g in train.groupby("unique_id", sort=True):
+            y = g["y"].to_numpy(np.float64)
+            actual = test[test["unique_id"] == uid]["y"].to_numpy(np.float64)
+            scale = A.mase_scale(y, m)
+
+            def mase(f, actual=actual, scale=scale):
+                return float(np.mean(np.abs(np.asarray(f, np.float64) - actual)) / scale)
+
+            rec = {"series": uid, "seed": seed, "short": bool(is_short[uid]), "rows": len(y)}
+            rec["padded"] = mase(with_pad[with_pad["unique_id"] == uid]["y"])
+            rec["naive"], rec["snaive"] = mase(A.naive(y, h, m)), mase(A.seasonal_naive(y, h, m))
+            rec["today"] = mase(without[without["unique_id"] == uid]["y"]) if uid in long_ids else float("nan")
+            rows.append(rec)
+    res = pd.DataFrame(rows)
+    for kind, part in (("short", res[res["short"]]), ("long", res[~res["short"]])):
+        names = ["padded", "naive", "snaive"] + (["today"] if kind == "long" else [])
+        means = ", ".join(f"{n} {part[n].mean():.3f}" for n in names)
+        print(f"  {kind} series ({part['series'].nunique()} x {seeds} seed(s)): mean MASE {means}")
+        pairs = [("padded", "naive"), ("padded", "snaive")] + ([("padded", "today")] if kind == "long" else [])
+        if kind == "long":
+            pairs.append(("today", "snaive"))
+        for a, b in pairs:
+            rel = part[a] / part[b]
+            print(f"    gmean {a}/{b} {A.geomean(rel):.3f}, {a} better on {int((rel < 1).sum())}/{len(rel)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "parts", nargs="*", default=["employment", "quarterly", "scale"], help="employment, quarterly, scale"
+        "parts",
+        nargs="*",
+        default=["employment", "quarterly", "scale", "short"],
+        help="employment, quarterly, scale, short",
     )
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--length", type=int, default=200)
     parser.add_argument("--data-dir")
+    parser.add_argument("--seeds", type=int, default=1, help="short: seeds of both models (0, 1, ...)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    unknown = set(args.parts) - {"employment", "quarterly", "scale"}
+    unknown = set(args.parts) - {"employment", "quarterly", "scale", "short"}
     if unknown:
-        parser.error(f"unknown part(s) {sorted(unknown)}: choose from employment, quarterly, scale")
+        parser.error(f"unknown part(s) {sorted(unknown)}: choose from employment, quarterly, scale, short")
     if "employment" in args.parts:
         employment(A._shared_dir(args.data_dir))
     if "quarterly" in args.parts:
         quarterly(A._shared_dir(args.data_dir))
     if "scale" in args.parts:
         scale(args.series, args.length)
+    if "short" in args.parts:
+        short_series(args.seeds)
 
 
 if __name__ == "__main__":
