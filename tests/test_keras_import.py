@@ -1,6 +1,6 @@
 """``lstmcast.from_keras`` and ``lstmcast import-keras``: real Keras 3 ``.keras`` files read as data.
 
-The files in tests/fixtures/keras/ were written once by real Keras 3 (tests/fixtures/make_keras_files.py),
+The files in tests/fixtures/keras_files/ were written once by real Keras 3 (tests/fixtures/make_keras_files.py),
 with Keras's own predictions beside them, so these tests need no Keras: network-level parity on random
 inputs, end-to-end parity of ``predict`` with a min-max scaler, the refusals (layer and option named,
 damaged files, a Lambda layer refused without running anything), the save/load round trip and the CLI.
@@ -29,7 +29,7 @@ from lstmcast.keras import from_keras
 from lstmcast.keras.scaling import scaler_of
 from lstmcast.nn import apply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "keras"
+FIXTURES = Path(__file__).parent / "fixtures" / "keras_files"
 META = json.loads((FIXTURES / "keras_files.json").read_text())
 MODELS = list(META["models"])
 HISTORY = FIXTURES / "history.csv"
