@@ -42,6 +42,19 @@ def test_validation_windows_have_their_targets_in_the_validation_rows():
     assert starts.tolist() == [12, 13, 14]  # targets 16-17, 17-18, 18-19
 
 
+def test_differenced_windows_read_no_row_before_the_lag():
+    """A series' first ``difference`` rows hold no difference: no training or validation window reads them."""
+    df = panel_frame()
+    model = Forecaster(horizon=3, difference=12, window=12, validation=6, **SMALL).fit(df)
+    offsets = model.panel_.offsets()
+    for part in ("train", "validation"):
+        starts = model.starts_[part]
+        local = starts - offsets[np.searchsorted(offsets, starts, side="right") - 1]
+        assert len(starts) and local.min() >= 12, part
+    train = model.starts_["train"]
+    assert (train - offsets[np.searchsorted(offsets, train, side="right") - 1]).min() == 12  # the first valid row
+
+
 def test_train_ends_cut_each_series():
     ends, fit_ends = train_ends(np.array([50, 20]), test=5, validation=0.1)
     assert fit_ends.tolist() == [45, 15] and np.all(ends < fit_ends)

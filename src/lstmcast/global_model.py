@@ -204,10 +204,11 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
             "validation": window_starts(table_offsets, pad + np.maximum(ends, first), pad + fit_ends, window, steps),
         }
     else:
-        zero = np.zeros_like(ends)
+        # a window reads no row before ``lag``: a series' first ``lag`` rows hold no difference (0 in model space)
+        first = np.zeros_like(ends) + lag + window  # (S,) the first target row of a window starting at lag
         starts = {
-            "train": window_starts(offsets, zero + lag, ends, window, steps),
-            "validation": window_starts(offsets, ends, fit_ends, window, steps),
+            "train": window_starts(offsets, first, ends, window, steps),
+            "validation": window_starts(offsets, np.maximum(ends, first), fit_ends, window, steps),
         }
     if len(starts["train"]) == 0:
         longest = int(panel.lengths.max())
