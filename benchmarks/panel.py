@@ -21,12 +21,16 @@
    trained on the long series alone (short series added no window and were refused, so their
    fallback is naive or seasonal naive). Prints mean MASE and geometric means of the MAE ratios
    for the short series and for the long ones.
+5. ``covariates``: synthetic half-hourly demand driven by temperature and holidays (known in
+   advance), 120 days, the last day held out: the default model with and without
+   ``future=["temperature", "holiday"]``, MASE against seasonal naive (3 series x ``--seeds``).
 
     python benchmarks/panel.py                 # all
     python benchmarks/panel.py employment
     python benchmarks/panel.py quarterly
     python benchmarks/panel.py scale --series 20000
     python benchmarks/panel.py short
+    python benchmarks/panel.py covariates --seeds 2
 """
 
 from __future__ import annotations
@@ -346,23 +350,75 @@ def short_series(seeds: int = 1) -> None:
             print(f"    gmean {a}/{b} {A.geomean(rel):.3f}, {a} better on {int((rel < 1).sum())}/{len(rel)}")
 
 
+def half_hourly_demand(days: int = 120, seed: int = 0) -> pd.DataFrame:
+    """Synthetic half-hourly demand driven by temperature (known in advance: a forecast), with daily and
+    weekly cycles: demand rises with heat above 20 degrees and with cold below 12, and its noise is AR(1).
+    Columns ``demand``, ``temperature``, ``holiday`` (1 on a few days with lower demand), half-hourly index."""
+    rng = np.random.default_rng(seed)
+    n = days * 48
+    t = np.arange(n)
+    day = t // 48
+    weather = np.repeat(rng.normal(0, 4, days), 48)  # day-to-day weather swings
+    temp = 18 + 6 * np.sin(2 * np.pi * (t / 48 - 9 / 24)) + weather + np.cumsum(rng.normal(0, 0.05, n))
+    holiday = np.repeat((rng.random(days) < 0.05).astype(float), 48)
+    noise = np.zeros(n)
+    for i in range(1, n):
+        noise[i] = 0.8 * noise[i - 1] + rng.normal(0, 40)
+    daily = 300 * np.sin(2 * np.pi * (t / 48 - 0.3)) + 150 * np.sin(4 * np.pi * t / 48)
+    weekly = np.where((day % 7) >= 5, -250.0, 0.0)
+    demand = (
+        4000 + daily + weekly - 400 * holiday + 60 * np.maximum(temp - 20, 0) ** 1.3 + 40 * np.maximum(12 - temp, 0)
+    ) + noise
+    index = pd.date_range("2024-01-01", periods=n, freq="30min")
+    return pd.DataFrame({"demand": demand, "temperature": temp, "holiday": holiday}, index=index)
+
+
+def covariates(seeds: int) -> None:
+    """A half-hourly series with covariates known in advance: the default model with and without
+    ``future=["temperature", "holiday"]``, the last day (48 steps) held out, MASE at season 48 against
+    seasonal naive, over several synthetic series and model seeds."""
+    h, m = 48, 48
+    rows = []
+    for data_seed in range(3):
+        df = half_hourly_demand(seed=data_seed)
+        train, test = df.iloc[:-h], df.iloc[-h:]
+        y, actual = train["demand"].to_numpy(), test["demand"].to_numpy()
+        scale = A.mase_scale(y, m)
+        snaive = np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale
+        for seed in range(seeds):
+            plain = Forecaster(horizon=h, seed=seed, verbose=0).fit(train[["demand"]], target="demand")
+            with_future = Forecaster(horizon=h, seed=seed, verbose=0).fit(
+                train, target="demand", future=["temperature", "holiday"]
+            )
+            a = np.mean(np.abs(plain.predict().iloc[:, 0].to_numpy() - actual)) / scale
+            b = np.mean(np.abs(with_future.predict(future=test[["temperature", "holiday"]]).iloc[:, 0] - actual))
+            rows.append((data_seed, seed, snaive, a, b / scale))
+            print(f"series {data_seed} seed {seed}: MASE snaive {snaive:.3f}  default {a:.3f}  future= {b / scale:.3f}")
+    r = np.asarray(rows)
+    print(
+        f"half-hourly with covariates known in advance: mean MASE snaive {r[:, 2].mean():.3f}, default "
+        f"{r[:, 3].mean():.3f}, with future= {r[:, 4].mean():.3f}; future= better in {int(np.sum(r[:, 4] < r[:, 3]))}"
+        f"/{len(r)}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "parts",
         nargs="*",
-        default=["employment", "quarterly", "scale", "short"],
-        help="employment, quarterly, scale, short",
+        default=["employment", "quarterly", "scale", "short", "covariates"],
+        help="employment, quarterly, scale, short, covariates",
     )
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--length", type=int, default=200)
     parser.add_argument("--data-dir")
-    parser.add_argument("--seeds", type=int, default=1, help="short: seeds of both models (0, 1, ...)")
+    parser.add_argument("--seeds", type=int, default=1, help="short, covariates: model seeds (0, 1, ...)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    unknown = set(args.parts) - {"employment", "quarterly", "scale", "short"}
+    unknown = set(args.parts) - {"employment", "quarterly", "scale", "short", "covariates"}
     if unknown:
-        parser.error(f"unknown part(s) {sorted(unknown)}: choose from employment, quarterly, scale, short")
+        parser.error(f"unknown part(s) {sorted(unknown)}: choose from employment, quarterly, scale, short, covariates")
     if "employment" in args.parts:
         employment(A._shared_dir(args.data_dir))
     if "quarterly" in args.parts:
@@ -371,6 +427,8 @@ def main() -> None:
         scale(args.series, args.length)
     if "short" in args.parts:
         short_series(args.seeds)
+    if "covariates" in args.parts:
+        covariates(args.seeds)
 
 
 if __name__ == "__main__":
