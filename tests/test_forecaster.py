@@ -156,3 +156,22 @@ def test_evaluating_a_model_trained_on_every_row_says_how_to_score_it():
         "the test part holds no window: this model trained on every row; fit with test= set (e.g. test=0.2, "
         "--test 0.2) to hold rows out, or score the configuration with backtest() (lstmcast backtest)."
     )
+
+
+def test_newer_history_with_a_value_log_cannot_take_is_named():
+    """A log model given newer history with 0 where a forecast reads it: value, time and row, not a NaN forecast."""
+    from lstmcast.errors import TransformError
+
+    air = datasets.load("airpassengers")
+    model = Forecaster(**{**SMALL, "test": 0}, log=True, difference=0).fit(air)
+    newer = air.copy()
+    newer.iloc[-3] = 0.0
+    with pytest.raises(
+        TransformError,
+        match=r"column 'passengers' has 1 value\(s\) <= 0, first 0.0 at 1960-10-01 \(row 141\); this model "
+        r"forecasts log values, so the rows it reads must be positive\.$",
+    ):
+        model.predict(data=newer)
+    newer.iloc[0] = -5.0  # outside the rows the forecast reads: no effect on it
+    newer.iloc[-3] = air.iloc[-3]
+    assert np.isfinite(model.predict(data=newer).to_numpy()).all()

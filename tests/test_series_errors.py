@@ -44,6 +44,18 @@ CASES = [
         "column 'y' is not numeric (dtype str): value 'x' at row 2; convert it to numbers or choose another column.",
     ),
     (
+        lambda: load_series(pd.DataFrame({"y": [340, 2, 10**400, 4]}, dtype=object), target="y"),
+        ColumnError,
+        "column 'y' is not numeric (dtype object): value 1000000000000000000000000000000000000000... (401 "
+        "characters) at row 2; convert it to numbers or choose another column.",
+    ),
+    (
+        lambda: load_series(pd.DataFrame({"y": [340, 2, 10**30, 4]}), target="y"),
+        ColumnError,
+        "column 'y' is not numeric (dtype object): value 1000000000000000000000000000000 at row 2; convert it to "
+        "numbers or choose another column.",
+    ),
+    (
         lambda: load_series(frame([1, np.nan, 3, np.nan, 5, 6]), target="y", time="date"),
         MissingValueError,
         "column 'y' has 2 NaN value(s), first at 2024-01-02 (row 1); clean the data or pass fill='interpolate', "

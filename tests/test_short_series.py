@@ -162,25 +162,26 @@ def test_recursive_and_differenced_short_series_are_forecast(padded_diff):
     assert len(out) == 5 * 4 and np.isfinite(out.y).all()
 
 
-def test_a_series_below_the_minimum_is_warned_at_fit_and_refused_at_predict():
+def test_a_series_below_the_minimum_is_refused_at_fit_and_one_above_it_warned():
     tiny = frame({"tiny": 1}, seed=5).assign(unique_id="tiny")
     three = frame({"three": 3}, seed=6).assign(unique_id="three")
-    df = pd.concat([DF, tiny, three], ignore_index=True)
-    with pytest.warns(ShortSeriesWarning) as caught:
-        model = Forecaster(**SMALL).fit(df)
-    assert str(caught[0].message) == (
-        "2 series hold fewer than the 5 training rows a window needs (2 rows of history + horizon 3; window=12 is "
-        "padded on the left), e.g. 'three' with 3: they add no training window, and predict() refuses the 1 with "
-        "fewer than 2 rows; give them more history or leave them out."
-    )
     with pytest.raises(
         TooShortError,
-        match=r"^series 'tiny' has 1 row\(s\), and a forecast needs at least 2 \(2 rows of history\); 1 series are "
-        r"that short: give them more history or leave them out\.$",
+        match=r"^series 'tiny' has 1 row\(s\), and a series needs at least 2 \(2 rows of history\) to be forecast; "
+        r"1 series are that short: leave them out or give them more history\.$",
     ):
-        model.predict()
-    out = model.predict(data=df[df.unique_id != "tiny"])  # 'three' trained nothing but is forecast
+        Forecaster(**SMALL).fit(pd.concat([DF, tiny, three], ignore_index=True))
+    with pytest.warns(ShortSeriesWarning) as caught:
+        model = Forecaster(**SMALL).fit(pd.concat([DF, three], ignore_index=True))
+    assert str(caught[0].message) == (
+        "1 series hold fewer than the 5 training rows a window needs (2 rows of history + horizon 3; window=12 is "
+        "padded on the left), e.g. 'three' with 3: they add no training window but are forecast from their padded "
+        "history; give them more history for a better forecast."
+    )
+    out = model.predict()  # 'three' trained nothing but is forecast
     assert "three" in set(out.unique_id) and np.isfinite(out.y).all()
+    with pytest.raises(TooShortError, match=r"^series 'tiny' has 1 row\(s\), and a forecast needs at least 2"):
+        model.predict(data=pd.concat([DF, tiny], ignore_index=True))
 
 
 def test_a_model_trained_without_short_series_refuses_them_by_the_window():

@@ -431,6 +431,14 @@ class Forecaster:
         need = cfg["window"] + self.transforms_.target.lag
         steps = horizon if strategy.one_step else self.spec_.horizon
         tail = series.values[-need:]  # the rows a forecast reads
+        if data is not None:  # newer history: log needs positive values where the forecast reads them
+            self.transforms_.target.check(
+                tail[:, : series.n_targets],
+                list(series.targets),
+                series.index[-need:],
+                offset=len(series.values) - len(tail),
+                fix="this model forecasts log values, so the rows it reads must be positive.",
+            )
         values = np.concatenate([self.transforms_.to_model_space(tail), self._future_rows(series, future, steps)])
         start = np.array([self.transforms_.target.lag], np.int32)
         return series, values, tail, start, horizon

@@ -218,6 +218,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
             + f" rows are needed (a series shorter than the window: {lag + MIN_HISTORY + steps}), the longest "
             f"series has {longest}; use a shorter window or horizon."
         )
+    _refuse_unforecastable(panel, lag)  # a model that could not forecast every series it was given
     _warn_short(panel, ends, lag, steps, window)
     transforms = fit_transforms(stacked, offsets, ends, cfg, k)
     statics = StaticEncoding.fit(panel)  # None without static=
@@ -281,6 +282,19 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     jax.block_until_ready(model.params_)
 
 
+def _refuse_unforecastable(panel, lag: int) -> None:
+    """TooShortError naming the series too short to ever be forecast (fewer than ``lag + MIN_HISTORY`` rows)."""
+    tiny = np.flatnonzero(panel.lengths < lag + MIN_HISTORY)
+    if len(tiny):
+        i = int(tiny[0])
+        history = f"difference={lag} + 2" if lag else "2"
+        raise TooShortError(
+            f"series {panel.ids[i]!r} has {panel.lengths[i]} row(s), and a series needs at least {lag + MIN_HISTORY} "
+            f"({history} rows of history) to be forecast; {len(tiny)} series are that short: leave them out or give "
+            "them more history."
+        )
+
+
 def _warn_short(panel, ends: np.ndarray, lag: int, steps: int, window: int) -> None:
     """A ShortSeriesWarning naming the series that add no training window even with padding."""
     need = lag + MIN_HISTORY + steps
@@ -293,13 +307,11 @@ def _warn_short(panel, ends: np.ndarray, lag: int, steps: int, window: int) -> N
 
     i = int(short[0])
     history = f"difference={lag} + 2" if lag else "2"
-    refused = int(np.sum(panel.lengths < lag + MIN_HISTORY))
     warnings.warn(
         f"{len(short)} series hold fewer than the {need} training rows a window needs ({history} rows of history "
         f"+ horizon {steps}; window={window} is padded on the left), e.g. {panel.ids[i]!r} with {ends[i]}: they add "
-        "no training window"
-        + (f", and predict() refuses the {refused} with fewer than {lag + MIN_HISTORY} rows" if refused else "")
-        + "; give them more history or leave them out.",
+        "no training window but are forecast from their padded history; give them more history for a better "
+        "forecast.",
         ShortSeriesWarning,
         stacklevel=4,
     )

@@ -412,13 +412,42 @@ def _check_numeric(frame: pd.DataFrame, col: str) -> None:
             "real part (.real), the magnitude (abs()) or both as separate columns."
         )
     if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
-        coerced = pd.to_numeric(s, errors="coerce")
-        bad = coerced.isna() & s.notna()
-        row = int(np.argmax(bad.to_numpy())) if bad.any() else 0
+        row = _first_non_number(s.to_numpy(object))
+        value = repr(s.iloc[row])
+        value = value if len(value) <= 60 else f"{value[:40]}... ({len(value)} characters)"
         raise ColumnError(
-            f"column {col!r} is not numeric (dtype {s.dtype}): value {s.iloc[row]!r} at row {row}; "
+            f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; "
             "convert it to numbers or choose another column."
         )
+
+
+def _first_non_number(values: np.ndarray) -> int:
+    """Row of the first cell no float64 column can hold (text that is no number, 10**400), else of the first
+    text or True/False cell, else 0: the cell to name when a column is not numeric.
+
+    >>> _first_non_number(np.array([1.0, 2, 10**400, "x"], dtype=object))
+    2
+    >>> _first_non_number(np.array(["1", "2", "x", None], dtype=object))
+    2
+    >>> _first_non_number(np.array([1.5, "7", True], dtype=object))
+    1
+    """
+    typed = None  # the first text or boolean cell, in case every cell converts
+    for row, v in enumerate(values):
+        if v is None or (isinstance(v, float) and v != v):
+            continue  # missing: the missing-value check names it
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number, str)):
+            typed = row if typed is None else typed
+            continue
+        try:
+            float(v)
+        except (ValueError, OverflowError):
+            return row
+        if isinstance(v, str):
+            typed = row if typed is None else typed
+        elif isinstance(v, int) and not -(2**63) <= v < 2**63:  # beyond int64: pandas kept the column as objects
+            return row
+    return 0 if typed is None else typed
 
 
 def _check_order(index: pd.Index, name: str | None) -> None:

@@ -108,7 +108,8 @@ class TargetTransform:
         """First row whose transformed value is defined."""
         return self.lag
 
-    def check(self, y: np.ndarray, names: list[str], index) -> None:
+    def check(self, y: np.ndarray, names: list[str], index, offset: int = 0, fix: str = "") -> None:
+        """TransformError naming the first value log cannot take; ``offset``: the row number of y[0] in the data."""
         if not self.log:
             return
         bad = np.argwhere(~(y > 0))
@@ -116,8 +117,8 @@ class TargetTransform:
             row, col = bad[0]
             raise TransformError(
                 f"log transform needs positive values, but column {names[col]!r} has {len(bad)} value(s) <= 0, "
-                f"first {float(y[row, col])!r} at {format_time(index[row])} (row {row}); "
-                "drop log=True or shift the data above zero."
+                f"first {float(y[row, col])!r} at {format_time(index[row])} (row {row + offset}); "
+                + (fix or "drop log=True or shift the data above zero.")
             )
 
     def levels(self, y: np.ndarray) -> np.ndarray:
