@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from lstmcast import Forecaster, load
 from lstmcast.cli import app as cli
+from lstmcast.errors import ConfigError
 from lstmcast.serve.app import build_registry, create_app, describe_invalid
 from lstmcast.serve.fastpath import FastForecast
 
@@ -95,8 +96,10 @@ def test_intervals_of_a_model_saved_without_them_are_refused(models):
     with TestClient(create_app(build_registry(model=models["root"] / "other"))) as c:
         r = c.post("/forecast", json={"level": [80]})
         assert r.status_code == 422
-        assert r.json()["error"]["message"].startswith(
-            "model 'other' was saved without calibrated prediction intervals"
+        assert r.json()["error"]["message"] == (
+            "model 'other' was saved without calibrated prediction intervals, and calibrating them means training a "
+            "copy, which the service does not do: ask without level= and quantiles=, or save the model with them "
+            "(lstmcast train calibrates them; in Python, model.calibrate() before model.save()) and ask again."
         )
 
 
@@ -288,3 +291,172 @@ def test_invalid_bodies_are_described_in_one_line():
     many = [{"type": "missing", "loc": ("body", f"f{i}"), "msg": "Input should be given"} for i in range(5)]
     status, _, message = describe_invalid(many)
     assert status == 422 and message.endswith("f2: should be given (and 2 more).")
+
+
+def refused_before_any_work(version, request):
+    raise AssertionError("the request reached the forecast")
+
+
+def test_request_limits_are_checked_before_any_work(models, monkeypatch):
+    import lstmcast.serve.app as serve_app
+
+    with TestClient(create_app(build_registry(model=models["root"] / "recursive"), max_horizon=5)) as c:
+        assert c.post("/forecast", json={"horizon": 5}).status_code == 200  # recursive: any horizon up to the limit
+        monkeypatch.setattr(serve_app, "answer", refused_before_any_work)
+        r = c.post("/forecast", json={"horizon": 1_000_000})
+        assert r.status_code == 422
+        assert r.json()["error"] == {
+            "type": "ConfigError",
+            "message": "horizon=1000000 is over this service's limit of 5 steps (--max-horizon): ask for fewer "
+            "steps, or start the service with a larger --max-horizon.",
+        }
+        r = c.post("/forecast", json={"level": [80] * 60, "quantiles": [0.5] * 40})
+        assert r.status_code == 422
+        assert r.json()["error"]["message"] == (
+            "level and quantiles ask for 100 values together, over this service's limit of 99: ask for fewer "
+            "intervals or quantiles in one request."
+        )
+
+
+def test_types_are_strict_and_the_body_is_an_object(client):
+    refused = {
+        "horizon: should be a valid integer.": [{"horizon": "3"}, {"horizon": 3.0}, {"horizon": True}],
+        "level.0: should be a valid number.": [{"level": ["80"]}, {"level": [True]}, {"level": [None]}],
+        "quantiles.1: should be a valid number.": [{"quantiles": [0.1, "0.9"]}],
+        "level: should be a valid list.": [{"level": 80}],
+    }
+    for message, bodies in refused.items():
+        for body in bodies:
+            r = client.post("/forecast", json=body)
+            assert r.status_code == 422 and r.json()["error"] == {"type": "InvalidRequest", "message": message}, body
+    r = client.post("/forecast", content=b"null", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert (
+        r.json()["error"]["message"]
+        == "the body: should be a JSON object, not null ({} forecasts from the saved history)."
+    )
+    assert client.post("/forecast", json={"horizon": 2, "level": [80], "quantiles": [0.1]}).status_code == 200
+
+
+def test_error_messages_are_cut_after_2000_characters(models, client):
+    from lstmcast.serve.app import one_line
+
+    rows = records(models["data"].iloc[-20:])
+    rows[3]["month"] = "x" * 100_000
+    with pytest.raises(ValueError) as library:
+        load(models["root"] / "models" / "sales").predict(data=pd.DataFrame.from_records(rows))
+    full = one_line(library.value)
+    assert len(full) > 100_000
+    r = client.post("/forecast", json={"data": rows})
+    assert r.status_code == 422 and r.json()["error"]["type"] == "TimeIndexError"
+    note = f"... ({len(full) - 2000:,} more characters not shown)"
+    assert r.json()["error"]["message"] == full[:2000] + note
+    assert len(r.content) < 2200
+
+
+def test_deeply_nested_or_undecodable_json_is_malformed(client):
+    for body in (b"[" * 100_000 + b"]" * 100_000, b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"):
+        r = client.post("/forecast", content=body, headers={"content-type": "application/json"})
+        assert r.status_code == 400
+        assert r.json()["error"] == {
+            "type": "MalformedJSON",
+            "message": "the body is not valid JSON: it is nested too deeply.",
+        }
+    r = client.post("/forecast", content=b'{"horizon": "\xff"}', headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"] == "the body is not valid JSON: it is not UTF-8 text (byte 13)."
+    assert client.post("/forecast", json={}).status_code == 200
+
+
+def test_a_request_that_waited_for_the_lock_does_not_load_the_same_files_again(models, tmp_path, monkeypatch):
+    from lstmcast.serve import registry as reg
+
+    folder = tmp_path / "live"
+    load(models["root"] / "models" / "sales").save(folder)
+    slot = build_registry(model=folder).slot(None)
+    load(models["root"] / "other").save(folder)  # new files on disk
+    loads = []
+    real = reg.load_version
+    monkeypatch.setattr(reg, "load_version", lambda name, path: loads.append(path) or real(name, path))
+
+    class Contended:
+        """The slot's lock, won first by another request that loads the new files before this one gets it."""
+
+        def __init__(self):
+            self.lock, self.other = threading.Lock(), None
+
+        def acquire(self, blocking=True):
+            if self.other is None:
+                self.other = slot._reload(reg.fingerprint(slot.path))  # the other request, holding the lock
+            return self.lock.acquire(blocking)
+
+        def release(self):
+            self.lock.release()
+
+    slot._lock = Contended()
+    got = slot.current()
+    assert got is slot._lock.other and len(loads) == 1  # the other request's version, not a second load
+    assert got.checksum == json.loads((folder / "model.json").read_text())["document_sha256"]
+    assert slot.current() is got and len(loads) == 1
+
+
+def test_a_folder_that_does_not_load_is_answered_503_from_memory_until_it_changes(models, tmp_path, monkeypatch):
+    from lstmcast.serve import registry as reg
+
+    directory = tmp_path / "served"
+    model = load(models["root"] / "other")
+    model.save(directory / "a")
+    loads = []
+    real = reg.load_version
+    monkeypatch.setattr(reg, "load_version", lambda name, path: loads.append(path) or real(name, path))
+    with TestClient(create_app(build_registry(models=directory))) as c:
+        model.save(directory / "b")
+        doc = directory / "b" / "model.json"
+        doc.write_text(doc.read_text().replace('"seed": 1', '"seed": 2', 1))  # checksum no longer matches
+        loads.clear()
+        first, again = c.post("/models/b/forecast", json={}), c.post("/models/b/forecast", json={})
+        assert first.status_code == again.status_code == 503 and first.json() == again.json()
+        assert len(loads) == 1  # read once, then answered from memory
+        error = first.json()["error"]
+        assert error["type"] == "ModelUnavailable"
+        assert error["message"].startswith(f"model 'b' ({directory / 'b'}) does not load: ModelFileError: ")
+        assert "checksum mismatch" in error["message"]
+        assert error["message"].endswith("(it is read again when its files change: save it again)")
+        model.save(directory / "b", overwrite=True)  # the files change: read again, and served
+        r = c.post("/models/b/forecast", json={})
+        assert r.status_code == 200 and r.json()["model"] == "b" and len(loads) == 2
+        responses = c.get("/openapi.json").json()["paths"]["/models/{name}/forecast"]["post"]["responses"]
+        assert "503" in responses and "does not load" in responses["503"]["description"]
+
+
+def test_intervals_of_a_model_trained_in_keras_are_refused_with_the_reason(tmp_path):
+    from pathlib import Path
+
+    from lstmcast.keras import from_keras
+
+    fixtures = Path(__file__).parent / "fixtures" / "keras_files"
+    scale = json.loads((fixtures / "keras_files.json").read_text())["models"]["tutorial_lstm"]
+    model = from_keras(
+        fixtures / "tutorial_lstm.keras",
+        fixtures / "history.csv",
+        target="y",
+        time="ds",
+        scaler="minmax",
+        data_min=scale["data_min"],
+        data_max=scale["data_max"],
+    )
+    model.save(tmp_path / "keras")
+    with pytest.raises(ConfigError) as library:  # the library's own refusal, for the same reason
+        load(tmp_path / "keras").calibrate()
+    with TestClient(create_app(build_registry(model=tmp_path / "keras"))) as c:
+        r = c.post("/forecast", json={"level": [80]})
+        assert r.status_code == 422 and r.json()["error"]["type"] == "ConfigError"
+        message = r.json()["error"]["message"]
+        reason = load(tmp_path / "keras").choices_["epochs"].reason
+        assert message == (
+            f"model 'keras' was saved without calibrated prediction intervals, and its weights were not trained by "
+            f"lstmcast ({reason}), so it cannot have them (calibrating needs a copy trained the same way on earlier "
+            "rows): it gives point forecasts only; ask without level= and quantiles=."
+        )
+        assert f"not trained by lstmcast ({reason})" in str(library.value)
+        assert c.post("/forecast", json={}).status_code == 200

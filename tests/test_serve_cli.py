@@ -20,8 +20,13 @@ runner = CliRunner()
 def test_help_names_the_options():
     r = runner.invoke(app, ["serve", "--help"])
     assert r.exit_code == 0
-    for option in ("MODEL_DIR", "--models", "--host", "--port", "--workers", "--max-body-bytes"):
+    for option in ("MODEL_DIR", "--models", "--host", "--port", "--workers", "--max-body-bytes", "--max-horizon"):
         assert option in r.output
+
+
+def test_export_names_its_argument_model_dir():
+    r = runner.invoke(app, ["export", "--help"])
+    assert r.exit_code == 0 and "MODEL_DIR" in r.output and "{model}" not in r.output
 
 
 def test_a_missing_model_folder_is_refused_in_one_line(tmp_path):
@@ -35,6 +40,19 @@ def test_a_missing_model_folder_is_refused_in_one_line(tmp_path):
     assert r.exit_code == 1 and "give one model folder (lstmcast serve MODEL_DIR) or one --models DIR" in r.output
     r = runner.invoke(app, ["serve", "--models", str(tmp_path)])
     assert r.exit_code == 1 and "holds no model folders" in r.output
+
+
+def test_a_port_in_use_is_refused_in_one_line(tmp_path):
+    with socket.socket() as held:  # another program listening on the port
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        r = runner.invoke(app, ["serve", str(tmp_path / "m"), "--port", str(port)])  # refused before loading
+    assert r.exit_code == 1
+    assert r.output.strip().splitlines() == [
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use: stop what uses it, or choose another "
+        "--port (or --host)."
+    ]
 
 
 def free_port() -> int:

@@ -1,11 +1,14 @@
 """``lstmcast export``: a saved model as an ONNX graph, with its description as JSON beside it."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.params import ModelDir, Quiet
+from lstmcast.cli.params import Quiet
+
+ModelDir = Annotated[Path, typer.Argument(metavar="MODEL_DIR", help="Model folder written by 'lstmcast train'.")]
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import socket
 from pathlib import Path
 from typing import Optional
 
@@ -10,6 +11,7 @@ import typer
 from lstmcast.cli.app import app, console, user_errors
 
 DEFAULT_MAX_BODY_BYTES = 10_000_000  # as lstmcast.serve.limits (not imported here: --help stays instant)
+DEFAULT_MAX_HORIZON = 1_000  # as lstmcast.serve.limits
 
 
 @app.command()
@@ -26,6 +28,9 @@ def serve(
     max_body_bytes: int = typer.Option(
         DEFAULT_MAX_BODY_BYTES, min=1, help="Refuse request bodies over this many bytes (413)."
     ),
+    max_horizon: int = typer.Option(
+        DEFAULT_MAX_HORIZON, min=1, help="Refuse requests for more forecast steps than this (422)."
+    ),
     access_log: bool = typer.Option(True, "--access-log/--no-access-log", help="Log one line per request."),
 ) -> None:
     """Serve forecasts over HTTP: POST /forecast with {} forecasts like 'lstmcast predict MODEL'; docs at /docs."""
@@ -37,6 +42,7 @@ def serve(
         except ImportError as exc:
             raise ImportError(f"{exc} (lstmcast serve needs: pip install 'lstmcast[serve]')") from None
 
+        check_port(host, port)  # a port in use: one line now, not a uvicorn log line after loading the models
         registry = build_registry(model, models)  # loads and warms every model: a bad folder stops here, in one line
         con = console()
         for name in registry.names:
@@ -51,11 +57,13 @@ def serve(
             "lstmcast.serve": {"handlers": ["default"], "level": "INFO", "propagate": False},
         }
         if workers == 1:
-            application = create_app(registry, max_body_bytes)
+            application = create_app(registry, max_body_bytes, max_horizon=max_horizon)
             uvicorn.run(application, host=host, port=port, access_log=access_log, log_config=logs)
             return
         settings = {"model": str(model) if model else None, "models": str(models) if models else None}
-        os.environ[SETTINGS_VARIABLE] = json.dumps({**settings, "max_body_bytes": max_body_bytes})
+        os.environ[SETTINGS_VARIABLE] = json.dumps(
+            {**settings, "max_body_bytes": max_body_bytes, "max_horizon": max_horizon}
+        )
         uvicorn.run(
             "lstmcast.serve.app:app_from_environment",
             factory=True,
@@ -65,3 +73,19 @@ def serve(
             access_log=access_log,
             log_config=logs,
         )
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse (ConfigError) an address uvicorn could not listen on, binding it as uvicorn does, then letting go."""
+    from lstmcast.errors import ConfigError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise ConfigError(
+                f"cannot listen on {host}:{port}: {reason}: stop what uses it, or choose another --port (or --host)."
+            ) from None

@@ -5,9 +5,12 @@ Routes: ``POST /forecast`` (the default model), ``POST /models/{name}/forecast``
 
 Every error is one JSON line, ``{"error": {"type", "message"}}``: 400 malformed JSON, 404 unknown
 model or route, 413 body over the limit (checked before parsing, :mod:`lstmcast.serve.limits`),
-415 a body that is not JSON, 422 content the model cannot use (the library's own message), 500 an
-internal error (the traceback goes to the server's log, never into the answer). Forecasts run on a
-small pool of worker threads, so the event loop keeps accepting requests while JAX computes.
+415 a body that is not JSON, 422 content the model cannot use (the library's own message) or a
+request over the service's limits, 500 an internal error (the traceback goes to the server's log,
+never into the answer), 503 a model folder that does not load. Messages are cut after
+``limits.MAX_MESSAGE_CHARS`` characters, in :func:`error`, the one place errors become answers.
+Forecasts run on a small pool of worker threads, so the event loop keeps accepting requests while
+JAX computes.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from lstmcast.errors import LstmcastError, ModelFileError
 from lstmcast.serve.forecasting import answer
-from lstmcast.serve.limits import DEFAULT_MAX_BODY_BYTES, BodyLimit
-from lstmcast.serve.registry import ModelNotFound, Registry
+from lstmcast.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HORIZON, BodyLimit, check_request, shorten
+from lstmcast.serve.registry import ModelNotFound, ModelUnavailable, Registry
 from lstmcast.serve.schemas import ErrorResponse, ForecastRequest, ForecastResponse, Health, ModelInfo
 
 THREADS = 2  # forecasting threads: JAX releases the GIL while a program runs; more only queue on 2 cores
@@ -42,8 +45,9 @@ ERRORS = {
         404: "No model of this name (or no default model).",
         413: "Body over --max-body-bytes.",
         415: "Body not sent as JSON.",
-        422: "Content the model cannot use: the library's message.",
+        422: "Content the model cannot use (the library's message), or a request over the service's limits.",
         500: "Internal error (details in the server's log).",
+        503: "A model folder (of --models DIR) that does not load; answered again when its files change.",
     }.items()
 }
 UNION_TAGS = {"int", "float", "str", "none"}  # the member names pydantic appends to a union's errors
@@ -57,7 +61,12 @@ def build_registry(model=None, models=None) -> Registry:
     return Registry.single(model) if model is not None else Registry.directory(models)
 
 
-def create_app(registry: Registry, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, threads: int = THREADS):
+def create_app(
+    registry: Registry,
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    threads: int = THREADS,
+    max_horizon: int = DEFAULT_MAX_HORIZON,
+):
     """The ASGI application serving ``registry`` (a FastAPI app wrapped in the body limit)."""
     from lstmcast import __version__
 
@@ -83,18 +92,30 @@ def create_app(registry: Registry, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     async def in_pool(fn, *args):
         return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
 
-    def forecast_json(name: str | None, request: ForecastRequest | None) -> bytes:
-        return answer(registry.get(name), request if request is not None else ForecastRequest())
+    def forecast_json(name: str | None, request: ForecastRequest) -> bytes:
+        return answer(registry.get(name), request)
+
+    async def respond(name: str | None, raw: Request, request: ForecastRequest | None) -> Response:
+        if request is None:
+            if await raw.body():  # the JSON null (an empty body forecasts from the saved history)
+                return error(
+                    422,
+                    "InvalidRequest",
+                    "the body: should be a JSON object, not null ({} forecasts from the saved history).",
+                )
+            request = ForecastRequest()
+        check_request(request, max_horizon)  # before any work
+        return Response(await in_pool(forecast_json, name, request), media_type="application/json")
 
     @api.post("/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
-    async def forecast(request: ForecastRequest | None = NO_BODY):
+    async def forecast(raw: Request, request: ForecastRequest | None = NO_BODY):
         """Forecast with the default model (the only one served)."""
-        return Response(await in_pool(forecast_json, None, request), media_type="application/json")
+        return await respond(None, raw, request)
 
     @api.post("/models/{name}/forecast", response_model=ForecastResponse, responses=ERRORS, tags=["forecast"])
-    async def forecast_named(name: str, request: ForecastRequest | None = NO_BODY):
+    async def forecast_named(name: str, raw: Request, request: ForecastRequest | None = NO_BODY):
         """Forecast with the model ``name`` (a folder of ``--models DIR``)."""
-        return Response(await in_pool(forecast_json, name, request), media_type="application/json")
+        return await respond(name, raw, request)
 
     @api.get("/health", response_model=Health, tags=["service"])
     async def health():
@@ -122,13 +143,15 @@ def create_app(registry: Registry, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 
     @api.exception_handler(HTTPException)
     async def http_error(_request: Request, exc: HTTPException):
+        if exc.status_code == 400 and exc.__cause__ is not None:  # FastAPI failed to parse the body as JSON
+            return error(400, "MalformedJSON", f"the body is not valid JSON: {unparsable(exc.__cause__)}.")
         return error(exc.status_code, "NotFound" if exc.status_code == 404 else "HTTPError", str(exc.detail))
 
     @api.exception_handler(LstmcastError)
     async def library_error(_request: Request, exc: LstmcastError):
         if isinstance(exc, ModelNotFound):
             return error(404, "ModelNotFound", one_line(exc))
-        if isinstance(exc, ModelFileError):  # a model folder saved into --models DIR that cannot be loaded
+        if isinstance(exc, ModelUnavailable):  # a model folder saved into --models DIR that cannot be loaded
             return error(503, type(exc).__name__, one_line(exc))
         return error(422, type(exc).__name__, one_line(exc))
 
@@ -141,8 +164,18 @@ def create_app(registry: Registry, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
 
 
 def error(status: int, kind: str, message: str) -> Response:
-    body = json.dumps({"error": {"type": kind, "message": message}}).encode()
+    """The JSON answer of every error; the message cut after ``limits.MAX_MESSAGE_CHARS`` (it may repeat input)."""
+    body = json.dumps({"error": {"type": kind, "message": shorten(message)}}).encode()
     return Response(body, status_code=status, media_type="application/json")
+
+
+def unparsable(cause: BaseException) -> str:
+    """Why a body FastAPI could not parse is not JSON (JSON syntax errors are described in describe_invalid)."""
+    if isinstance(cause, RecursionError):
+        return "it is nested too deeply"
+    if isinstance(cause, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {cause.start})"
+    return one_line(cause)
 
 
 def one_line(exc: BaseException) -> str:
@@ -194,4 +227,5 @@ def app_from_environment():
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
     model = Path(settings["model"]) if settings.get("model") else None
     models = Path(settings["models"]) if settings.get("models") else None
-    return create_app(build_registry(model, models), int(settings["max_body_bytes"]))
+    limits = {"max_body_bytes": int(settings["max_body_bytes"]), "max_horizon": int(settings["max_horizon"])}
+    return create_app(build_registry(model, models), **limits)

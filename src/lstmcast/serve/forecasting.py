@@ -46,11 +46,7 @@ def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
     future = table(request.future)
     wants_spread = request.level is not None or request.quantiles is not None
     if wants_spread and not version.calibrated:
-        raise ConfigError(
-            f"model {version.name!r} was saved without calibrated prediction intervals, and calibrating them "
-            "means training a copy: train it with 'lstmcast train' (which calibrates them), or call "
-            "model.calibrate() before model.save(); then ask for level= or quantiles= again."
-        )
+        raise ConfigError(uncalibrated(version))
     if version.fast is not None and not wants_spread:
         series, values, tail, start, horizon = model._forecast_inputs(request.horizon, data, future)  # predict's checks
         point = version.fast(values, tail[:, : series.n_targets], start, horizon)  # (horizon, targets)
@@ -59,6 +55,23 @@ def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
         horizon=request.horizon, data=data, future=future, level=request.level, quantiles=request.quantiles
     )
     return frame_records(frame, model.is_panel_)
+
+
+def uncalibrated(version: Version) -> str:
+    """Why ``version`` gives no intervals, and what would (the service does not train, so it cannot calibrate)."""
+    start = f"model {version.name!r} was saved without calibrated prediction intervals"
+    trained = getattr(version.model, "choices_", {}).get("epochs")
+    if trained is not None and trained.value == 0:  # weights lstmcast did not train (lstmcast.from_keras)
+        return (
+            f"{start}, and its weights were not trained by lstmcast ({trained.reason}), so it cannot have them "
+            "(calibrating needs a copy trained the same way on earlier rows): it gives point forecasts only; "
+            "ask without level= and quantiles=."
+        )
+    return (
+        f"{start}, and calibrating them means training a copy, which the service does not do: ask without level= "
+        "and quantiles=, or save the model with them (lstmcast train calibrates them; in Python, model.calibrate() "
+        "before model.save()) and ask again."
+    )
 
 
 def table(records: list[dict] | None) -> pd.DataFrame | None:

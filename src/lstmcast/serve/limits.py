@@ -1,15 +1,26 @@
-"""The request body limit, enforced before anything parses the body (ASGI middleware).
+"""The service's limits: the request body, the work one request may ask for, the length of an error message.
 
-A ``Content-Length`` over the limit is answered 413 at once, without reading the body; a body
-sent without one (chunked) is read up to the limit and answered 413 as soon as it passes it.
-Bodies within the limit are handed to the application whole.
+* :class:`BodyLimit` (ASGI middleware), before anything parses the body: a ``Content-Length`` over
+  the limit is answered 413 at once, without reading the body; a body sent without one (chunked)
+  is read up to the limit and answered 413 as soon as it passes it. Bodies within the limit are
+  handed to the application whole.
+* :func:`check_request`, before any work: a ``horizon`` over ``--max-horizon`` (a recursive model
+  runs one step per horizon step, and compiles one program per horizon), or more than
+  :data:`MAX_SPREAD_VALUES` ``level`` and ``quantiles`` values, is a 422.
+* :func:`shorten`: error messages repeat what the request held (a cell, column names); the
+  service answers and logs at most :data:`MAX_MESSAGE_CHARS` of one, and says how much it cut.
 """
 
 from __future__ import annotations
 
 import json
 
+from lstmcast.errors import ConfigError
+
 DEFAULT_MAX_BODY_BYTES = 10_000_000  # 10 MB: a forecast needs the last window rows, not the whole history
+DEFAULT_MAX_HORIZON = 1_000  # steps one request may ask for (--max-horizon); monthly data: 83 years
+MAX_SPREAD_VALUES = 99  # level + quantiles values in one request (1% steps: 1..99 percent, 0.01..0.99)
+MAX_MESSAGE_CHARS = 2_000  # of an error message answered or logged; the rest is cut, and counted
 
 
 class BodyLimit:
@@ -67,3 +78,25 @@ async def _error(send, status: int, kind: str, message: str) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": [*headers, (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})
+
+
+def check_request(request, max_horizon: int = DEFAULT_MAX_HORIZON) -> None:
+    """Refuse (ConfigError, 422) a forecast request asking for more work than this service allows."""
+    if request.horizon is not None and request.horizon > max_horizon:
+        raise ConfigError(
+            f"horizon={request.horizon} is over this service's limit of {max_horizon:,} steps (--max-horizon): "
+            "ask for fewer steps, or start the service with a larger --max-horizon."
+        )
+    spread = len(request.level or ()) + len(request.quantiles or ())
+    if spread > MAX_SPREAD_VALUES:
+        raise ConfigError(
+            f"level and quantiles ask for {spread} values together, over this service's limit of "
+            f"{MAX_SPREAD_VALUES}: ask for fewer intervals or quantiles in one request."
+        )
+
+
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis and how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters not shown)"

@@ -14,7 +14,12 @@ holds a name's current Version and swaps in a new one when the folder changes:
 path sees either folder. A read that straddles two saves fails its checksums; that load is
 abandoned (the old Version keeps answering, the error is in ``/health``) and retried when the
 files change again. The fingerprint is taken before reading, so a save during a load at worst
-causes one more load.
+causes one more load; a request that waited for the lock stats again, so files another request
+has just loaded are not loaded twice.
+
+A folder saved into ``--models DIR`` after startup is loaded on its first request. One that does
+not load is answered 503 (:class:`ModelUnavailable`) from memory, without reading it again, until
+its files change.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from lstmcast.errors import LstmcastError, ModelFileError
 from lstmcast.io.saving import DOCUMENT, WEIGHTS, read_model
 from lstmcast.serve.fastpath import FastForecast
+from lstmcast.serve.limits import shorten
 
 log = logging.getLogger("lstmcast.serve")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a model's name: one folder name, no path
@@ -38,6 +44,10 @@ CACHE_ENTRIES = 64  # forecasts from the saved history kept per model version (b
 
 class ModelNotFound(LstmcastError, LookupError):
     """No served model has this name (HTTP 404)."""
+
+
+class ModelUnavailable(ModelFileError):
+    """A model folder of the served directory that does not load (HTTP 503, until its files change)."""
 
 
 def fingerprint(folder: Path) -> tuple | None:
@@ -128,23 +138,30 @@ class Slot:
     def current(self) -> Version:
         """The version to answer with: the newest complete one."""
         version = self._version
-        now = fingerprint(self.path)
-        if now is None or now == version.fingerprint or now == self._failed:
-            return version  # unchanged; or absent for a moment (a save outside Linux renames twice)
+        if self._settled(fingerprint(self.path), version):
+            return version
         if not self._lock.acquire(blocking=False):
             return version  # another request is loading the new files
         try:
-            return self._reload(now)
+            now = fingerprint(self.path)  # again: another request may have loaded these files meanwhile
+            return self._version if self._settled(now, self._version) else self._reload(now)
         finally:
             self._lock.release()
+
+    def _settled(self, now: tuple | None, version: Version) -> bool:
+        """Whether ``version`` answers for the files ``now``: they are its own, or failed to load already."""
+        # None: absent for a moment (a save outside Linux renames twice)
+        return now is None or now == version.fingerprint or now == self._failed
 
     def _reload(self, now: tuple) -> Version:
         try:
             version = load_version(self.name, self.path)
         except Exception as exc:  # whatever went wrong with the new files, the current version keeps answering
             self._failed = now
-            self.error = f"{_now()}: {type(exc).__name__}: {' '.join(str(exc).split())}"
-            log.warning("model %r: new files not loaded, still serving %s: %s", self.name, self._version.checksum, exc)
+            self.error = shorten(f"{_now()}: {type(exc).__name__}: {' '.join(str(exc).split())}")
+            log.warning(
+                "model %r: new files not loaded, still serving %s: %s", self.name, self._version.checksum, self.error
+            )
             return self._version
         self._version, self._failed, self.error = version, None, None
         log.info("model %r: now serving checksum %s", self.name, version.checksum[:12])
@@ -168,6 +185,7 @@ class Registry:
         self.directory = directory
         self.default = next(iter(self._slots)) if len(self._slots) == 1 else None  # the only model at startup
         self._lock = threading.Lock()
+        self._broken: dict[str, tuple] = {}  # name -> (fingerprint, message) of a folder that did not load
 
     @classmethod
     def single(cls, path) -> Registry:
@@ -217,8 +235,28 @@ class Registry:
             raise ModelNotFound(f"no model named {name[:200]!r} is served: the models are {shown} (GET /models).")
         with self._lock:
             if name not in self._slots:
-                self._slots[name] = Slot(name, folder, load_version(name, folder))
+                self._slots[name] = Slot(name, folder, self._load_new(name, folder))
             return self._slots[name]
+
+    def _load_new(self, name: str, folder: Path) -> Version:
+        """The first version of a folder saved after startup; ModelUnavailable, remembered until its files change."""
+        now = fingerprint(folder)  # before reading: a save during the load makes the next request try again
+        broken = self._broken.get(name)
+        if broken is not None and broken[0] == now:
+            raise ModelUnavailable(broken[1])
+        try:
+            version = load_version(name, folder)
+        except Exception as exc:  # whatever is wrong with the files: 503 until they change
+            detail = shorten(" ".join(str(exc).split()), 1_000)  # kept, answered and logged: short
+            message = (
+                f"model {name!r} ({folder}) does not load: {type(exc).__name__}: {detail} "
+                "(it is read again when its files change: save it again)"
+            )
+            self._broken[name] = (now, message)
+            log.warning("%s", message)
+            raise ModelUnavailable(message) from None
+        self._broken.pop(name, None)
+        return version
 
     def health(self) -> dict:
         return {name: self._slots[name].health() for name in self.names}

@@ -9,7 +9,8 @@ A forecast request mirrors ``Forecaster.predict``'s arguments, with tables as li
 
 ``{}`` forecasts from the history saved with the model, like ``lstmcast predict MODEL``. The
 response's ``forecast`` is exactly what ``lstmcast predict MODEL --json`` prints under ``"forecast"``.
-Only the shapes are checked here; the values go through the library's own data checks.
+Only the shapes are checked here, strictly (``"horizon": "3"`` and ``"level": ["80"]`` are refused,
+not converted); the values go through the library's own data checks.
 """
 
 from __future__ import annotations
@@ -43,12 +44,17 @@ class ForecastRequest(BaseModel):
         description="Values of the known-in-advance (future=) covariates over the forecast steps, with their times.",
     )
     horizon: StrictInt | None = Field(
-        None, description="Steps to forecast (default: the model's horizon).", examples=[12]
+        None,
+        description="Steps to forecast (default: the model's horizon); at most --max-horizon (1,000 by default).",
+        examples=[12],
     )
-    level: list[float] | None = Field(
-        None, description="Central prediction intervals in percent: adds <target>-lo-L and -hi-L.", examples=[[80, 95]]
+    level: list[StrictFloat] | None = Field(
+        None,
+        description="Central prediction intervals in percent: adds <target>-lo-L and -hi-L (99 values at most, "
+        "with quantiles).",
+        examples=[[80, 95]],
     )
-    quantiles: list[float] | None = Field(
+    quantiles: list[StrictFloat] | None = Field(
         None, description="Quantiles to forecast, in (0, 1): adds <target>-q-P.", examples=[[0.1, 0.9]]
     )
 
@@ -60,7 +66,12 @@ class ForecastResponse(BaseModel):
     """A forecast: one record per future step (many series: per series and step)."""
 
     model: str = Field(description="The name of the model that answered.")
-    checksum: str = Field(description="SHA-256 of the model's model.json: which saved version answered.")
+    checksum: str = Field(
+        description=(
+            "The document_sha256 field of the model.json that answered (the SHA-256 of its other fields, "
+            "weights_sha256 among them): which saved version answered."
+        )
+    )
     forecast: Records = Field(
         description=(
             "The time column (as text), then per target its point forecast and any -lo-L/-hi-L and -q-P columns; "
@@ -77,7 +88,8 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     """Every error answer: 400 malformed JSON, 404 unknown model, 413 body too large, 415 not JSON,
-    422 content the model cannot use (the library's own message), 500 an internal error (no traceback)."""
+    422 content the model cannot use (the library's own message), 500 an internal error (no traceback),
+    503 a model folder that does not load. Messages are cut after 2,000 characters."""
 
     error: ErrorBody
 
@@ -89,7 +101,7 @@ class ModelInfo(BaseModel):
 
     name: str
     path: str
-    checksum: str = Field(description="SHA-256 of model.json (document_sha256).")
+    checksum: str = Field(description="model.json's document_sha256: the SHA-256 of its other fields.")
     weights_sha256: str
     format_version: int
     library_version: str
