@@ -21,7 +21,9 @@
    trained on the long series alone (short series added no window and were refused, so their
    fallback is naive or seasonal naive). Prints mean MASE and geometric means of the MAE ratios
    for the short series and for the long ones.
-5. ``covariates``: synthetic half-hourly demand driven by temperature and holidays (known in
+5. ``quarterly-draws``: 12 random quarterly panels (4 to 32 series) from the same data, one global
+   model each with the default loss (mae) and with mse: panel-average MASE against seasonal naive.
+6. ``covariates``: synthetic half-hourly demand driven by temperature and holidays (known in
    advance), 120 days, the last day held out: the default model with and without
    ``future=["temperature", "holiday"]``, MASE against seasonal naive (3 series x ``--seeds``).
 
@@ -30,6 +32,7 @@
     python benchmarks/panel.py quarterly
     python benchmarks/panel.py scale --series 20000
     python benchmarks/panel.py short
+    python benchmarks/panel.py quarterly-draws
     python benchmarks/panel.py covariates --seeds 2
 """
 
@@ -190,6 +193,50 @@ def quarterly(folder: Path | None) -> None:
                 f"  {name:15s} panel-average MASE {v.mean():.3f}  gmean MASE/snaive {A.geomean(v / sn):.3f}  "
                 f"beats snaive on {int(np.sum(v < sn))}/{size}"
             )
+
+
+def quarterly_draws(folder: Path | None) -> None:
+    """12 random quarterly panels (4, 8, 16 and 32 series, 3 draws each, numpy seed 123): panel-average MASE
+    of one global model per panel with the default loss (mae) and with the tutorials' mse, and seasonal naive."""
+    if folder is None:
+        print("quarterly-draws: shared data folder not found (--data-dir); skipped")
+        return
+    df = employment_panel(folder)
+    df["quarter"] = df["ds"].dt.to_period("Q").dt.start_time
+    q = df.groupby(["unique_id", "quarter"]).agg(y=("y", "mean"), n=("y", "size")).reset_index()
+    q = q[q["n"] == 3].rename(columns={"quarter": "ds"})[["unique_id", "ds", "y"]]
+    ids, (h, m) = sorted(q["unique_id"].unique()), (8, 4)
+    rng = np.random.default_rng(123)
+    results: dict[str, list[float]] = {"snaive": [], "mae (default)": [], "mse": []}
+    for size in (4, 8, 16, 32):
+        for draw in range(3):
+            pick = list(rng.choice(ids, size, replace=False))
+            p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
+            train = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
+            test = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
+            preds = {
+                name: Forecaster(horizon=h, seed=0, verbose=0, loss=loss).fit(train).predict()
+                for name, loss in (("mae (default)", "mae"), ("mse", "mse"))
+            }
+            errors: dict[str, list[float]] = {name: [] for name in results}
+            for uid in pick:
+                y = train[train["unique_id"] == uid]["y"].to_numpy()
+                actual = test[test["unique_id"] == uid]["y"].to_numpy()
+                scale = A.mase_scale(y, m)
+                errors["snaive"].append(np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale)
+                for name, pred in preds.items():
+                    f = pred[pred["unique_id"] == uid]["y"].to_numpy()
+                    errors[name].append(np.mean(np.abs(f - actual)) / scale)
+            line = []
+            for name, values in errors.items():
+                results[name].append(float(np.mean(values)))
+                line.append(f"{name} {np.mean(values):.3f}")
+            print(f"quarterly draw {size}/{draw}: panel-average MASE " + ", ".join(line), flush=True)
+    print(
+        "quarterly draws, geometric mean of the panel-average MASE: "
+        + ", ".join(f"{name} {A.geomean(np.asarray(v)):.3f}" for name, v in results.items())
+        + f"; mae better than mse on {sum(a < b for a, b in zip(results['mae (default)'], results['mse']))}/12"
+    )
 
 
 def _nf_global():
@@ -407,8 +454,8 @@ def main() -> None:
     parser.add_argument(
         "parts",
         nargs="*",
-        default=["employment", "quarterly", "scale", "short", "covariates"],
-        help="employment, quarterly, scale, short, covariates",
+        default=["employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"],
+        help="employment, quarterly, quarterly-draws, scale, short, covariates",
     )
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--length", type=int, default=200)
@@ -416,13 +463,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="short, covariates: model seeds (0, 1, ...)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    unknown = set(args.parts) - {"employment", "quarterly", "scale", "short", "covariates"}
+    parts = {"employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"}
+    unknown = set(args.parts) - parts
     if unknown:
-        parser.error(f"unknown part(s) {sorted(unknown)}: choose from employment, quarterly, scale, short, covariates")
+        parser.error(f"unknown part(s) {sorted(unknown)}: choose from {', '.join(sorted(parts))}")
     if "employment" in args.parts:
         employment(A._shared_dir(args.data_dir))
     if "quarterly" in args.parts:
         quarterly(A._shared_dir(args.data_dir))
+    if "quarterly-draws" in args.parts:
+        quarterly_draws(A._shared_dir(args.data_dir))
     if "scale" in args.parts:
         scale(args.series, args.length)
     if "short" in args.parts:

@@ -266,7 +266,7 @@ def test_sample_paths_of_a_recursive_distribution_model():
 
 
 def test_a_point_model_has_no_sample_paths(fitted):
-    with pytest.raises(ConfigError, match=r"sample_paths\(\) draws from a distribution, and loss='mse' forecasts"):
+    with pytest.raises(ConfigError, match=r"sample_paths\(\) draws from a distribution, and loss='mae' forecasts"):
         fitted.sample_paths()
 
 

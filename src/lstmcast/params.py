@@ -444,10 +444,11 @@ _TABLE = (
     Param("plateau_patience", 5, integer(), "schedule=plateau: epochs without improvement first.", "train", int),
     Param(
         "loss",
-        "mse",
+        "mae",
         choice("mse", "mae", "huber", "quantile", "normal", "studentt", "negbin"),
-        "mse, mae or huber (delta 1) for point forecasts; quantile (a head emitting quantiles=, never "
-        "crossing), or normal, studentt, negbin (counts) trained by likelihood.",
+        "mae (the median, what MASE scores), mse (the tutorials') or huber (delta 1) for point forecasts; "
+        "quantile (a head emitting quantiles=, never crossing), or normal, studentt, negbin (counts) trained "
+        "by likelihood.",
         "train",
     ),
     Param(

@@ -108,11 +108,12 @@ def from_keras(
         test=0,
         freq=freq,
         ensemble=1,
+        loss="mse",  # the tutorials' Keras loss; it matters only to a retraining
     )
     cfg = P.check_params(model.get_params())
     cfg["seasonal_period"] = season_length(series.freq)  # as fit resolves it: seasonal naive and MASE use it
     cfg["epochs"] = 1  # the saved settings hold no "auto"; this model was trained in Keras (history_ is empty)
-    loss = get_loss("mse")
+    loss = get_loss(cfg["loss"])
     spec = NetworkSpec(
         cell=stack.cell,
         units=stack.units,
