@@ -48,7 +48,9 @@ def test_partial_last_batch_contributes_exactly_its_share():
     """5 windows at batch size 2, no shuffle: steps of 2, 2 and 1 windows, each averaged over its own windows."""
     import optax
 
-    cfg = TrainConfig(epochs=1, batch_size=2, shuffle=False, optimizer="sgd", momentum=0.0, learning_rate=0.1)
+    cfg = TrainConfig(
+        epochs=1, batch_size=2, shuffle=False, optimizer="sgd", momentum=0.0, learning_rate=0.1, loss="mse"
+    )
     starts = STARTS[:5]
     params = init_params(jax.random.key(0), SPEC)
     got, _, loss = one_epoch(cfg, starts, params)
@@ -78,7 +80,7 @@ def test_early_stopping_restores_the_best_epoch():
     assert h.best_epoch == int(np.argmin(h.val_loss)) + 1
     from lstmcast.train.programs import window_loss
 
-    assert window_loss(params, SPEC, get_loss("mse"), SERIES, val) == pytest.approx(min(h.val_loss), rel=1e-6)
+    assert window_loss(params, SPEC, get_loss(cfg.loss), SERIES, val) == pytest.approx(min(h.val_loss), rel=1e-6)
 
 
 @pytest.mark.parametrize("opt", ["adam", "adamw", "sgd", "rmsprop"])
