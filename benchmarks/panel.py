@@ -138,6 +138,23 @@ def employment(folder: Path | None) -> None:
     print(f"  choices: {', '.join(f'{k}={c.value!r}' for k, c in model.choices_.items())}")
 
 
+def quarterly_series(folder: Path) -> tuple[pd.DataFrame, list]:
+    """Quarterly means of the employment series (whole quarters only) as a long table, and the sorted ids."""
+    df = employment_panel(folder)
+    df["quarter"] = df["ds"].dt.to_period("Q").dt.start_time
+    q = df.groupby(["unique_id", "quarter"]).agg(y=("y", "mean"), n=("y", "size")).reset_index()
+    q = q[q["n"] == 3].rename(columns={"quarter": "ds"})[["unique_id", "ds", "y"]]
+    return q, sorted(q["unique_id"].unique())
+
+
+def quarterly_split(q: pd.DataFrame, pick: list, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The picked series' last 60 quarters, cut into (train, test): the last ``h`` of each held out."""
+    p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
+    train = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
+    test = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
+    return train, test
+
+
 def quarterly(folder: Path | None) -> None:
     """Short quarterly panels: the global model, the default fitted per series, seasonal naive, AutoETS
     (statsforecast) and NeuralForecast's global LSTM (robust scaler, 500 steps), where installed.
@@ -148,19 +165,13 @@ def quarterly(folder: Path | None) -> None:
     if folder is None:
         print("quarterly: shared data folder not found (--data-dir); skipped")
         return
-    df = employment_panel(folder)
-    df["quarter"] = df["ds"].dt.to_period("Q").dt.start_time
-    q = df.groupby(["unique_id", "quarter"]).agg(y=("y", "mean"), n=("y", "size")).reset_index()
-    q = q[q["n"] == 3].rename(columns={"quarter": "ds"})[["unique_id", "ds", "y"]]
-    ids = sorted(q["unique_id"].unique())
+    q, ids = quarterly_series(folder)
     h, m = 8, 4
     rng = np.random.default_rng(0)
     ets, nf_global = _ets(), _nf_global()
     for size in (4, 8, 32):
         pick = list(rng.choice(ids, size, replace=False))
-        p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
-        train = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
-        test = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
+        train, test = quarterly_split(q, pick, h)
         t0 = time.perf_counter()
         glob = Forecaster(horizon=h, seed=0, verbose=0).fit(train).predict()
         glob_s = time.perf_counter() - t0
@@ -201,19 +212,14 @@ def quarterly_draws(folder: Path | None) -> None:
     if folder is None:
         print("quarterly-draws: shared data folder not found (--data-dir); skipped")
         return
-    df = employment_panel(folder)
-    df["quarter"] = df["ds"].dt.to_period("Q").dt.start_time
-    q = df.groupby(["unique_id", "quarter"]).agg(y=("y", "mean"), n=("y", "size")).reset_index()
-    q = q[q["n"] == 3].rename(columns={"quarter": "ds"})[["unique_id", "ds", "y"]]
-    ids, (h, m) = sorted(q["unique_id"].unique()), (8, 4)
+    q, ids = quarterly_series(folder)
+    h, m = 8, 4
     rng = np.random.default_rng(123)
     results: dict[str, list[float]] = {"snaive": [], "mae (default)": [], "mse": []}
     for size in (4, 8, 16, 32):
         for draw in range(3):
             pick = list(rng.choice(ids, size, replace=False))
-            p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
-            train = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
-            test = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
+            train, test = quarterly_split(q, pick, h)
             preds = {
                 name: Forecaster(horizon=h, seed=0, verbose=0, loss=loss).fit(train).predict()
                 for name, loss in (("mae (default)", "mae"), ("mse", "mse"))
