@@ -83,8 +83,7 @@ def employment(folder: Path | None) -> None:
         return
     h, m = 12, 12
     df = employment_panel(folder)
-    train = df.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
-    test = df.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
+    train, test = hold_out(df, h)
     n_series = df["unique_id"].nunique()
     print(f"employment: {n_series} series, {len(df)} rows, last {h} months of each held out")
     t0 = time.perf_counter()
@@ -149,10 +148,14 @@ def quarterly_series(folder: Path) -> tuple[pd.DataFrame, list]:
 
 def quarterly_split(q: pd.DataFrame, pick: list, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The picked series' last 60 quarters, cut into (train, test): the last ``h`` of each held out."""
-    p = q[q["unique_id"].isin(pick)].groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-60:])
-    train = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[:-h])
-    test = p.groupby("unique_id", group_keys=False).apply(lambda g: g.iloc[-h:])
-    return train, test
+    return hold_out(q[q["unique_id"].isin(pick)].groupby("unique_id").tail(60), h)
+
+
+def hold_out(df: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(train, test) of a long table sorted by id and time: the last ``h`` rows of each series held out."""
+    row = df.groupby("unique_id").cumcount()
+    n = df.groupby("unique_id")["y"].transform("size")
+    return df[row < n - h], df[row >= n - h]
 
 
 def quarterly(folder: Path | None) -> None:
