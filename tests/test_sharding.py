@@ -73,7 +73,9 @@ def _launch(*args: object) -> subprocess.Popen:
     env = {
         **os.environ,
         "JAX_PLATFORMS": "cpu",
-        "XLA_FLAGS": "--xla_force_host_platform_device_count=2" if args[0] == "devices" else "",
+        # the session's XLA flags (its optimization level: conftest.py) so both sides compile alike
+        "XLA_FLAGS": os.environ.get("XLA_FLAGS", "")
+        + (" --xla_force_host_platform_device_count=2" if args[0] == "devices" else ""),
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH")])
         ),
