@@ -197,19 +197,13 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     padded = bool(np.any((ends < window + lag + steps) & (panel.lengths >= lag + MIN_HISTORY)))
     pad = max(window - MIN_HISTORY, 0) if padded else 0
     table_offsets = offsets + pad * np.arange(len(offsets))  # (S + 1,) of the training table
-    if padded:  # targets after MIN_HISTORY valid rows, on real rows only; rows shift by pad within each series
-        first = lag + MIN_HISTORY
-        starts = {
-            "train": window_starts(table_offsets, pad + np.full_like(ends, first), pad + ends, window, steps),
-            "validation": window_starts(table_offsets, pad + np.maximum(ends, first), pad + fit_ends, window, steps),
-        }
-    else:
-        # a window reads no row before ``lag``: a series' first ``lag`` rows hold no difference (0 in model space)
-        first = np.zeros_like(ends) + lag + window  # (S,) the first target row of a window starting at lag
-        starts = {
-            "train": window_starts(offsets, first, ends, window, steps),
-            "validation": window_starts(offsets, np.maximum(ends, first), fit_ends, window, steps),
-        }
+    # a window's first target row: after MIN_HISTORY valid rows when padded (the rows shift by pad within each
+    # series), else after a whole window from row ``lag`` (a series' first ``lag`` rows hold no difference)
+    first = np.full_like(ends, lag + (MIN_HISTORY if padded else window))  # (S,)
+    starts = {
+        "train": window_starts(table_offsets, pad + first, pad + ends, window, steps),
+        "validation": window_starts(table_offsets, pad + np.maximum(ends, first), pad + fit_ends, window, steps),
+    }
     if len(starts["train"]) == 0:
         longest = int(panel.lengths.max())
         raise TooShortError(
