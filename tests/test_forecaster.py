@@ -5,7 +5,7 @@ import pytest
 from lstmcast import Forecaster, datasets
 from lstmcast.errors import ConfigError, DataError, NotFittedError, TooShortError
 
-SMALL = dict(window=6, units=8, epochs=3, batch_size=8, test=0.2, ensemble=1)
+SMALL = dict(window=6, units=8, epochs=3, batch_size=8, test=0.2, ensemble=1, combine=False)  # the network alone
 
 
 def test_predict_before_fit():

@@ -23,7 +23,7 @@ from lstmcast.export.onnx_graph import build_graph
 from lstmcast.export.sidecar import describe
 
 TOL = 1e-5  # relative, float32
-SMALL = {"units": 8, "epochs": 2, "batch_size": 16, "seed": 0, "verbose": 0}
+SMALL = {"units": 8, "epochs": 2, "batch_size": 16, "seed": 0, "verbose": 0, "combine": False}  # the graph: the network
 
 
 def frame(n: int = 120, seed: int = 0) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from lstmcast.errors import ConfigError
 from lstmcast.serve.app import build_registry, create_app, describe_invalid
 from lstmcast.serve.fastpath import FastForecast
 
-SMALL = dict(horizon=3, epochs=2, ensemble=1, seed=0, units=8, window=6, verbose=0)
+SMALL = dict(horizon=3, epochs=2, ensemble=1, seed=0, units=8, window=6, verbose=0, combine=False)
 
 
 def monthly(n=60, seed=0, level=100.0):

@@ -16,7 +16,7 @@ from lstmcast.io.saving import _digest
 from lstmcast.strategies import get_strategy
 
 WINDOW, H = 12, 3
-SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0, window=WINDOW, horizon=H)
+SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0, window=WINDOW, horizon=H, combine=False)
 LONG = {"a": 48, "b": 60, "c": 40}
 SHORT = {"d": 10, "e": 6}  # shorter than the window: they train and are forecast only when padded
 

@@ -38,6 +38,8 @@ from lstmcast.fitting import check_finite, init_members, refit, reporter
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.summary import format_summary
 from lstmcast.resources import check_training
+from lstmcast.stats.combination import NETWORK
+from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss, point_error
@@ -239,8 +241,12 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
-        for name in ("calibration_", "panel_", "ends_", "series_scales_"):  # an earlier fit's intervals or panel
+        for name in ("calibration_", "panel_", "ends_", "series_scales_", "combination_"):  # an earlier fit's
             self.__dict__.pop(name, None)
+        if cfg["combine"] and loss.kind == "point":  # validation picks the combination; intervals come with it
+            self.calibrate()
+        elif cfg["combine"]:
+            choices["combine"] = Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
         return self
 
     def _check_fitted(self) -> None:
@@ -428,9 +434,9 @@ class Forecaster:
                 "for: refit with a longer horizon, or use strategy='recursive'."
             )
         series = self._history(data)
-        need = cfg["window"] + self.transforms_.target.lag
+        need = self.history_rows_()
         steps = horizon if strategy.one_step else self.spec_.horizon
-        tail = series.values[-need:]  # the rows a forecast reads
+        tail = series.values[-need:]  # the rows a forecast reads (fewer when newer data holds fewer)
         if data is not None:  # newer history: log needs positive values where the forecast reads them
             self.transforms_.target.check(
                 tail[:, : series.n_targets],
@@ -440,7 +446,7 @@ class Forecaster:
                 fix="this model forecasts log values, so the rows it reads must be positive.",
             )
         values = np.concatenate([self.transforms_.to_model_space(tail), self._future_rows(series, future, steps)])
-        start = np.array([self.transforms_.target.lag], np.int32)
+        start = np.array([len(tail) - cfg["window"]], np.int32)
         return series, values, tail, start, horizon
 
     def make_future_frame(self, horizon: int | None = None) -> pd.DataFrame:
@@ -507,7 +513,7 @@ class Forecaster:
         cutoff, origins = calibration_plan(n, horizon, cfg["window"] + lag + steps + MIN_WINDOWS - 1)
         if origins >= MIN_CONFORMAL:
             fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
-            sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": 0})
+            sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": 0, "combine": False})
             part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
             sub._fit_series(part, sub._checked())
             values = sub.transforms_.to_model_space(s.values[:n])
@@ -515,7 +521,18 @@ class Forecaster:
             method = "conformal"
             why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
             pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
+            if cfg["combine"]:
+                self.combination_ = build_combination(
+                    pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"]
+                )
+                self.choices_["combine"] = Choice(self.combination_.chosen(), self.combination_.describe())
+                pred = self.combination_.forecast(pred, raw, first, horizon)
+                why += "; the combined forecast's errors"
         else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)
+            if cfg["combine"]:
+                self.choices_["combine"] = Choice(
+                    NETWORK, f"the training part ({n} rows) is too short to set rows aside for validation"
+                )
             first = np.arange(n - horizon)  # every origin with a whole horizon after it
             pred = np.repeat(raw[first][:, None, :], horizon, axis=1)  # (origins, H, targets)
             method, cutoff = "naive", n
@@ -762,8 +779,18 @@ class Forecaster:
         levels = self.transforms_.history_levels(raw_targets, origins)  # (n, lag, targets)
         paths = self.transforms_.to_original(z.reshape(members * n, *z.shape[2:]), np.tile(levels, (members, 1, 1)))
         out = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
+        combination = getattr(self, "combination_", None)
+        if combination is not None:
+            out = combination.forecast(out, raw_targets, origins, horizon)
         check_finite(out)
         return out
+
+    def history_rows_(self) -> int:
+        """Rows a forecast reads: the window plus the differencing lag, and the combination's context."""
+        self._check_fitted()
+        rows = self.config_["window"] + self.transforms_.target.lag
+        combination = getattr(self, "combination_", None)
+        return rows if combination is None else max(rows, combination.context)
 
 
 def _head_paths(model, values, raw, starts, horizon, samples) -> np.ndarray:

@@ -296,6 +296,15 @@ _TABLE = (
     ),
     Param("horizon", 1, integer(), "Future steps to forecast.", "forecast", int),
     Param(
+        "combine",
+        True,
+        boolean,
+        "Combine the network with naive, seasonal naive, SES, damped-trend and Theta forecasts, the best on "
+        "the newest rows weighted equally (point losses, one series); the intervals are the combination's own.",
+        "forecast",
+        bool,
+    ),
+    Param(
         "strategy",
         "direct",
         choice("direct", "recursive"),

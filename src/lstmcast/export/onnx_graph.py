@@ -49,6 +49,13 @@ def check_exportable(model) -> None:
             f"ONNX export of loss={model.loss_.name!r} ({model.loss_.kind} head) is not supported: it exports "
             f"{SUPPORTED}; train with loss='mse' (the default), 'mae' or 'huber' to export."
         )
+    combination = getattr(model, "combination_", None)
+    if combination is not None and set(combination.weights) != {"network"}:
+        raise ConfigError(
+            f"ONNX export of a combined forecast is not supported: this model forecasts {combination.chosen()} "
+            "(combine=True, the default), and the graph holds the network alone; refit with combine=False to "
+            "export it."
+        )
     spec = model.spec_
     if spec.static_columns or spec.kind != "recurrent":
         raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")

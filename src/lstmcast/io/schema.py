@@ -41,7 +41,10 @@ FORMAT1_DEFAULTS = {
     "difference": 0,
     "normalize": "none",
     "ensemble": 1,
+    "combine": False,
 }
+# parameters added to format 2 later, with what a model saved before them used
+LATER_DEFAULTS = {"combine": False}
 
 ENVELOPE = ("format", "format_version", "library_version", "weights_sha256", "document_sha256")
 OPTIONAL_ENVELOPE = ("signature",)
@@ -49,7 +52,7 @@ SECTIONS = {  # the state's top-level keys, per format version (all required)
     1: ("config", "network", "transforms", "schema", "tail", "history"),
     2: ("config", "resolved", "choices", "members", "network", "loss", "transforms", "schema", "tail", "history"),
 }
-OPTIONAL_SECTIONS = ("calibration", "panel")  # intervals calibrated; a global model of many series
+OPTIONAL_SECTIONS = ("calibration", "panel", "combination")  # intervals; many series; the combined forecast
 CALIBRATION_METHODS = ("conformal", "naive")
 NETWORK_V1 = ("cell", "units", "n_inputs", "window", "horizon", "n_targets", "dropout", "bidirectional", "dense_units")
 NETWORK_V2 = (*NETWORK_V1, "kind", "n_outputs", "n_future", "normalize", "season")
@@ -316,6 +319,8 @@ def _check_state(state, version: int, envelope: bool) -> dict:
         _choices(state["choices"])
     if "calibration" in state:
         _calibration(state["calibration"], cfg, len(schema["targets"]))
+    if "combination" in state:
+        _combination(state["combination"], len(schema["targets"]))
     return cfg
 
 
@@ -330,11 +335,11 @@ def _params(d, path: str, defaults: dict | None = None) -> dict:
 
 def _settings(state: dict, version: int) -> dict:
     """The resolved settings; a value set in ``config`` must be the one used."""
-    config = _params(state["config"], "config", FORMAT1_DEFAULTS if version == 1 else None)
+    config = _params(state["config"], "config", FORMAT1_DEFAULTS if version == 1 else LATER_DEFAULTS)
     if version == 1:
         cfg, source = config, "config"
     else:
-        cfg, source = _params(state["resolved"], "resolved"), "resolved"
+        cfg, source = _params(state["resolved"], "resolved", LATER_DEFAULTS), "resolved"
     auto = [k for k, v in cfg.items() if v == "auto"]
     if auto:
         raise _Invalid(f"{source}.{auto[0]}", 'must be a value, got "auto" (the resolved settings hold no "auto")')
@@ -619,6 +624,31 @@ def _panel(d, tail) -> None:
         categorical = _names(st["categorical"], "panel.static.categorical")
         for i, cats in enumerate(_list(st["categories"], "panel.static.categories", len(categorical))):
             _names(cats, f"panel.static.categories[{i}]")
+
+
+def _combination(d, n_targets: int) -> None:
+    from lstmcast.stats.combination import CANDIDATES
+    from lstmcast.stats.smoothing import METHODS, N_PARAMS
+
+    keys = ("weights", "params", "season", "context", "scores")
+    _object(d, "combination", keys, keys)
+    _int(d["season"], "combination.season", 1)
+    _int(d["context"], "combination.context", 1)
+    for part in ("weights", "scores"):
+        _object(d[part], f"combination.{part}", (), CANDIDATES)
+        for name, v in d[part].items():
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
+                raise _Invalid(f"combination.{part}.{name}", f"must be a finite number >= 0, got {_show(v)}")
+    if not d["weights"] or abs(sum(d["weights"].values()) - 1.0) > 1e-6:
+        raise _Invalid("combination.weights", "must name at least one candidate, with weights summing to 1")
+    _object(d["params"], "combination.params", (), METHODS)
+    for name in d["weights"]:
+        if name in METHODS and name not in d["params"]:
+            raise _Invalid("combination.params", f"lacks the parameters of {name!r}, which has a weight")
+    for name, per_target in d["params"].items():
+        _list(per_target, f"combination.params.{name}", n_targets)
+        for j, p in enumerate(per_target):
+            _numbers(p, f"combination.params.{name}[{j}]", N_PARAMS[name])
 
 
 def _calibration(d, cfg: dict, n_targets: int) -> None:

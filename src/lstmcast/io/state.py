@@ -23,6 +23,7 @@ from lstmcast.data.timefmt import format_time
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.io.schema import FORMAT1_DEFAULTS, FORMAT_VERSION, check_state
+from lstmcast.stats.combination import Combination
 from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
 from lstmcast.train.programs import members_of
@@ -84,8 +85,8 @@ def fitted_state(model) -> dict:
     """The state of a fitted Forecaster."""
     if model.is_panel_:
         return _panel_fitted_state(model)
-    s, cfg = model.series_, model.config_
-    keep = min(len(s), max(cfg["window"] + model.transforms_.target.lag, TAIL_ROWS))
+    s = model.series_
+    keep = min(len(s), max(model.history_rows_(), TAIL_ROWS))
     return {
         "config": P.jsonable(model.get_params()),
         "resolved": P.jsonable(model.config_),  # the settings used, "auto" ones chosen
@@ -113,6 +114,7 @@ def fitted_state(model) -> dict:
         "tail": {"index": _index_to_json(s.index[-keep:]), "values": s.values[-keep:].tolist()},
         "history": model.history_.to_dict(),
         **({"calibration": cal.to_dict()} if (cal := getattr(model, "calibration_", None)) is not None else {}),
+        **({"combination": c.to_dict()} if (c := getattr(model, "combination_", None)) is not None else {}),
         "arrays": flatten(model.params_),
     }
 
@@ -248,4 +250,5 @@ def restore(state: dict) -> dict:
         "history_": History(**state["history"]),
         "choices_": {k: Choice(**c) for k, c in state.get("choices", {}).items()},
         **({"calibration_": Calibration.from_dict(state["calibration"])} if "calibration" in state else {}),
+        **({"combination_": Combination.from_dict(state["combination"])} if "combination" in state else {}),
     }

@@ -1,0 +1,194 @@
+"""The default forecast: the network combined with statistical candidates, weighted on the newest rows.
+
+A network trained on one short noisy series can lose to repeating the last value; a
+smoothing method cannot follow what only the network learns. ``fit`` therefore scores
+both kinds on rows the network never trained on, and forecasts with a weighted mean of the
+best ones (``combine=True``, the default for point losses):
+
+1. The conformal calibration copy of the network (trained on the rows before the newest
+   ones, :meth:`Forecaster.calibrate`) forecasts from every origin among the newest rows.
+2. The statistical candidates forecast from the same origins, each from at most
+   ``CONTEXT`` rows before it, with their parameters fitted on the rows the copy trained
+   on: naive, seasonal naive, and on the seasonally adjusted history
+   (:mod:`lstmcast.stats.seasonal`) simple exponential smoothing, the damped trend and
+   Theta (:mod:`lstmcast.stats.smoothing`).
+3. Each candidate's validation score is its mean absolute error over those origins and
+   steps, divided by the in-sample seasonal-naive error (MASE). :func:`choose` keeps the
+   candidates within ``KEEP`` of the best score, at most ``TOP`` of them, weighted equally.
+4. The chosen statistical candidates are refitted on the newest ``CONTEXT`` training rows;
+   the forecast is the weighted mean, and the calibration errors (the intervals) are the
+   combined forecast's own.
+
+``choices_["combination"]`` names the weights and every candidate's score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmcast.stats.seasonal import Season
+from lstmcast.stats.smoothing import METHODS
+
+CONTEXT = 500  # rows a statistical candidate reads before its origin (a saved model keeps at least as many)
+NETWORK = "network"
+CANDIDATES = (NETWORK, "naive", "snaive", *METHODS)
+TOP = 3  # candidates combined at most
+KEEP = 1.25  # a candidate within this factor of the best validation score is kept
+
+
+def _segments(raw: np.ndarray, origins: np.ndarray, context: int):
+    """Yield (positions in origins, histories (B, L)) grouped by length: each origin's last ``context`` rows."""
+    lengths = np.minimum(origins + 1, context)
+    for length in np.unique(lengths):
+        pos = np.flatnonzero(lengths == length)
+        rows = origins[pos, None] - length + 1 + np.arange(length)[None, :]  # (B, L)
+        yield pos, raw[rows]
+
+
+def fit_params(raw: np.ndarray, m: int, context: int = CONTEXT) -> dict[str, list[tuple]]:
+    """Each smoothing method's parameters per target, fitted on the last ``context`` rows of ``raw`` (rows, k)."""
+    x = raw[-context:]
+    out: dict[str, list[tuple]] = {name: [] for name in METHODS}
+    for j in range(raw.shape[1]):
+        hist = x[None, :, j]  # (1, L)
+        adjusted = Season(hist, m).adjust(hist)
+        fitted: dict[tuple, tuple] = {}
+        for name, (fit, _) in METHODS.items():
+            if fit not in fitted:
+                fitted[fit] = fit(adjusted)
+            out[name].append(fitted[fit])
+    return out
+
+
+def members(
+    network: np.ndarray,
+    raw: np.ndarray,
+    origins: np.ndarray,
+    horizon: int,
+    m: int,
+    params: dict,
+    context: int,
+    names=CANDIDATES,
+) -> dict[str, np.ndarray]:
+    """Every candidate in ``names``' forecasts (n, H, k) from ``origins`` (n,) the last row each sees.
+
+    network: (n, H, k) the network's forecasts; raw: (rows, k) the targets on the original scale.
+    """
+    n, k = len(origins), raw.shape[1]
+    out = {name: np.empty((n, horizon, k)) for name in names if name != NETWORK}
+    if NETWORK in names:
+        out[NETWORK] = network
+    steps = np.arange(horizon)
+    for j in range(k):
+        for pos, hist in _segments(raw[:, j], origins, context):  # (B, L)
+            length = hist.shape[1]
+            if "naive" in out:
+                out["naive"][pos, :, j] = hist[:, -1:]
+            if "snaive" in out:
+                back = length - m + steps % m if 1 < m <= length else np.full(horizon, length - 1)
+                out["snaive"][pos, :, j] = hist[:, back]
+            smoothers = [s for s in METHODS if s in out]
+            if smoothers:
+                season = Season(hist, m)
+                adjusted = season.adjust(hist)
+                for name in smoothers:
+                    f = METHODS[name][1](adjusted, params[name][j], horizon)  # (B, H)
+                    out[name][pos, :, j] = season.restore(f)
+    return out
+
+
+def mase_scale(raw: np.ndarray, m: int) -> np.ndarray:
+    """(k,) the in-sample MAE of the seasonal naive forecast (lag 1 when shorter than a season), never 0."""
+    lag = m if m > 1 and len(raw) > m else 1
+    scale = np.mean(np.abs(raw[lag:] - raw[:-lag]), axis=0) if len(raw) > lag else np.ones(raw.shape[1])
+    fallback = np.maximum(np.abs(raw).mean(axis=0), 1e-12)
+    return np.where(scale > 0, scale, fallback)
+
+
+def scores(forecasts: dict[str, np.ndarray], actual: np.ndarray, scale: np.ndarray) -> dict[str, float]:
+    """Each candidate's MASE: mean absolute error (over origins, steps and targets) / ``scale`` (k,)."""
+    return {name: float(np.mean(np.abs(f - actual) / scale)) for name, f in forecasts.items()}
+
+
+def choose(score: dict[str, float]) -> dict[str, float]:
+    """Equal weights over the best candidates: those within ``KEEP`` of the best score, at most ``TOP``."""
+    ranked = sorted((s, CANDIDATES.index(name), name) for name, s in score.items() if np.isfinite(s))
+    if not ranked:
+        return {NETWORK: 1.0}
+    best = ranked[0][0]
+    kept = [name for s, _, name in ranked[:TOP] if s <= KEEP * best + 1e-12]
+    return {name: 1.0 / len(kept) for name in kept}
+
+
+@dataclass(frozen=True)
+class Combination:
+    """The fitted combination of one series: weights, the smoothing parameters, and the validation scores."""
+
+    weights: dict  # candidate -> weight (summing to 1), only the chosen ones
+    params: dict  # smoothing method -> [parameters per target], only the chosen ones
+    season: int
+    context: int
+    scores: dict  # candidate -> validation MASE
+
+    def forecast(self, network: np.ndarray, raw: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+        """The combined forecasts (n, H, k) from the network's (n, H, k) and the history ``raw`` (rows, k)."""
+        if set(self.weights) == {NETWORK}:
+            return network
+        parts = members(network, raw, origins, horizon, self.season, self.params, self.context, tuple(self.weights))
+        return sum(w * parts[name] for name, w in self.weights.items())
+
+    def chosen(self) -> str:
+        """The weights as text: ``0.33 network + 0.33 theta + 0.33 damped``."""
+        return " + ".join(f"{w:.2f} {name}" for name, w in self.weights.items())
+
+    def describe(self) -> str:
+        chosen = self.chosen()
+        ranked = ", ".join(f"{name} {s:.3f}" for name, s in sorted(self.scores.items(), key=lambda kv: kv[1]))
+        return f"{chosen} (validation MASE: {ranked})"
+
+    def to_dict(self) -> dict:
+        return {
+            "weights": {k: float(v) for k, v in self.weights.items()},
+            "params": {k: [list(map(float, p)) for p in v] for k, v in self.params.items()},
+            "season": int(self.season),
+            "context": int(self.context),
+            "scores": {k: float(v) for k, v in self.scores.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Combination:
+        return cls(
+            weights={k: float(v) for k, v in d["weights"].items()},
+            params={k: [tuple(float(x) for x in p) for p in v] for k, v in d["params"].items()},
+            season=int(d["season"]),
+            context=int(d["context"]),
+            scores={k: float(v) for k, v in d["scores"].items()},
+        )
+
+
+def build(
+    network_val: np.ndarray,
+    raw: np.ndarray,
+    origins: np.ndarray,
+    cutoff: int,
+    n_train: int,
+    horizon: int,
+    m: int,
+    context: int = CONTEXT,
+) -> Combination:
+    """Score every candidate from ``origins`` (n,) and fit the chosen ones on the training part.
+
+    network_val: (n, H, k) the calibration copy's forecasts from ``origins``; raw: (rows >= n_train, k) the
+    targets; cutoff: rows the copy trained on (the candidates' parameters are fitted on them for scoring);
+    n_train: rows of the training part (the chosen candidates are refitted on its newest ``context``).
+    """
+    val_params = fit_params(raw[:cutoff], m, context)
+    forecasts = members(network_val, raw, origins, horizon, m, val_params, context)
+    rows = origins[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
+    score = scores(forecasts, raw[rows], mase_scale(raw[:cutoff], m))
+    weights = choose(score)
+    chosen = {name for name in weights if name in METHODS}
+    params = {k: v for k, v in fit_params(raw[:n_train], m, context).items() if k in chosen} if chosen else {}
+    return Combination(weights, params, m, min(context, n_train), score)

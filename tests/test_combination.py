@@ -1,0 +1,148 @@
+"""The default forecast's combination: seasonal adjustment, smoothing, candidates, the choice, and the Forecaster."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import lstmcast
+from lstmcast import Forecaster
+from lstmcast.errors import ConfigError, ModelFileError
+from lstmcast.stats import combination as C
+from lstmcast.stats.seasonal import Season, has_season
+from lstmcast.stats.smoothing import METHODS, fit_damped, fit_ses, forecast_damped, forecast_theta
+
+TINY = dict(window=6, units=4, epochs=2, batch_size=8, ensemble=1)
+
+
+def _seasonal(n=96, m=12, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    return 50 + 0.3 * t + 8 * np.sin(2 * np.pi * t / m) + rng.normal(0, 0.5, n)
+
+
+def test_season_is_found_and_removed_then_restored():
+    x = _seasonal()[None]  # (1, 96)
+    season = Season(x, 12)
+    assert season.on.tolist() == [True] and season.multiplicative.tolist() == [True]
+    adjusted = season.adjust(x)
+    # the adjusted series has lost the season: its 12-lag autocorrelation is no longer significant
+    assert not has_season(adjusted - np.polyval(np.polyfit(np.arange(96), adjusted[0], 1), np.arange(96)), 12)[0]
+    # restore continues the phases after the history: the indices of the next 12 steps are the first 12's
+    assert np.allclose(season.restore(np.ones((1, 12))), season.idx[:, (96 + np.arange(12)) % 12])
+
+
+def test_white_noise_has_no_season_and_short_histories_are_left_alone():
+    rng = np.random.default_rng(1)
+    assert not has_season(rng.normal(10, 1, (1, 120)), 12)[0]
+    short = _seasonal(30)[None]  # fewer than three seasons
+    assert not has_season(short, 12)[0]
+    assert np.array_equal(Season(short, 12).adjust(short), short)
+
+
+def test_smoothing_follows_level_and_trend():
+    flat = np.full((1, 40), 7.0)
+    assert np.allclose(forecast_theta(flat, fit_ses(flat), 5), 7.0)
+    line = (3.0 + 2.0 * np.arange(60))[None]
+    damped = forecast_damped(line, fit_damped(line), 4)[0]
+    assert np.all(np.diff(damped) > 0) and damped[0] == pytest.approx(line[0, -1] + 2.0, rel=0.02)
+    theta = forecast_theta(line, fit_ses(line), 4)[0]
+    assert np.all(np.diff(theta) > 0)  # half the line's slope is added step by step
+
+
+def test_candidates_read_only_rows_up_to_their_origin():
+    y = _seasonal(120)[:, None]  # (rows, 1)
+    params = C.fit_params(y[:90], 12)
+    origins = np.array([70, 89])
+    net = np.zeros((2, 6, 1))
+    a = C.members(net, y, origins, 6, 12, params, 50)
+    b = C.members(net, y[:90], origins, 6, 12, params, 50)  # the rows after the last origin cut off
+    for name in C.CANDIDATES:
+        assert np.array_equal(a[name], b[name]), name
+    assert np.array_equal(a["naive"][:, :, 0], np.repeat(y[origins], 6, axis=1))
+    assert np.array_equal(a["snaive"][1, :, 0], y[90 - 12 : 90 - 6, 0])
+
+
+def test_choice_keeps_the_close_best_at_most_top():
+    score = {"network": 0.80, "theta": 0.82, "damped": 0.95, "ses": 1.5, "naive": 2.0, "snaive": 0.9}
+    assert C.choose(score) == {"network": 1 / 3, "theta": 1 / 3, "snaive": 1 / 3}
+    assert C.choose({"network": 0.5, "theta": 1.0}) == {"network": 1.0}
+    assert C.choose({"network": float("nan"), "theta": 1.0}) == {"theta": 1.0}
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    y = pd.Series(_seasonal(120), index=pd.date_range("2000-01", periods=120, freq="MS"), name="y")
+    return y, Forecaster(horizon=6, seasonal_period=12, **TINY).fit(y)
+
+
+def test_fit_chooses_a_combination_and_says_why(fitted):
+    _, model = fitted
+    comb = model.combination_
+    assert set(comb.scores) == set(C.CANDIDATES)
+    assert sum(comb.weights.values()) == pytest.approx(1.0)
+    assert set(comb.weights) == set(C.choose(comb.scores))
+    choice = model.choices_["combine"]
+    assert choice.value == comb.chosen() and "validation MASE" in choice.reason
+    assert model.calibration_ is not None  # calibrated with the combination, in fit: predict(level=) trains nothing
+
+
+def test_forecast_is_the_weighted_mean_of_its_candidates(fitted):
+    y, model = fitted
+    comb = model.combination_
+    got = model.predict().to_numpy()
+    raw = y.to_numpy()[:, None]
+    del model.combination_
+    try:
+        net = model.predict().to_numpy()[None]
+    finally:
+        model.combination_ = comb
+    parts = C.members(net, raw, np.array([len(y) - 1]), 6, 12, comb.params, comb.context, tuple(comb.weights))
+    expected = sum(w * parts[k] for k, w in comb.weights.items())[0]
+    assert np.allclose(got, expected, rtol=1e-12)
+
+
+def test_combined_model_round_trips_and_refuses_onnx(fitted, tmp_path):
+    _, model = fitted
+    model.save(tmp_path / "m")
+    loaded = lstmcast.load(tmp_path / "m")
+    assert loaded.combination_ == model.combination_
+    assert loaded.predict().equals(model.predict())
+    assert loaded.predict(level=[80]).equals(model.predict(level=[80]))
+    if set(model.combination_.weights) != {"network"}:
+        pytest.importorskip("onnx")
+        with pytest.raises(ConfigError, match="combine=False"):
+            model.to_onnx(tmp_path / "m.onnx")
+
+
+def test_damaged_combination_section_is_named(fitted, tmp_path):
+    _, model = fitted
+    model.save(tmp_path / "m")
+    doc = json.loads((tmp_path / "m" / "model.json").read_text())
+    doc["combination"]["weights"] = {"network": 0.5}
+    from lstmcast.io.schema import check_state
+
+    with pytest.raises(ModelFileError, match="combination.weights"):
+        check_state(
+            {
+                k: v
+                for k, v in doc.items()
+                if k not in ("format", "format_version", "library_version", "weights_sha256", "document_sha256")
+            },
+            "model.json",
+            doc["format_version"],
+        )
+
+
+def test_combine_false_is_the_network_alone_and_same_seed_same_bits(fitted):
+    y, model = fitted
+    plain = Forecaster(horizon=6, seasonal_period=12, combine=False, **TINY).fit(y)
+    assert not hasattr(plain, "combination_") and "combine" not in plain.choices_
+    again = Forecaster(horizon=6, seasonal_period=12, **TINY).fit(y)
+    assert again.predict().equals(model.predict())
+    assert again.combination_ == model.combination_
+
+
+def test_methods_are_declared_once():
+    assert set(METHODS) <= set(C.CANDIDATES)
