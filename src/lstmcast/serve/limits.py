@@ -41,7 +41,15 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or ()).get(b"content-length")
+        headers = dict(scope.get("headers") or ())
+        length = headers.get(b"content-length")
+        if length is not None and b"transfer-encoding" in headers:  # framed twice: a request-smuggling shape
+            message = (
+                "the request is not valid HTTP/1.1: it has both Content-Length and Transfer-Encoding headers; "
+                "send one of them."
+            )
+            await _error(send, 400, "BadRequest", message)
+            return
         if length is not None and not length.isdigit():
             await _error(send, 400, "BadRequest", "the Content-Length header is not a number of bytes.")
             return
