@@ -377,7 +377,7 @@ def test_a_request_that_waited_for_the_lock_does_not_load_the_same_files_again(m
     load(models["root"] / "other").save(folder)  # new files on disk
     loads = []
     real = reg.load_version
-    monkeypatch.setattr(reg, "load_version", lambda name, path: loads.append(path) or real(name, path))
+    monkeypatch.setattr(reg, "load_version", lambda name, path, *root: loads.append(path) or real(name, path, *root))
 
     class Contended:
         """The slot's lock, won first by another request that loads the new files before this one gets it."""
@@ -408,7 +408,7 @@ def test_a_folder_that_does_not_load_is_answered_503_from_memory_until_it_change
     model.save(directory / "a")
     loads = []
     real = reg.load_version
-    monkeypatch.setattr(reg, "load_version", lambda name, path: loads.append(path) or real(name, path))
+    monkeypatch.setattr(reg, "load_version", lambda name, path, *root: loads.append(path) or real(name, path, *root))
     with TestClient(create_app(build_registry(models=directory))) as c:
         model.save(directory / "b")
         doc = directory / "b" / "model.json"
@@ -419,7 +419,8 @@ def test_a_folder_that_does_not_load_is_answered_503_from_memory_until_it_change
         assert len(loads) == 1  # read once, then answered from memory
         error = first.json()["error"]
         assert error["type"] == "ModelUnavailable"
-        assert error["message"].startswith(f"model 'b' ({directory / 'b'}) does not load: ModelFileError: ")
+        assert error["message"].startswith("model 'b' does not load: ModelFileError: ")
+        assert str(tmp_path) not in error["message"]  # no server path in an answer
         assert "checksum mismatch" in error["message"]
         assert error["message"].endswith("(it is read again when its files change: save it again)")
         model.save(directory / "b", overwrite=True)  # the files change: read again, and served
@@ -460,3 +461,183 @@ def test_intervals_of_a_model_trained_in_keras_are_refused_with_the_reason(tmp_p
         )
         assert f"not trained by lstmcast ({reason})" in str(library.value)
         assert c.post("/forecast", json={}).status_code == 200
+
+
+# -- hardening (issue 21), future= models and a folder that does not load (issue 20), metrics (issue 22) --------
+
+
+def priced(n=60):
+    """monthly() with a known-in-advance price that moves the sales."""
+    data = monthly(n)
+    data["price"] = 10 + np.cos(np.arange(n) / 3)
+    data["sales"] = data["sales"] - 2 * data["price"]
+    return data
+
+
+@pytest.fixture(scope="module")
+def future_model(models):
+    """A one-series model trained with future=["price"], and the rows after its history with their prices."""
+    data = priced(66)
+    model = Forecaster(**SMALL).fit(data.iloc[:60], target="sales", time="month", future=["price"])
+    model.save(models["root"] / "priced")
+    return {"folder": models["root"] / "priced", "model": model, "after": data.iloc[60:63]}
+
+
+@pytest.mark.parametrize("path", ["fast", "library"])
+def test_recursive_horizons_share_a_few_compiled_programs(models, monkeypatch, path):
+    from lstmcast.serve import registry as reg
+    from lstmcast.serve.fastpath import run_steps
+    from lstmcast.train import programs
+
+    if path == "library":
+        monkeypatch.setattr(reg.FastForecast, "build", classmethod(lambda cls, model: None))
+    folder = models["root"] / "recursive"
+    with TestClient(create_app(build_registry(model=folder))) as c:
+        assert c.get("/model").json()["fast_path"] is (path == "fast")
+        before = programs._recursive_program.cache_info().misses
+        answers = {h: c.post("/forecast", json={"horizon": h}) for h in range(1, 11)}
+        compiled = programs._recursive_program.cache_info().misses - before
+    assert compiled <= len({run_steps(h, 3) for h in range(1, 11)}) == 4  # 3, 4, 8, 16 steps: not one per horizon
+    model = load(folder)
+    for h, r in answers.items():  # the first h steps of a longer run are the bits of running h steps
+        assert r.status_code == 200, r.text
+        assert values(r.json()["forecast"], "sales") == model.predict(horizon=h)["sales"].tolist()
+
+
+def test_a_field_the_model_cannot_use_is_refused(client):
+    r = client.post("/forecast", json={"future": [{"month": "1965-01-01", "price": 1.0}]})
+    assert r.status_code == 422
+    assert r.json()["error"] == {
+        "type": "ConfigError",
+        "message": "model 'sales' was trained without future= covariates, so it cannot use the request's 'future' "
+        "table: send the request without it.",
+    }
+
+
+def test_a_horizon_of_5001_digits_gets_a_plain_message(client):
+    body = b'{"horizon": ' + b"9" * 5001 + b"}"
+    r = client.post("/forecast", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 400
+    assert r.json()["error"] == {
+        "type": "MalformedJSON",
+        "message": "the body is not valid JSON: a number in it has more than 4,300 digits.",
+    }
+
+
+def test_no_answer_shows_a_server_path(models, tmp_path):
+    directory = tmp_path / "served"
+    load(models["root"] / "other").save(directory / "a")
+    load(models["root"] / "other").save(directory / "b")
+    doc = directory / "b" / "model.json"
+    doc.write_text(doc.read_text().replace('"seed": 1', '"seed": 2', 1))
+    with TestClient(create_app(build_registry(models=directory))) as c:
+        answers = [c.get("/health"), c.get("/models/a"), c.get("/models"), c.post("/models/b/forecast", json={})]
+        answers.append(c.post("/models/a/forecast", json={"data": [{"month": "2020-01-01"}]}))
+        (directory / "a" / "model.json").write_text("{}")  # a failed reload: its error shows in /health
+        answers.append(c.post("/models/a/forecast", json={}))
+        answers.append(c.get("/health"))
+    assert "path" not in answers[1].json() and answers[1].json()["name"] == "a"
+    assert "a" in answers[-1].json()["models"] and answers[-1].json()["models"]["a"]["error"]
+    for r in answers:
+        assert str(tmp_path) not in r.text and "/tmp" not in r.text, r.text
+
+
+def test_links_that_leave_the_served_folder_are_refused(models, tmp_path):
+    directory, outside = tmp_path / "served", tmp_path / "outside"
+    load(models["root"] / "other").save(directory / "a")
+    load(models["root"] / "other").save(outside / "m")
+    (directory / "linked").symlink_to(outside / "m", target_is_directory=True)
+    load(models["root"] / "other").save(directory / "weights")
+    (directory / "weights" / "model.safetensors").unlink()
+    (directory / "weights" / "model.safetensors").symlink_to(outside / "m" / "model.safetensors")
+    with TestClient(create_app(build_registry(models=directory))) as c:
+        for name, what in (("linked", "the folder"), ("weights", "model.safetensors")):
+            r = c.post(f"/models/{name}/forecast", json={})
+            assert r.status_code == 503, r.text
+            assert r.json()["error"]["message"] == (
+                f"model {name!r} does not load: ModelFileError: {what} is a symbolic link that leads outside the "
+                "served folder (--models): refused; copy the model into the folder instead of linking it. (it is "
+                "read again when its files change: save it again)"
+            )
+        assert c.post("/models/a/forecast", json={}).status_code == 200
+
+
+def test_a_folder_that_does_not_load_at_startup_is_503_and_the_others_serve(models, tmp_path):
+    directory = tmp_path / "served"
+    model = load(models["root"] / "other")
+    model.save(directory / "a")
+    model.save(directory / "b")
+    doc = directory / "b" / "model.json"
+    doc.write_text(doc.read_text().replace('"seed": 1', '"seed": 2', 1))  # broken before the service starts
+    with TestClient(create_app(build_registry(models=directory))) as c:
+        assert c.get("/models").json() == {"models": ["a", "b"], "default": None}
+        assert c.post("/models/a/forecast", json={}).status_code == 200
+        r = c.post("/models/b/forecast", json={})
+        assert r.status_code == 503 and r.json()["error"]["type"] == "ModelUnavailable"
+        assert "checksum mismatch" in r.json()["error"]["message"]
+        health = c.get("/health").json()
+        assert health["status"] == "degraded" and health["models"]["b"]["checksum"] is None
+        assert health["models"]["a"]["checksum"] == c.post("/models/a/forecast", json={}).json()["checksum"]
+        model.save(directory / "b", overwrite=True)  # repaired: served from the next request
+        assert c.post("/models/b/forecast", json={}).status_code == 200
+        assert c.get("/health").json()["status"] == "ok"
+
+
+def test_a_model_trained_with_future_covariates_is_served(models, future_model, tmp_path):
+    model, after = future_model["model"], future_model["after"]
+    future = records(after[["month", "price"]])
+    expected = model.predict(future=after.set_index("month")[["price"]])
+    directory = tmp_path / "served"
+    load(future_model["folder"]).save(directory / "priced")
+    load(models["root"] / "other").save(directory / "plain")
+    for registry in (build_registry(model=future_model["folder"]), build_registry(models=directory)):
+        with TestClient(create_app(registry)) as c:
+            route = "/forecast" if registry.default else "/models/priced/forecast"
+            r = c.post(route, json={"future": future})
+            assert r.status_code == 200, r.text
+            assert values(r.json()["forecast"], "sales") == expected["sales"].tolist()
+            info = c.get("/model" if registry.default else "/models/priced").json()
+            assert info["future"] == ["price"]
+            with pytest.raises(ValueError) as library:  # no future table: the library's own message
+                model.predict()
+            r = c.post(route, json={})
+            assert r.status_code == 422 and r.json()["error"]["message"] == " ".join(str(library.value).split())
+            if not registry.default:
+                assert c.post("/models/plain/forecast", json={}).status_code == 200
+
+
+def test_metrics_count_requests_latency_errors_and_model_versions(models, client):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def scrape() -> dict:
+        r = client.get("/metrics")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+        return {
+            (s.name, tuple(sorted(s.labels.items()))): s.value
+            for f in text_string_to_metric_families(r.text)
+            for s in f.samples
+        }
+
+    def sample(metrics, name, **labels):
+        return metrics.get((name, tuple(sorted(labels.items()))), 0)
+
+    before = scrape()
+    client.post("/forecast", json={})
+    client.post("/forecast", json={"horizon": "three"})
+    client.post("/models/secret-name/forecast", json={})
+    after = scrape()
+    ok = dict(route="/forecast", method="POST", status="200")
+    assert sample(after, "lstmcast_requests_total", **ok) == sample(before, "lstmcast_requests_total", **ok) + 1
+    bad = dict(route="/forecast", method="POST", status="422")
+    assert sample(after, "lstmcast_requests_total", **bad) == sample(before, "lstmcast_requests_total", **bad) + 1
+    for status in ("422", "404"):
+        assert sample(after, "lstmcast_errors_total", status=status) == (
+            sample(before, "lstmcast_errors_total", status=status) + 1
+        )
+    assert sample(after, "lstmcast_request_seconds_count", route="/forecast") == (
+        sample(before, "lstmcast_request_seconds_count", route="/forecast") + 2
+    )
+    assert not any("secret-name" in str(key) for key in after)  # routes by template: clients create no series
+    checksum = client.get("/model").json()["checksum"]
+    assert sample(after, "lstmcast_model_info", model="sales", checksum=checksum) == 1
+    assert sample(after, "lstmcast_model_up", model="sales") == 1

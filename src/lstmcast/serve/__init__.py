@@ -5,5 +5,8 @@
 * :mod:`~lstmcast.serve.forecasting`: a request answered through the library's checks;
 * :mod:`~lstmcast.serve.fastpath`: one-window forecasts, bit-identical to ``Forecaster.predict``;
 * :mod:`~lstmcast.serve.schemas`: request and response bodies (the OpenAPI schema);
-* :mod:`~lstmcast.serve.limits`: the request body limit.
+* :mod:`~lstmcast.serve.limits`: the request body's size and time limits, the request limits, paths hidden;
+* :mod:`~lstmcast.serve.protocol`: uvicorn's h11 protocol answering invalid HTTP in JSON, with a connection cap;
+* :mod:`~lstmcast.serve.metrics`: Prometheus ``/metrics``;
+* :mod:`~lstmcast.serve.logs`: text or JSON log lines.
 """

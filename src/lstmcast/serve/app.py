@@ -1,14 +1,17 @@
 """The HTTP service: a FastAPI application over a :class:`~lstmcast.serve.registry.Registry`.
 
 Routes: ``POST /forecast`` (the default model), ``POST /models/{name}/forecast``, ``GET /health``,
-``GET /model``, ``GET /models``, ``GET /models/{name}``; OpenAPI docs at ``/docs``.
+``GET /model``, ``GET /models``, ``GET /models/{name}``, ``GET /metrics`` (Prometheus,
+:mod:`lstmcast.serve.metrics`); OpenAPI docs at ``/docs``.
 
-Every error is one JSON line, ``{"error": {"type", "message"}}``: 400 malformed JSON, 404 unknown
-model or route, 413 body over the limit (checked before parsing, :mod:`lstmcast.serve.limits`),
-415 a body that is not JSON, 422 content the model cannot use (the library's own message) or a
-request over the service's limits, 500 an internal error (the traceback goes to the server's log,
-never into the answer), 503 a model folder that does not load. Messages are cut after
-``limits.MAX_MESSAGE_CHARS`` characters, in :func:`error`, the one place errors become answers.
+Every error is one JSON line, ``{"error": {"type", "message"}}``: 400 malformed JSON or a request
+that is not valid HTTP (:mod:`lstmcast.serve.protocol`), 404 unknown model or route, 408 a request
+not received within ``--read-timeout``, 413 body over the limit (checked before parsing,
+:mod:`lstmcast.serve.limits`), 415 a body that is not JSON, 422 content the model cannot use (the
+library's own message), a field it cannot use, or a request over the service's limits, 500 an
+internal error (the traceback goes to the server's log, never into the answer), 503 a model folder
+that does not load, or a connection over ``--max-connections``. Messages are cut after
+``limits.MAX_MESSAGE_CHARS`` characters and never show a server path.
 Forecasts run on a small pool of worker threads, so the event loop keeps accepting requests while
 JAX computes.
 """
@@ -19,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,7 +36,15 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 from lstmcast.errors import LstmcastError, ModelFileError
 from lstmcast.serve.forecasting import answer
-from lstmcast.serve.limits import DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HORIZON, BodyLimit, check_request, shorten
+from lstmcast.serve.limits import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_HORIZON,
+    DEFAULT_READ_TIMEOUT,
+    BodyLimit,
+    check_request,
+    hide_paths,
+    shorten,
+)
 from lstmcast.serve.registry import ModelNotFound, ModelUnavailable, Registry
 from lstmcast.serve.schemas import ErrorResponse, ForecastRequest, ForecastResponse, Health, ModelInfo
 
@@ -41,13 +53,17 @@ SETTINGS_VARIABLE = "LSTMCAST_SERVE_SETTINGS"  # how `lstmcast serve --workers N
 ERRORS = {
     status: {"model": ErrorResponse, "description": text}
     for status, text in {
-        400: "Malformed JSON.",
+        400: "Malformed JSON, or a request that is not valid HTTP.",
         404: "No model of this name (or no default model).",
+        408: "A request not received whole within --read-timeout.",
         413: "Body over --max-body-bytes.",
         415: "Body not sent as JSON.",
         422: "Content the model cannot use (the library's message), or a request over the service's limits.",
         500: "Internal error (details in the server's log).",
-        503: "A model folder (of --models DIR) that does not load; answered again when its files change.",
+        503: (
+            "A model folder (of --models DIR) that does not load; answered again when its files change. "
+            "Also a connection over --max-connections."
+        ),
     }.items()
 }
 UNION_TAGS = {"int", "float", "str", "none"}  # the member names pydantic appends to a union's errors
@@ -66,9 +82,11 @@ def create_app(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     threads: int = THREADS,
     max_horizon: int = DEFAULT_MAX_HORIZON,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ):
-    """The ASGI application serving ``registry`` (a FastAPI app wrapped in the body limit)."""
+    """The ASGI application serving ``registry``: a FastAPI app in the body limit, in the metrics (``/metrics``)."""
     from lstmcast import __version__
+    from lstmcast.serve.metrics import Metrics
 
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="lstmcast-forecast")
 
@@ -119,8 +137,10 @@ def create_app(
 
     @api.get("/health", response_model=Health, tags=["service"])
     async def health():
-        """Whether the service answers, and each model's current version and last reload error."""
-        return {"status": "ok", "models": registry.health()}
+        """Whether every model answers, and each model's current version and last reload error."""
+        models = registry.health()
+        status = "ok" if all(m["checksum"] is not None for m in models.values()) else "degraded"
+        return {"status": status, "models": models}
 
     @api.get("/model", response_model=ModelInfo, responses=ERRORS, tags=["models"])
     async def model_info():
@@ -152,15 +172,16 @@ def create_app(
         if isinstance(exc, ModelNotFound):
             return error(404, "ModelNotFound", one_line(exc))
         if isinstance(exc, ModelUnavailable):  # a model folder saved into --models DIR that cannot be loaded
-            return error(503, type(exc).__name__, one_line(exc))
-        return error(422, type(exc).__name__, one_line(exc))
+            return error(503, type(exc).__name__, hide_paths(one_line(exc), registry.labels(), anywhere=True))
+        return error(422, type(exc).__name__, hide_paths(one_line(exc), registry.labels()))
 
     @api.exception_handler(Exception)
     async def internal_error(_request: Request, exc: Exception):  # the server logs the traceback
-        return error(500, "InternalError", f"{type(exc).__name__}: {one_line(exc)} (the server's log has details)")
+        text = hide_paths(one_line(exc), registry.labels(), anywhere=True)
+        return error(500, "InternalError", f"{type(exc).__name__}: {text} (the server's log has details)")
 
     api.state.registry = registry
-    return BodyLimit(api, max_body_bytes)
+    return Metrics(BodyLimit(api, max_body_bytes, read_timeout), registry)
 
 
 def error(status: int, kind: str, message: str) -> Response:
@@ -175,6 +196,8 @@ def unparsable(cause: BaseException) -> str:
         return "it is nested too deeply"
     if isinstance(cause, UnicodeDecodeError):
         return f"it is not UTF-8 text (byte {cause.start})"
+    if isinstance(cause, ValueError) and "integer string conversion" in str(cause):  # Python's int digit limit
+        return f"a number in it has more than {sys.get_int_max_str_digits():,} digits"
     return one_line(cause)
 
 
@@ -227,5 +250,12 @@ def app_from_environment():
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
     model = Path(settings["model"]) if settings.get("model") else None
     models = Path(settings["models"]) if settings.get("models") else None
-    limits = {"max_body_bytes": int(settings["max_body_bytes"]), "max_horizon": int(settings["max_horizon"])}
+    limits = {
+        "max_body_bytes": int(settings["max_body_bytes"]),
+        "max_horizon": int(settings["max_horizon"]),
+        "read_timeout": float(settings.get("read_timeout", DEFAULT_READ_TIMEOUT)),
+    }
+    from lstmcast.serve.protocol import JsonH11Protocol
+
+    JsonH11Protocol.read_timeout = limits["read_timeout"]  # this worker process's connections
     return create_app(build_registry(model, models), **limits)

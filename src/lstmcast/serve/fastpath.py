@@ -14,6 +14,15 @@ path and the service calls ``Forecaster.predict``.
 
 Only one-series models with a point loss (the default) take this path; intervals, quantiles and
 many-series models go through ``Forecaster.predict``.
+
+Horizons are padded to buckets. A recursive (one-step) model compiles one program per number of
+steps, and a program is never freed while cached, so a client asking for every horizon up to
+``--max-horizon`` would compile a thousand of them. :func:`run_steps` rounds a request's horizon
+up to the model's own horizon, or above it to the next power of two, and the answer keeps the
+first steps: a recursive forecast's step ``h`` reads only the steps before it, so those are the
+same bits (checked at build, as the rest). A model with horizon 12 and ``--max-horizon 1000``
+compiles at most 8 programs (12, 16, 32, ..., 1024), each once. Buckets beat an LRU of programs:
+an LRU bounds memory but lets a client make the service compile again on every request.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ class FastForecast:
 
     model: object  # the fitted one-series Forecaster
     padded: bool  # run the library's program padded to its bucket of windows (else the one-window program)
+    buckets: bool = True  # recursive models: run the horizon's bucket of steps (run_steps), keep the first ones
 
     @classmethod
     def build(cls, model) -> FastForecast | None:
@@ -45,13 +55,20 @@ class FastForecast:
         for padded in (False, True):
             fast = cls(model, padded)
             if fast._agrees():
+                if get_strategy(model.config_["strategy"]).one_step and not fast._buckets_agree():
+                    return cls(model, padded, buckets=False)  # exact steps: the library's LRU bounds the programs
                 return fast
         return None
 
-    def __call__(self, values: np.ndarray, raw_targets: np.ndarray, start: np.ndarray, horizon: int) -> np.ndarray:
-        """(horizon, targets) forecast of the window at ``start`` (shape (1,)); arguments as ``forecast_at``'s."""
+    def __call__(
+        self, values: np.ndarray, raw_targets: np.ndarray, start: np.ndarray, horizon: int, steps: int | None = None
+    ) -> np.ndarray:
+        """(horizon, targets) forecast of the window at ``start`` (shape (1,)); arguments as ``forecast_at``'s.
+
+        steps: what a recursive model runs (default: :func:`run_steps`, or ``horizon`` without buckets).
+        """
         m = self.model
-        z = self._model_space(values, start, horizon)  # (members, 1, horizon, targets)
+        z = self._model_space(values, start, horizon, steps)  # (members, 1, horizon, targets)
         members = z.shape[0]
         origins = start + m.config_["window"] - 1
         levels = m.transforms_.history_levels(raw_targets, origins)  # (1, lag, targets)
@@ -60,26 +77,28 @@ class FastForecast:
         check_finite(out)
         return out[0]
 
-    def _model_space(self, values: np.ndarray, start: np.ndarray, horizon: int) -> np.ndarray:
+    def _model_space(self, values: np.ndarray, start: np.ndarray, horizon: int, steps: int | None) -> np.ndarray:
         """Model-space forecasts (members, 1, horizon, targets), as ``Strategy.forecast`` computes them."""
         m = self.model
         spec, params = m.spec_, m.params_
         members = members_of(params)
         one_step = get_strategy(m.config_["strategy"]).one_step
-        extra = horizon if one_step else spec.horizon
+        if steps is None:
+            steps = run_steps(horizon, m.config_["horizon"]) if one_step and self.buckets else horizon
+        extra = steps if one_step else spec.horizon
         inputs = pad_rows(values, bucket(len(values) + extra))  # (rows bucket, columns) float32
         starts = pad_starts(start) if self.padded else np.asarray(start, np.int32)  # (8,) or (1,)
         chunks = (1, len(starts))
         if one_step:
-            out = programs._recursive_program(spec, m.loss_, horizon, *chunks, members)(params, inputs, starts)
-            out = np.asarray(out)  # (members, windows, horizon, targets), or without members
+            out = programs._recursive_program(spec, m.loss_, steps, *chunks, members)(params, inputs, starts)
+            out = np.asarray(out)[..., :horizon, :]  # (members, windows, horizon, targets), or without members
         else:
             out = np.asarray(programs._direct_program(spec, *chunks, members)(params, inputs, starts))
             out = m.loss_.point(out)[..., :horizon, :]  # (members, windows, spec horizon -> horizon, targets)
         out = out[:, :1] if members > 1 else out[None, :1]
         return np.asarray(out, np.float64)
 
-    def _agrees(self) -> bool:
+    def _agrees(self, steps: int | None = None) -> bool:
         """Whether this path equals ``forecast_at`` bit for bit on up to CHECK_WINDOWS windows of the saved rows."""
         m = self.model
         series, horizon = m.series_, m.config_["horizon"]
@@ -90,5 +109,21 @@ class FastForecast:
         values = m.transforms_.to_model_space(series.values)
         raw = series.values[:, : series.n_targets]
         expected = m.forecast_at(values, raw, starts, horizon)  # (n, horizon, targets)
-        got = np.stack([self(values, raw, starts[i : i + 1], horizon) for i in range(len(starts))])
+        got = np.stack([self(values, raw, starts[i : i + 1], horizon, steps) for i in range(len(starts))])
         return got.shape == expected.shape and np.array_equal(got, expected)
+
+    def _buckets_agree(self) -> bool:
+        """Whether running more steps and keeping the first ``horizon`` gives the bits of running exactly those."""
+        horizon = self.model.config_["horizon"]
+        return self._agrees(steps=run_steps(horizon + 1, horizon))
+
+
+def run_steps(horizon: int, model_horizon: int) -> int:
+    """Steps a recursive model runs for ``horizon``: its own horizon, or above it the next power of two.
+
+    >>> [run_steps(h, 12) for h in (1, 12, 13, 16, 17, 1000)]
+    [12, 12, 16, 16, 32, 1024]
+    """
+    if horizon <= model_horizon:
+        return int(model_horizon)
+    return 1 << (int(horizon) - 1).bit_length()

@@ -5,6 +5,13 @@ or for the fast path the same ``_forecast_inputs`` that ``predict`` calls), so a
 the library's own message. The records of the answer are those ``lstmcast predict MODEL --json``
 prints. Forecasts from the saved history (``{}``) depend only on the model version and the
 request's horizon, levels and quantiles, so they are computed once per version and cached.
+
+Fields a model cannot use are refused (422), never ignored: ``future`` for a model trained
+without ``future=`` covariates. Recursive models run their horizon's bucket of steps
+(:func:`~lstmcast.serve.fastpath.run_steps`) and answer the first ones, on the fast path and,
+where no future table is involved, through ``Forecaster.predict`` too: a client cannot make the
+service compile one program per horizon. (With a future table, the table covers exactly the
+steps asked for, so those requests run exactly them; the library keeps at most 32 programs.)
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.errors import ConfigError
-from lstmcast.serve.registry import CACHE_ENTRIES, Version
+from lstmcast.serve.fastpath import run_steps
+from lstmcast.serve.registry import CACHE_ENTRIES, Version, future_columns
 from lstmcast.serve.schemas import ForecastRequest
+from lstmcast.strategies import get_strategy
 
 
 def answer(version: Version, request: ForecastRequest) -> bytes:
@@ -42,6 +51,11 @@ def _key(values) -> tuple | None:
 def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
     """The forecast as records, exactly as ``lstmcast predict --json`` writes them."""
     model = version.model
+    if request.future is not None and not future_columns(model):
+        raise ConfigError(
+            f"model {version.name!r} was trained without future= covariates, so it cannot use the request's "
+            "'future' table: send the request without it."
+        )
     data = table(request.data)
     future = table(request.future)
     wants_spread = request.level is not None or request.quantiles is not None
@@ -51,10 +65,22 @@ def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
         series, values, tail, start, horizon = model._forecast_inputs(request.horizon, data, future)  # predict's checks
         point = version.fast(values, tail[:, : series.n_targets], start, horizon)  # (horizon, targets)
         return point_records(series.future_index(horizon), list(series.targets), point)
-    frame = model.predict(
-        horizon=request.horizon, data=data, future=future, level=request.level, quantiles=request.quantiles
-    )
+    horizon = model.config_["horizon"] if request.horizon is None else request.horizon
+    steps = library_steps(version, request, horizon)
+    frame = model.predict(horizon=steps, data=data, future=future, level=request.level, quantiles=request.quantiles)
+    if steps != horizon:  # the first steps of each series (their bits do not depend on the later ones)
+        frame = frame.groupby(frame.columns[0], sort=False).head(horizon) if model.is_panel_ else frame.iloc[:horizon]
     return frame_records(frame, model.is_panel_)
+
+
+def library_steps(version: Version, request: ForecastRequest, horizon: int) -> int:
+    """The steps ``Forecaster.predict`` runs for ``horizon``: its bucket for a recursive model (see module doc)."""
+    model = version.model
+    if not get_strategy(model.config_["strategy"]).one_step or horizon < 1 or future_columns(model):
+        return horizon  # direct models run one program for every horizon; a future table covers exactly horizon
+    if model.loss_.kind == "point" and (request.level is not None or request.quantiles is not None):
+        return horizon  # conformal intervals: at most the calibrated horizon, already a bounded set
+    return run_steps(horizon, model.config_["horizon"])
 
 
 def uncalibrated(version: Version) -> str:

@@ -18,8 +18,17 @@ causes one more load; a request that waited for the lock stats again, so files a
 has just loaded are not loaded twice.
 
 A folder saved into ``--models DIR`` after startup is loaded on its first request. One that does
-not load is answered 503 (:class:`ModelUnavailable`) from memory, without reading it again, until
-its files change.
+not load, at startup or later, is answered 503 (:class:`ModelUnavailable`) from memory, without
+reading it again, until its files change; the other models keep answering. A folder of
+``--models DIR``, or one of its two files, that is a symbolic link leading outside DIR is refused
+the same way: the service reads only what was saved into the folder it serves.
+
+No answer shows a server path: messages name the model instead (:func:`hide_paths`).
+
+Models trained with ``future=`` covariates cannot forecast without the values of those
+covariates, so their warm-up does not call ``predict()``: the fast path's check at load forecasts
+from windows of the saved rows (whose covariates are known) and compiles the program; a
+many-series model of this kind compiles on its first request.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from pathlib import Path
 from lstmcast.errors import LstmcastError, ModelFileError
 from lstmcast.io.saving import DOCUMENT, WEIGHTS, read_model
 from lstmcast.serve.fastpath import FastForecast
-from lstmcast.serve.limits import shorten
+from lstmcast.serve.limits import hide_paths, shorten
 
 log = logging.getLogger("lstmcast.serve")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a model's name: one folder name, no path
@@ -57,6 +66,27 @@ def fingerprint(folder: Path) -> tuple | None:
     except OSError:
         return None
     return tuple((s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns) for s in (doc, weights))
+
+
+def future_columns(model) -> tuple[str, ...]:
+    """The ``future=`` columns a request's future table must hold (none: the model takes no future table)."""
+    from lstmcast.data.calendar_features import user_columns
+
+    return user_columns((model.panel_ if model.is_panel_ else model.series_).future)
+
+
+def check_inside(folder: Path, root: Path | None) -> None:
+    """Refuse (ModelFileError) a model folder of ``root`` that is, or holds, a link leading outside ``root``."""
+    if root is None:
+        return
+    top = root.resolve()
+    for path in (folder, folder / DOCUMENT, folder / WEIGHTS):
+        if not path.resolve().is_relative_to(top):
+            what = "the folder" if path == folder else path.name
+            raise ModelFileError(
+                f"{what} is a symbolic link that leads outside the served folder (--models): refused; copy the "
+                "model into the folder instead of linking it."
+            )
 
 
 def _now() -> str:
@@ -85,20 +115,25 @@ class Version:
         return self.model.loss_.kind != "point" or getattr(self.model, "calibration_", None) is not None
 
 
-def load_version(name: str, path: Path) -> Version:
-    """Read, check, build and warm the model in ``path`` (one forecast from its saved history)."""
+def load_version(name: str, path: Path, root: Path | None = None) -> Version:
+    """Read, check, build and warm the model in ``path`` (one forecast from its saved history).
+
+    root: the served directory (``--models``), which ``path`` and its files must not leave.
+    """
     from lstmcast.forecaster import Forecaster
 
     path = Path(path)
+    check_inside(path, root)
     before = fingerprint(path)  # taken first: a save during the read at worst causes one more load
     state = read_model(path)
     model = Forecaster.from_state(state)
-    model.predict()  # compiles the library's forecast program (and fails here, not in a request)
+    future = future_columns(model)
+    if not future:  # a future= model cannot forecast without its covariates: the fast path's check warms it
+        model.predict()  # compiles the library's forecast program (and fails here, not in a request)
     fast = FastForecast.build(model)
     history = state.get("history") or {}
     info = {
         "name": name,
-        "path": str(path),
         "checksum": state["document_sha256"],
         "weights_sha256": state["weights_sha256"],
         "format_version": state["format_version"],
@@ -111,6 +146,7 @@ def load_version(name: str, path: Path) -> Version:
         "horizon": model.config_["horizon"],
         "window": model.config_["window"],
         "fast_path": fast is not None,
+        "future": list(future),
         "config": state.get("resolved", {}),
         "choices": state.get("choices", {}),
         "schema": state.get("schema", {}),
@@ -128,8 +164,8 @@ def load_version(name: str, path: Path) -> Version:
 class Slot:
     """A name's current :class:`Version`, replaced atomically when its folder changes on disk."""
 
-    def __init__(self, name: str, path: Path, version: Version) -> None:
-        self.name, self.path = name, Path(path)
+    def __init__(self, name: str, path: Path, version: Version, root: Path | None = None) -> None:
+        self.name, self.path, self.root = name, Path(path), root
         self._version = version
         self._lock = threading.Lock()  # one load at a time; other requests keep the current version
         self._failed: tuple | None = None  # the files whose load failed: not retried until they change
@@ -155,10 +191,11 @@ class Slot:
 
     def _reload(self, now: tuple) -> Version:
         try:
-            version = load_version(self.name, self.path)
+            version = load_version(self.name, self.path, self.root)
         except Exception as exc:  # whatever went wrong with the new files, the current version keeps answering
             self._failed = now
-            self.error = shorten(f"{_now()}: {type(exc).__name__}: {' '.join(str(exc).split())}")
+            detail = hide_paths(" ".join(str(exc).split()), self.labels())
+            self.error = shorten(f"{_now()}: {type(exc).__name__}: {detail}")
             log.warning(
                 "model %r: new files not loaded, still serving %s: %s", self.name, self._version.checksum, self.error
             )
@@ -167,9 +204,22 @@ class Slot:
         log.info("model %r: now serving checksum %s", self.name, version.checksum[:12])
         return version
 
+    def labels(self) -> dict[str, str]:
+        """Server paths that may appear in a message, and what answers show instead."""
+        return path_labels(self.name, self.path, self.root)
+
     def health(self) -> dict:
         v = self._version
-        return {"checksum": v.checksum, "loaded_at": v.info["loaded_at"], "path": str(self.path), "error": self.error}
+        return {"checksum": v.checksum, "loaded_at": v.info["loaded_at"], "error": self.error}
+
+
+def path_labels(name: str, folder: Path | None, root: Path | None) -> dict[str, str]:
+    """The spellings of a model's folder (and of the served directory) mapped to the words answers use instead."""
+    labels = {}
+    for path, label in ((folder, f"<model {name}>"), (root, "<--models>")):
+        if path is not None:
+            labels[str(path)] = labels[str(Path(path).resolve())] = labels[str(Path(path).absolute())] = label
+    return labels
 
 
 class Registry:
@@ -180,12 +230,13 @@ class Registry:
     later are loaded on their first request.
     """
 
-    def __init__(self, slots: dict[str, Slot], directory: Path | None = None) -> None:
+    def __init__(self, slots: dict[str, Slot], directory: Path | None = None, broken: dict | None = None) -> None:
         self._slots = dict(slots)
         self.directory = directory
-        self.default = next(iter(self._slots)) if len(self._slots) == 1 else None  # the only model at startup
+        self._broken: dict[str, tuple] = dict(broken or {})  # name -> (fingerprint, message): did not load
+        every = set(self._slots) | set(self._broken)
+        self.default = next(iter(every)) if len(every) == 1 else None  # the only model at startup
         self._lock = threading.Lock()
-        self._broken: dict[str, tuple] = {}  # name -> (fingerprint, message) of a folder that did not load
 
     @classmethod
     def single(cls, path) -> Registry:
@@ -204,11 +255,30 @@ class Registry:
                 f"--models {str(folder)!r} holds no model folders (subfolders with {DOCUMENT}): save models into "
                 "it first (lstmcast train ... --out DIR/NAME)."
             )
-        return cls({name: Slot(name, folder / name, load_version(name, folder / name)) for name in names}, folder)
+        registry = cls({}, folder)
+        for name in names:  # a folder that does not load is answered 503; the others are served
+            try:
+                registry._slots[name] = Slot(name, folder / name, registry._load_new(name, folder / name), folder)
+            except ModelUnavailable:
+                pass
+        registry.default = names[0] if len(names) == 1 else None
+        return registry
 
     @property
     def names(self) -> list[str]:
-        return sorted(self._slots)
+        """The served models' names, those that do not load (answered 503) among them."""
+        return sorted(set(self._slots) | set(self._broken))
+
+    def unavailable(self) -> dict[str, str]:
+        """Model name -> why its folder does not load (answered 503), for the folders that failed."""
+        return {name: message for name, (_, message) in self._broken.items() if name not in self._slots}
+
+    def labels(self) -> dict[str, str]:
+        """Every server path that may appear in a message (see :func:`path_labels`)."""
+        out = path_labels("", None, self.directory)
+        for slot in list(self._slots.values()):
+            out.update(slot.labels())
+        return out
 
     def slot(self, name: str | None) -> Slot:
         """The slot of ``name`` (None: the default model); raises ModelNotFound."""
@@ -235,7 +305,7 @@ class Registry:
             raise ModelNotFound(f"no model named {name[:200]!r} is served: the models are {shown} (GET /models).")
         with self._lock:
             if name not in self._slots:
-                self._slots[name] = Slot(name, folder, self._load_new(name, folder))
+                self._slots[name] = Slot(name, folder, self._load_new(name, folder), self.directory)
             return self._slots[name]
 
     def _load_new(self, name: str, folder: Path) -> Version:
@@ -245,11 +315,12 @@ class Registry:
         if broken is not None and broken[0] == now:
             raise ModelUnavailable(broken[1])
         try:
-            version = load_version(name, folder)
+            version = load_version(name, folder, self.directory)
         except Exception as exc:  # whatever is wrong with the files: 503 until they change
-            detail = shorten(" ".join(str(exc).split()), 1_000)  # kept, answered and logged: short
+            detail = " ".join(str(exc).split())
+            detail = shorten(hide_paths(detail, path_labels(name, folder, self.directory)), 1_000)  # answered: short
             message = (
-                f"model {name!r} ({folder}) does not load: {type(exc).__name__}: {detail} "
+                f"model {name!r} does not load: {type(exc).__name__}: {detail} "
                 "(it is read again when its files change: save it again)"
             )
             self._broken[name] = (now, message)
@@ -259,4 +330,13 @@ class Registry:
         return version
 
     def health(self) -> dict:
-        return {name: self._slots[name].health() for name in self.names}
+        """Per model: its checksum, when it was loaded and its last error (a folder that does not load: no checksum)."""
+        down = self.unavailable()
+        return {
+            name: (
+                {"checksum": None, "loaded_at": None, "error": down[name]}
+                if name in down
+                else self._slots[name].health()
+            )
+            for name in self.names
+        }

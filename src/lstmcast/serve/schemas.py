@@ -87,9 +87,10 @@ class ErrorBody(BaseModel):
 
 
 class ErrorResponse(BaseModel):
-    """Every error answer: 400 malformed JSON, 404 unknown model, 413 body too large, 415 not JSON,
-    422 content the model cannot use (the library's own message), 500 an internal error (no traceback),
-    503 a model folder that does not load. Messages are cut after 2,000 characters."""
+    """Every error answer: 400 malformed JSON or invalid HTTP, 404 unknown model, 408 a request too slow,
+    413 body too large, 415 not JSON, 422 content the model cannot use (the library's own message),
+    500 an internal error (no traceback), 503 a model folder that does not load or too many connections.
+    Messages are cut after 2,000 characters and show no server path."""
 
     error: ErrorBody
 
@@ -100,7 +101,6 @@ class ModelInfo(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
     name: str
-    path: str
     checksum: str = Field(description="model.json's document_sha256: the SHA-256 of its other fields.")
     weights_sha256: str
     format_version: int
@@ -112,6 +112,9 @@ class ModelInfo(BaseModel):
     window: int
     intervals: bool = Field(description="Whether level= and quantiles= are available without training.")
     fast_path: bool = Field(description="Whether one-window forecasts skip Forecaster.predict's overhead.")
+    future: list[str] = Field(
+        description="The columns a request's 'future' table must hold (future= covariates); empty: send no 'future'."
+    )
     config: dict[str, Any] = Field(description="The model's resolved settings (what 'auto' became).")
     choices: dict[str, Any] = Field(description="Settings chosen from the data, each with its reason.")
     schema_: dict[str, Any] = Field(alias="schema", description="Columns, frequency and time span of the data.")
@@ -119,5 +122,7 @@ class ModelInfo(BaseModel):
 
 
 class Health(BaseModel):
-    status: str = Field(description="'ok' while every model can answer.")
-    models: dict[str, dict[str, Any]] = Field(description="Per model: checksum, loaded_at, and the last reload error.")
+    status: str = Field(description="'ok' while every model can answer; 'degraded' while one does not load (503).")
+    models: dict[str, dict[str, Any]] = Field(
+        description="Per model: checksum, loaded_at, and the last reload error (checksum null: it does not load)."
+    )
