@@ -146,3 +146,16 @@ def test_combine_false_is_the_network_alone_and_same_seed_same_bits(fitted):
 
 def test_methods_are_declared_once():
     assert set(METHODS) <= set(C.CANDIDATES)
+
+
+def test_a_series_too_short_to_validate_the_network_hedges_with_the_best_statistical_candidates():
+    y = pd.Series(_seasonal(22, m=4, seed=3), index=pd.date_range("2000-01", periods=22, freq="QS"), name="y")
+    model = Forecaster(horizon=4, seasonal_period=4, **TINY).fit(y)
+    comb = model.combination_
+    assert model.choices_["intervals"].value == "naive"  # no rows to set aside
+    assert C.NETWORK not in comb.scores and C.NETWORK in comb.weights
+    stats = {k: w for k, w in comb.weights.items() if k != C.NETWORK}
+    assert set(stats) == set(C.choose(comb.scores))
+    assert all(w == pytest.approx(1 / len(comb.weights)) for w in comb.weights.values())
+    assert "too short to validate the network" in model.choices_["combine"].reason
+    assert np.all(np.isfinite(model.predict().to_numpy()))

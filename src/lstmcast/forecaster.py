@@ -38,7 +38,7 @@ from lstmcast.fitting import check_finite, init_members, refit, reporter
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.summary import format_summary
 from lstmcast.resources import check_training
-from lstmcast.stats.combination import NETWORK
+from lstmcast.stats.combination import NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
@@ -529,9 +529,12 @@ class Forecaster:
                 pred = self.combination_.forecast(pred, raw, first, horizon)
                 why += "; the combined forecast's errors"
         else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)
-            if cfg["combine"]:
+            if cfg["combine"] and n > horizon:
+                self.combination_ = build_unvalidated(raw, n, horizon, cfg["seasonal_period"])
                 self.choices_["combine"] = Choice(
-                    NETWORK, f"the training part ({n} rows) is too short to set rows aside for validation"
+                    self.combination_.chosen(),
+                    f"the training part ({n} rows) is too short to validate the network: it joins the best "
+                    f"statistical candidates on the history; {self.combination_.describe()}",
                 )
             first = np.arange(n - horizon)  # every origin with a whole horizon after it
             pred = np.repeat(raw[first][:, None, :], horizon, axis=1)  # (origins, H, targets)

@@ -19,6 +19,10 @@ best ones (``combine=True``, the default for point losses):
    the forecast is the weighted mean, and the calibration errors (the intervals) are the
    combined forecast's own.
 
+A training part too short to set rows aside for the copy (:func:`build_unvalidated`) cannot
+score the network: the statistical candidates are scored on the history instead, and the
+network joins the ones :func:`choose` keeps with an equal share, a hedge rather than a bet.
+
 ``choices_["combination"]`` names the weights and every candidate's score.
 """
 
@@ -192,3 +196,22 @@ def build(
     chosen = {name for name in weights if name in METHODS}
     params = {k: v for k, v in fit_params(raw[:n_train], m, context).items() if k in chosen} if chosen else {}
     return Combination(weights, params, m, min(context, n_train), score)
+
+
+def build_unvalidated(raw: np.ndarray, n_train: int, horizon: int, m: int, context: int = CONTEXT) -> Combination:
+    """The combination of a series too short to validate the network: see the module's docstring.
+
+    raw: (rows >= n_train, k) the targets; the statistical candidates are fitted on the training part and
+    scored from every origin of it with a whole horizon after it (in-sample, so only among themselves).
+    """
+    params = fit_params(raw[:n_train], m, context)
+    origins = np.arange(n_train - horizon)  # (n,) every origin with a whole horizon after it
+    zeros = np.zeros((len(origins), horizon, raw.shape[1]))
+    stats = tuple(name for name in CANDIDATES if name != NETWORK)
+    forecasts = members(zeros, raw, origins, horizon, m, params, context, stats)
+    rows = origins[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
+    score = scores(forecasts, raw[rows], mase_scale(raw[:n_train], m))
+    kept = choose(score)
+    weights = {NETWORK: 1.0 / (len(kept) + 1), **{name: 1.0 / (len(kept) + 1) for name in kept}}
+    chosen = {k: v for k, v in params.items() if k in weights}
+    return Combination(weights, chosen, m, min(context, n_train), score)  # the network unscored
