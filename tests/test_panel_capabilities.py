@@ -5,6 +5,8 @@ static attributes from the command line and the config file, and the backtest co
 --id / --output / --plot for long tables.
 """
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,19 +117,9 @@ TINY_CLI = ["--units", "8", "--epochs", "2", "--ensemble", "1", "--horizon", "3"
 
 def test_cli_backtest_of_a_long_table(panel_csv, tmp_path):
     out, plot = tmp_path / "cv.parquet", tmp_path / "cv.png"
-    args = [
-        "backtest",
-        str(panel_csv),
-        "--id",
-        "store",
-        "--time",
-        "month",
-        "--target",
-        "sales",
-        "--static",
-        "region,size",
-    ]
-    args += ["--future", "price", "--folds", "2", "--level", "80", "--output", str(out), "--plot", str(plot), *TINY_CLI]
+    base = ["backtest", str(panel_csv), "--id", "store", "--time", "month", "--target", "sales"]
+    base += ["--static", "region,size", "--future", "price", "--folds", "2", "--level", "80", *TINY_CLI]
+    args = [*base, "--output", str(out), "--plot", str(plot)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "2 folds" in result.output and "All folds: 12 forecasts of 6 series" in result.output
@@ -137,10 +129,17 @@ def test_cli_backtest_of_a_long_table(panel_csv, tmp_path):
     # an existing output is refused before any training, unless --force; the input never
     again = runner.invoke(app, args)
     assert again.exit_code == 1 and "exists" in again.output
-    over_input = runner.invoke(app, [*args[:-4], "--output", str(panel_csv), "--force"])
+    over_input = runner.invoke(app, [*base, "--output", str(panel_csv), "--force"])
     assert over_input.exit_code == 1 and "input" in over_input.output
-    wrong = runner.invoke(app, [*args[:-4], "--output", str(tmp_path / "cv.txt")])
+    wrong = runner.invoke(app, [*base, "--output", str(tmp_path / "cv.txt")])
     assert wrong.exit_code == 1 and "--output" in wrong.output and ".csv or .parquet" in wrong.output
+    # --force replaces our earlier output; --json gives the folds and the pooled interval figures
+    forced = runner.invoke(app, [*base, "--output", str(out), "--force", "--json"])
+    assert forced.exit_code == 0, forced.output
+    doc = json.loads(forced.output)
+    assert [f["fold"] for f in doc["folds"]] == [0, 1] and 0.0 <= doc["overall"]["coverage_80"] <= 1.0
+    assert len(doc["metrics"]) == 6
+    assert pd.read_parquet(out).equals(frame)  # the same seed: the same forecasts, bit for bit
 
 
 def test_cli_static_from_the_option_and_the_config_file(panel_csv, tmp_path):

@@ -102,6 +102,8 @@ def backtest(
         source = data_source(data, dataset, cfg)
         given = dict(target=target, time=time, features=features, future=future, id=id, static=static)
         columns = {k: v for k, v in column_options({**roles, **cfg}, **given).items() if v is not None}
+        if calibration is not None and columns.get("id") is not None:
+            raise ConfigError("--calibration is for one series for now; leave it out for a long table (--id).")
         estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})
         from lstmcast.cli.intervals import interval_options
 

@@ -16,9 +16,15 @@ next cut are not forecast: each fold is one forecast of ``horizon`` steps per se
 NeuralForecast's ``step_size`` (:mod:`lstmcast.evaluate.backtest` forecasts every origin of a
 one-series fold instead).
 
-``predictions`` columns: the id column, the time column (``ds`` without one), ``cutoff`` (the last
-timestamp the forecast saw), the target column(s) holding the actual values, and ``forecast``
-(one target) or ``<target>_forecast`` per target (several), ordered by series, cutoff and time.
+``predictions`` is NeuralForecast's cross-validation frame (:mod:`lstmcast.evaluate.cv`): the id
+column, the time column (``ds`` without one), ``cutoff`` (the last timestamp the forecast saw), the
+target column(s) holding the actual values, and the forecast column(s) named by the model's
+``alias``, ordered by series, cutoff and time; with ``level=`` the interval columns
+``<alias>-lo-80``... (conformal for a point loss, each refit calibrating its own; the head's own
+quantiles otherwise). Known-in-advance columns (``future=``) are read from the data's own rows
+after each cut. ``folds`` holds each fold's figures, ``metrics`` each series', ``overall`` the
+pooled ones; with ``level=`` folds and overall add the model's coverage (a fraction), mean width,
+MSIS (Winkler's interval score over each series' MASE scale) per level and its scaled CRPS.
 
 MASE per series divides by the in-sample MAE of seasonal naive over that series' rows before its
 first cut (the first fold it takes part in), with the season of the model fitted at the first
