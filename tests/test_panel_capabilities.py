@@ -97,6 +97,12 @@ def test_heads_give_intervals_for_many_series(loss):
     assert (out["sales-lo-80"] < out["sales-hi-80"]).any()
     if loss == "negbin":  # counts stay whole numbers
         assert np.array_equal(out["sales-lo-80"], np.round(out["sales-lo-80"]))
+    if loss == "normal":  # draws of every series, centred where its own quantiles are
+        paths = model.sample_paths(60)
+        assert list(paths.columns) == ["sample", "store", "month", "sales"] and len(paths) == 60 * 6 * H
+        median = paths.groupby(["store", "month"])["sales"].median().to_numpy()
+        width = (out["sales-hi-80"] - out["sales-lo-80"]).to_numpy()
+        assert np.all(np.abs(median - out["sales-q-50"].to_numpy()) < 0.25 * width)
     # each series' quantiles are its own: the same as forecasting that series alone
     one = model.predict(level=[80], data=df[df.store == "s3"])
     assert np.allclose(one[["sales-lo-80", "sales-hi-80"]], out[out.store == "s3"][["sales-lo-80", "sales-hi-80"]])

@@ -389,8 +389,11 @@ class Forecaster:
         (ancestral sampling), so sums and maxima over the horizon are meaningful. Direct models:
         each step drawn from its own distribution, independently of the others. ``samples``
         paths per ensemble member, from the model's ``seed``: the same call gives the same draws.
-        Returns a long table: ``sample``, the time column, one column per target.
+        Returns a long table: ``sample``, the time column, one column per target (many series: ``sample``,
+        the id column, the time column, the targets; each series' draws from its own history).
         """
+        if self.is_panel_:
+            return self._panel_sample_paths(samples, horizon, data, future)
         series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
         self._check_spread("sample_paths()")
         n = self._check_samples(samples)
@@ -401,6 +404,21 @@ class Forecaster:
         frame = pd.DataFrame(paths.reshape(draws * horizon, -1), columns=list(series.targets))
         frame.insert(0, index.name or "time", np.tile(index.to_numpy(), draws))
         frame.insert(0, "sample", np.repeat(np.arange(draws), horizon))
+        return frame
+
+    def _panel_sample_paths(self, samples, horizon, data, future) -> pd.DataFrame:
+        from lstmcast.global_model import forecast_panel
+
+        self._check_spread("sample_paths()")
+        n = self._check_samples(samples)
+        horizon = self.config_["horizon"] if horizon is None else horizon
+        P.PARAMS["horizon"].check_value(horizon)
+        panel, _, paths = forecast_panel(self, horizon, data, future, samples=n, paths=True)  # (draws, S, H, k)
+        draws, cells = paths.shape[0], panel.n_series * horizon
+        frame = pd.DataFrame(paths.reshape(draws * cells, -1), columns=list(panel.targets))
+        frame.insert(0, panel.time_name or "ds", np.tile(np.asarray(panel.future_index(horizon)), draws))
+        frame.insert(0, panel.id_name, np.tile(np.repeat(panel.id_values(), horizon), draws))
+        frame.insert(0, "sample", np.repeat(np.arange(draws), cells))
         return frame
 
     def _check_samples(self, samples) -> int:

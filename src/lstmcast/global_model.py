@@ -344,14 +344,15 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     return frame
 
 
-def forecast_panel(model, horizon: int, data=None, future=None, taus=None, samples=None):
+def forecast_panel(model, horizon: int, data=None, future=None, taus=None, samples=None, paths: bool = False):
     """(panel, point (S, H, targets), quantiles (S, H, targets, Q) at ``taus`` or None) after each series' end.
 
     The panel is ``data`` loaded in the training columns (or the training panel); its series' order is
-    the forecasts' order.
+    the forecasts' order. paths: the third item is instead a distribution head's draws (draws, S, H, targets),
+    ``samples`` per member (:func:`lstmcast.uncertainty.head_quantiles.head_paths`).
     """
     from lstmcast.strategies import get_strategy
-    from lstmcast.uncertainty.head_quantiles import SAMPLES, head_quantiles
+    from lstmcast.uncertainty.head_quantiles import SAMPLES, head_paths, head_quantiles
 
     cfg = model.config_
     strategy = get_strategy(cfg["strategy"])
@@ -399,6 +400,7 @@ def forecast_panel(model, horizon: int, data=None, future=None, taus=None, sampl
     head = taus is not None and model.loss_.kind != "point"
     out = np.empty((panel.n_series, horizon, k))
     q = np.empty((panel.n_series, horizon, k, len(taus))) if head else None
+    drawn = []  # per chunk (draws, n, H, k), with paths=True
     for lo in range(0, panel.n_series, PREDICT_CHUNK):
         hi = min(lo + PREDICT_CHUNK, panel.n_series)
         sub = np.concatenate([[0], np.cumsum(panel.lengths[lo:hi])]) + offsets[lo]
@@ -418,14 +420,18 @@ def forecast_panel(model, horizon: int, data=None, future=None, taus=None, sampl
             return transforms.to_original(z, np.tile(series, reps), np.tile(levels, (reps, 1, 1)))
 
         z = strategy.forecast(model.params_, model.spec_, model.loss_, block, starts, horizon)  # (members, n, H, k)
-        paths = undo(z.reshape(-1, *z.shape[2:]), z.shape[0])
-        out[lo:hi] = np.median(paths.reshape(z.shape), axis=0) if z.shape[0] > 1 else paths
+        point = undo(z.reshape(-1, *z.shape[2:]), z.shape[0])  # (members * n, H, k) original scale
+        out[lo:hi] = np.median(point.reshape(z.shape), axis=0) if z.shape[0] > 1 else point
         if head:
             q[lo:hi] = head_quantiles(model, block, starts, horizon, taus, samples or SAMPLES, undo)
+        if paths:
+            drawn.append(head_paths(model, block, starts, horizon, samples or SAMPLES, undo))
     if not np.isfinite(out).all():
         from lstmcast.fitting import check_finite
 
         check_finite(out)
+    if paths:
+        return panel, out, np.concatenate(drawn, axis=1)
     if taus is not None and not head:
         q = _conformal(model, panel, out, horizon, taus, data is not None)
     return panel, out, q
