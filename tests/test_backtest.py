@@ -76,3 +76,8 @@ def test_cross_validation_has_neuralforecasts_cutoffs():
     assert list(cv["cutoff"].unique()) == [AIR.index[n - h - 1 - step], AIR.index[n - h - 1]]
     assert len(cv) == 2 * h
     assert list(cv["month"])[-h:] == list(AIR.index[-h:])
+
+
+def test_static_attributes_are_refused_for_one_series():
+    with pytest.raises(ConfigError, match=r"static=\['size'\]: static attributes describe each of many series"):
+        small().backtest(AIR, static=["size"])
