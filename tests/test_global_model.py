@@ -128,12 +128,12 @@ def test_global_model_scales_big_and_small_series_alike():
     assert np.allclose(out["big"].to_numpy(), 1000 * out["small"].to_numpy(), rtol=1e-3)
 
 
-def test_what_is_not_built_for_many_series_says_so(tmp_path):
+def test_what_a_model_of_many_series_cannot_do_says_so(tmp_path):
     model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
     with pytest.raises(ConfigError, match=r"evaluate\(\) of many series scores the fitted data's test part"):
         model.evaluate(level=[80])
-    with pytest.raises(ConfigError, match=r"a model of many series gives conformal intervals of a point loss for now"):
-        model.predict(level=[80], samples=10)
+    with pytest.raises(ConfigError, match=r"samples= draws from a distribution, and loss='\w+' forecasts"):
+        model.predict(level=[80], samples=10)  # as for one series
 
 
 def test_a_series_too_short_to_forecast_is_named():

@@ -163,9 +163,14 @@ def test_evaluate_scores_intervals_beside_seasonal_naive():
 def test_backtest_with_levels_adds_bands_and_interval_metrics():
     model = Forecaster(horizon=4, seasonal_period=12, **SMALL)
     bt = model.backtest(noisy_sine(200), folds=2, level=[80])
-    assert {"lo-80", "hi-80"} <= set(bt.predictions.columns)
-    assert (bt.predictions["lo-80"] <= bt.predictions["prediction"]).all()
+    p = bt.predictions
+    assert list(p.columns)[-3:] == ["forecast", "forecast-lo-80", "forecast-hi-80"]
+    assert (p["forecast-lo-80"] <= p["forecast"]).all() and (p["forecast"] <= p["forecast-hi-80"]).all()
     assert 0.0 <= bt.overall.intervals.loc["model", "coverage_80"] <= 1.0
+    # each fold's interval figures beside its point figures, as scored for that fold
+    for ev, (_, row) in zip(bt.evaluations, bt.folds.iterrows()):
+        assert row["coverage_80"] == ev.intervals.loc["model", "coverage_80"]
+        assert row["msis_80"] == ev.intervals.loc["model", "msis_80"]
 
 
 def test_all_quantiles_merges_levels_and_quantiles():

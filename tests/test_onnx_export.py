@@ -183,14 +183,17 @@ def test_sidecar_has_covariates_and_intervals(direct_future):
 def test_refuses_what_the_graph_cannot_express(tmp_path):
     data = frame(60)[["y"]]
     quantile = Forecaster(window=6, units=4, epochs=1, ensemble=1, loss="quantile", verbose=0).fit(data)
-    with pytest.raises(ConfigError, match=r"loss='quantile' \(quantile head\) is not supported.*one-series models"):
+    with pytest.raises(ConfigError, match=r"loss='quantile' \(quantile head\) is not supported.*point loss"):
         build_graph(quantile)
-    long = pd.concat(
-        [pd.DataFrame({"unique_id": i, "ds": data.index, "y": data["y"].to_numpy() + k}) for k, i in enumerate("ab")]
+    long = pd.concat(  # series b is shorter than a window: the model reads a padding mask
+        [
+            pd.DataFrame({"unique_id": i, "ds": data.index[:n], "y": data["y"].to_numpy()[:n]})
+            for i, n in (("a", 60), ("b", 5))
+        ]
     )
-    panel = Forecaster(window=6, units=4, epochs=1, ensemble=1, verbose=0).fit(long)
-    with pytest.raises(ConfigError, match=r"model of many series is not supported yet.*fit one series at a time"):
-        panel.to_onnx(tmp_path / "never-written.onnx")
+    padded = Forecaster(window=6, units=4, epochs=1, ensemble=1, verbose=0).fit(long)
+    with pytest.raises(ConfigError, match=r"short series padded on the left \(a mask input\) is not supported"):
+        padded.to_onnx(tmp_path / "never-written.onnx")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -92,6 +92,19 @@ def test_overall_pools_the_series(bt):
     json.dumps(bt.to_dict())
 
 
+def test_folds_hold_each_folds_figures(bt):
+    p, f = bt.predictions, bt.folds
+    assert list(f["fold"]) == [0, 1, 2] and list(f["series"]) == [3, 4, 4]  # s3 joins at fold 1
+    # a series' k-th cutoff from the end is in fold 2 - k (a short series joins late)
+    by_series = p.groupby("unique_id")["cutoff"]
+    fold = 3 - (by_series.rank(method="dense", ascending=False)).astype(int)
+    for i, row in f.iterrows():
+        rows = p[fold == i]
+        assert row["mae"] == pytest.approx(np.mean(np.abs(rows["forecast"] - rows["y"])))
+        assert (row["first_cutoff"], row["last_cutoff"]) == (rows["cutoff"].min(), rows["cutoff"].max())
+    assert f["mase"].notna().all()
+
+
 def test_refit_false_fits_once_and_matches_the_first_fold(bt, monkeypatch):
     calls = []
     original = F.fit
@@ -148,11 +161,6 @@ def test_an_unchanging_series_has_no_mase_and_json_says_none():
             "refit='sometimes' must be True, False, or a positive integer k (refit every k folds).",
         ),
         (
-            {"level": [80]},
-            ConfigError,
-            "intervals for many series are not available yet: backtest without level=.",
-        ),
-        (
             {"folds": 17},
             TooShortError,
             "folds=17 x step=3 leave 9 rows before the first cut of the longest series 's2' (60 rows), but a fold "
@@ -172,7 +180,7 @@ def test_a_target_named_like_a_result_column_is_refused():
         run_panel_backtest(model(), DF.rename(columns={"y": "cutoff"}), target="cutoff")
     assert str(info.value) == (
         "column 'cutoff' would appear twice in the backtest's predictions (unique_id, ds, cutoff, cutoff, forecast): "
-        "rename that column of the data."
+        "rename that column of the data, or pass alias= another forecast column name."
     )
 
 

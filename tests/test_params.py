@@ -19,6 +19,7 @@ EXAMPLES = {
     "window": (12, "12", 12),
     "horizon": (3, "3", 3),
     "strategy": ("recursive", "recursive", "recursive"),
+    "alias": ("LSTM", "LSTM", "LSTM"),
     "cell": ("gru", "gru", "gru"),
     "units": ((8, 4), "8,4", [8, 4]),
     "dropout": (0.1, "0.1", 0.1),

@@ -72,8 +72,7 @@ CASES = [
         TimeIndexError,
         "time column 'date' has 1 duplicate timestamp(s), first 2024-01-02 at row 2; remove or aggregate the "
         "duplicates (e.g. df.groupby(time).mean()); if the table holds several series in long format (an id "
-        "column), pivot it to one column per series (df.pivot(index=time, columns=id, values=y)) and pass "
-        "target= those columns.",
+        "column), pass id= that column (--id on the command line): one model for every series.",
     ),
     (
         lambda: load_series(frame(range(6), D[[0, 1, 3, 2, 4, 5]]), target="y", time="date"),

@@ -3,7 +3,7 @@
 ``lstmcast train --config file.toml`` reads one; ``lstmcast train`` writes the
 ``config.toml`` that reproduces a model. Keys are the parameter names of
 :mod:`lstmcast.params` and the data keys ``data``, ``target``, ``time``,
-``features`` and ``future``; values are checked with the parameter table.
+``features``, ``future``, ``id`` and ``static``; values are checked with the parameter table.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 from lstmcast.errors import ConfigError
 from lstmcast.params import NAMES, PARAMS, unknown_message
 
-DATA_KEYS = ("data", "id", "target", "time", "features", "future")
+DATA_KEYS = ("data", "id", "target", "time", "features", "future", "static")
 
 
 def read_config(path: str | Path | None) -> dict:

@@ -46,6 +46,7 @@ from lstmcast.train.losses import check_settings, check_targets, get_loss, point
 from lstmcast.train.programs import members_of, window_loss
 from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, Calibration, calibration_plan
+from lstmcast.uncertainty.head_quantiles import SAMPLES, head_paths, head_quantiles
 from lstmcast.uncertainty.names import (
     SCORE_QUANTILES,
     all_quantiles,
@@ -56,9 +57,7 @@ from lstmcast.uncertainty.names import (
 )
 
 FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
-SAMPLES = 200  # sample paths per ensemble member for a recursive model's quantiles
 MAX_SAMPLES = 100_000
-SAMPLE_STREAM = 7919  # folded into the seed's key for sampling, apart from training's streams
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
 
 
@@ -272,17 +271,25 @@ class Forecaster:
         self._check_fitted()
         return int(sum(np.size(a) for a in jax.tree.leaves(self.params_)))
 
+    @property
     def columns_(self) -> dict:
-        """The column roles the model was fitted with, as ``fit`` keywords (target, time, features, future)."""
+        """The column roles the model was fitted with, as ``fit`` keywords (id and static: many series only).
+
+        An attribute; calling it (``columns_()``, as before) gives the same dict.
+        """
         self._check_fitted()
         s = self.panel_ if self.is_panel_ else self.series_
-        return {
-            **({"id": s.id_name} if self.is_panel_ else {}),
-            "target": list(s.targets),
-            "time": s.time_name,
-            "features": list(s.features) or None,
-            "future": list(s.future) or None,
-        }
+        statics = getattr(self, "statics_", None) if self.is_panel_ else None
+        return _Columns(
+            {
+                **({"id": s.id_name} if self.is_panel_ else {}),
+                "target": list(s.targets),
+                "time": s.time_name,
+                "features": list(s.features) or None,
+                "future": list(calendar_features.user_columns(s.future)) or None,
+                **({"static": list(statics.names) if statics else None} if self.is_panel_ else {}),
+            }
+        )
 
     def summary(self) -> str:
         """Keras-style layer table (of one member, for an ensemble)."""
@@ -369,12 +376,7 @@ class Forecaster:
             P.PARAMS["horizon"].check_value(horizon)
             levels = check_levels(level) if level is not None else ()
             qs = check_quantiles(quantiles) if quantiles is not None else ()
-            if samples is not None or ((levels or qs) and self.loss_.kind != "point"):
-                raise ConfigError(
-                    "a model of many series gives conformal intervals of a point loss for now: train it with "
-                    "loss='mse' (the default), 'mae' or 'huber' for level=."
-                )
-            return predict_panel(self, horizon, data, future, levels, qs)
+            return predict_panel(self, horizon, data, future, levels, qs, self._check_samples(samples))
         series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
         levels = check_levels(level) if level is not None else ()
         qs = check_quantiles(quantiles) if quantiles is not None else ()
@@ -393,17 +395,36 @@ class Forecaster:
         (ancestral sampling), so sums and maxima over the horizon are meaningful. Direct models:
         each step drawn from its own distribution, independently of the others. ``samples``
         paths per ensemble member, from the model's ``seed``: the same call gives the same draws.
-        Returns a long table: ``sample``, the time column, one column per target.
+        Returns a long table: ``sample``, the time column, one column per target (many series: ``sample``,
+        the id column, the time column, the targets; each series' draws from its own history).
         """
+        if self.is_panel_:
+            return self._panel_sample_paths(samples, horizon, data, future)
         series, values, tail, start, horizon = self._forecast_inputs(horizon, data, future)
         self._check_spread("sample_paths()")
         n = self._check_samples(samples)
-        paths = _head_paths(self, values, tail[:, : series.n_targets], start, horizon, n)[:, 0]  # (draws, H, k)
+        undo = _undo_one(self, tail[:, : series.n_targets], start)
+        paths = head_paths(self, values, start, horizon, n, undo)[:, 0]  # (draws, H, k)
         index = series.future_index(horizon)
         draws = paths.shape[0]
         frame = pd.DataFrame(paths.reshape(draws * horizon, -1), columns=list(series.targets))
         frame.insert(0, index.name or "time", np.tile(index.to_numpy(), draws))
         frame.insert(0, "sample", np.repeat(np.arange(draws), horizon))
+        return frame
+
+    def _panel_sample_paths(self, samples, horizon, data, future) -> pd.DataFrame:
+        from lstmcast.global_model import forecast_panel
+
+        self._check_spread("sample_paths()")
+        n = self._check_samples(samples)
+        horizon = self.config_["horizon"] if horizon is None else horizon
+        P.PARAMS["horizon"].check_value(horizon)
+        panel, _, paths = forecast_panel(self, horizon, data, future, samples=n, paths=True)  # (draws, S, H, k)
+        draws, cells = paths.shape[0], panel.n_series * horizon
+        frame = pd.DataFrame(paths.reshape(draws * cells, -1), columns=list(panel.targets))
+        frame.insert(0, panel.time_name or "ds", np.tile(np.asarray(panel.future_index(horizon)), draws))
+        frame.insert(0, panel.id_name, np.tile(np.repeat(panel.id_values(), horizon), draws))
+        frame.insert(0, "sample", np.repeat(np.arange(draws), cells))
         return frame
 
     def _check_samples(self, samples) -> int:
@@ -558,8 +579,7 @@ class Forecaster:
         self._check_fitted()
         point = self.forecast_at(values, raw_targets, starts, horizon)  # (n, H, targets)
         if self.loss_.kind != "point":
-            q = _quantiles_of_head(self, values, raw_targets, starts, horizon, np.asarray(taus, np.float64), samples)
-            check_finite(q)
+            q = head_quantiles(self, values, starts, horizon, taus, samples, _undo_one(self, raw_targets, starts))
             return point, q
         if getattr(self, "calibration_", None) is None:
             self.calibrate()
@@ -725,13 +745,17 @@ class Forecaster:
         refit=True,
         level=None,
         id=None,
+        static=None,
     ):
         """Rolling-origin backtest of this configuration on ``data`` (see :mod:`lstmcast.evaluate.backtest`).
 
         refit: True (every fold), False (fit once, predict all folds in one batched call) or k (every k folds).
         level: also forecast and score prediction intervals, e.g. ``[80, 95]``.
-        id: many series in a long table (or a Panel): a rolling-origin backtest of one global model,
-        in NeuralForecast's cross-validation shape (:mod:`lstmcast.evaluate.panel_backtest`).
+        id: many series in a long table (or a Panel): a rolling-origin backtest of one global model
+        (:mod:`lstmcast.evaluate.panel_backtest`); static: their per-series attribute columns.
+        Every backtest's ``predictions`` has NeuralForecast's cross-validation shape
+        (:mod:`lstmcast.evaluate.cv`: ``[id,] ds, cutoff, y, forecast`` + interval columns), ``folds`` its
+        figures per fold.
         """
         from lstmcast.evaluate.backtest import run_backtest
 
@@ -749,9 +773,10 @@ class Forecaster:
                 time=time,
                 features=features,
                 future=future,
+                static=static,
                 level=level,
             )
-
+        get_strategy(P.check_params(self.get_params())["strategy"]).check_roles(static=_names(static))
         return run_backtest(
             self,
             data,
@@ -764,6 +789,43 @@ class Forecaster:
             refit=refit,
             level=level,
         )
+
+    def cross_validation(
+        self,
+        df,
+        h: int | None = None,
+        n_windows: int = 1,
+        step_size: int | None = None,
+        refit=False,
+        level=None,
+        id=None,
+        target=None,
+        time=None,
+        features=None,
+        future=None,
+        static=None,
+    ) -> pd.DataFrame:
+        """NeuralForecast's ``cross_validation``: ``n_windows`` cutoffs ``step_size`` rows apart (default ``h``),
+        the last one ``h`` rows before each series' end, each forecasting ``h`` steps (default: ``horizon``).
+
+        Returns the frame ``[unique_id,] ds, cutoff, y, <alias>`` (+ ``<alias>-lo-80``... with ``level=``), one
+        row per series, cutoff and step; one series passed without ids has no id column. refit: False (fit
+        once, before the first cutoff, as NeuralForecast), True or k (every k windows). ``step_size`` must be
+        at least ``h``. :meth:`backtest` gives the same forecasts with their figures per fold and series.
+        """
+        model = self if h is None else type(self)(**{**self.get_params(), "horizon": h})
+        if isinstance(df, Panel) or (is_long(df, id) and (id is not None or (target is None and time is None))):
+            from lstmcast.evaluate.panel_backtest import run_panel_backtest
+
+            columns = dict(id=id, target=target, time=time, features=features, future=future, static=static)
+            bt = run_panel_backtest(model, df, n_windows, step_size, refit, level=level, end_cutoffs=True, **columns)
+            return bt.predictions
+        bt = model.backtest(df, target, time, features, future, n_windows, step_size, refit, level, static=static)
+        # one series: a fold forecasts from every row of its step; NeuralForecast's cutoff is the fold's last
+        p = bt.predictions
+        fold = pd.Index(bt.folds["cutoff"]).searchsorted(p["cutoff"], side="right")  # (rows,) fold + 1
+        last = p["cutoff"].groupby(fold).transform("max")
+        return p[p["cutoff"] == last].reset_index(drop=True)
 
     def forecast_at(self, values: np.ndarray, raw_targets: np.ndarray, starts: np.ndarray, horizon=None) -> np.ndarray:
         """Original-scale forecasts (n, horizon, targets) of the windows at ``starts``, in one batched call.
@@ -796,45 +858,10 @@ class Forecaster:
         return rows if combination is None else max(rows, combination.context)
 
 
-def _head_paths(model, values, raw, starts, horizon, samples) -> np.ndarray:
-    """(draws, n, H, targets) original-scale draws of every member (``samples`` each), from the seed's key."""
-    cfg = model.config_
-    levels = model.transforms_.history_levels(raw, starts + cfg["window"] - 1)  # (n, lag, targets)
-    key = jax.random.fold_in(jax.random.key(cfg["seed"]), SAMPLE_STREAM)
-    paths = get_strategy(cfg["strategy"]).forecast_samples(
-        model.params_, model.spec_, model.loss_, values, starts, horizon, key, samples
-    )  # (members, n, S, H, targets)
-    paths = np.moveaxis(paths, 2, 1)  # (members, S, n, H, targets)
-    draws, n = paths.shape[0] * paths.shape[1], len(starts)
-    flat = model.transforms_.to_original(paths.reshape(draws * n, *paths.shape[3:]), np.tile(levels, (draws, 1, 1)))
-    out = flat.reshape(draws, n, *flat.shape[1:])
-    check_finite(out)
-    return out
-
-
-def _quantiles_of_head(model, values, raw, starts, horizon, taus, samples: int = 200):
-    """Original-scale quantiles (n, H, targets, Q) from a quantile or distribution head.
-
-    direct: each member's closed-form quantiles mapped through the (monotone) transforms, then
-    averaged over members (quantile averaging keeps them ordered). recursive: ``samples`` sample
-    paths of every member, each undone to the original scale, and their empirical quantiles.
-    """
-    cfg = model.config_
-    strategy = get_strategy(cfg["strategy"])
-    levels = model.transforms_.history_levels(raw, starts + cfg["window"] - 1)  # (n, lag, targets)
-    n = len(starts)
-    if strategy.one_step:
-        paths = _head_paths(model, values, raw, starts, horizon, samples)  # (draws, n, H, targets)
-        method = "inverted_cdf" if model.loss_.name == "negbin" else "linear"  # counts stay whole numbers
-        return np.moveaxis(np.quantile(paths, taus, axis=0, method=method), 0, -1)  # (n, H, targets, Q)
-    q = strategy.forecast_quantiles(model.params_, model.spec_, model.loss_, values, starts, horizon, taus)
-    q = np.moveaxis(q, -1, 1)  # (members, Q, n, H, targets)
-    members, nq = q.shape[:2]
-    flat = model.transforms_.to_original(
-        q.reshape(members * nq * n, *q.shape[3:]), np.tile(levels, (members * nq, 1, 1))
-    )
-    q = flat.reshape(members, nq, n, *flat.shape[1:]).mean(axis=0)  # (Q, n, H, targets)
-    return np.sort(np.moveaxis(q, 0, -1), axis=-1)  # float rounding must not reorder them
+def _undo_one(model, raw, starts):
+    """``undo`` for :mod:`lstmcast.uncertainty.head_quantiles`: one series' transforms, each window's levels."""
+    levels = model.transforms_.history_levels(raw, starts + model.config_["window"] - 1)  # (n, lag, targets)
+    return lambda z, reps: model.transforms_.to_original(z, np.tile(levels, (reps, 1, 1)))
 
 
 def _future_raw(series: Series, future, steps: int) -> np.ndarray | None:
@@ -888,6 +915,13 @@ def _split_rows(series: Series, cfg: dict):
         return s.n_train, s.n_val, s.n_test
 
     return rows
+
+
+class _Columns(dict):
+    """``columns_``'s dict, callable for code written when ``columns_`` was a method."""
+
+    def __call__(self) -> dict:
+        return dict(self)
 
 
 def _names(value) -> tuple:

@@ -323,15 +323,36 @@ def _check_positive(stacked, offsets, ends, panel, k: int) -> None:
         )
 
 
-def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=()) -> pd.DataFrame:
+def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=(), samples=None) -> pd.DataFrame:
     """A long table ``<id>, <time>, <targets>``: ``horizon`` steps after each series' end.
 
     data: newer history of some or all series, in the training columns (a series never seen in
     training gets a scaler fitted on its own history); by default the training panel.
-    levels / quantiles: conformal interval and quantile columns (``<target>-lo-80``, ``<target>-q-10``),
-    calibrated on first use (:mod:`lstmcast.uncertainty.panel_conformal`).
+    levels / quantiles: interval and quantile columns (``<target>-lo-80``, ``<target>-q-10``): conformal
+    for a point loss, calibrated on first use (:mod:`lstmcast.uncertainty.panel_conformal`), the head's
+    own for a quantile or distribution loss (:mod:`lstmcast.uncertainty.head_quantiles`).
+    """
+    from lstmcast.uncertainty.names import all_quantiles
+
+    taus = all_quantiles(levels, quantiles) if levels or quantiles else None
+    panel, out, q = forecast_panel(model, horizon, data, future, taus, samples)
+    if q is not None:
+        return _interval_table(panel, out, q, taus, horizon, levels, quantiles)
+    frame = pd.DataFrame(out.reshape(-1, panel.n_targets), columns=list(panel.targets))
+    frame.insert(0, panel.time_name or "ds", panel.future_index(horizon))
+    frame.insert(0, panel.id_name, np.repeat(panel.id_values(), horizon))
+    return frame
+
+
+def forecast_panel(model, horizon: int, data=None, future=None, taus=None, samples=None, paths: bool = False):
+    """(panel, point (S, H, targets), quantiles (S, H, targets, Q) at ``taus`` or None) after each series' end.
+
+    The panel is ``data`` loaded in the training columns (or the training panel); its series' order is
+    the forecasts' order. paths: the third item is instead a distribution head's draws (draws, S, H, targets),
+    ``samples`` per member (:func:`lstmcast.uncertainty.head_quantiles.head_paths`).
     """
     from lstmcast.strategies import get_strategy
+    from lstmcast.uncertainty.head_quantiles import SAMPLES, head_paths, head_quantiles
 
     cfg = model.config_
     strategy = get_strategy(cfg["strategy"])
@@ -376,7 +397,10 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     raw = panel.stacked()[:, :k]
     origins = offsets[1:] - 1  # (S,) each series' last row
     history = transforms.history_levels(raw, origins)  # (S, lag, k)
+    head = taus is not None and model.loss_.kind != "point"
     out = np.empty((panel.n_series, horizon, k))
+    q = np.empty((panel.n_series, horizon, k, len(taus))) if head else None
+    drawn = []  # per chunk (draws, n, H, k), with paths=True
     for lo in range(0, panel.n_series, PREDICT_CHUNK):
         hi = min(lo + PREDICT_CHUNK, panel.n_series)
         sub = np.concatenate([[0], np.cumsum(panel.lengths[lo:hi])]) + offsets[lo]
@@ -390,23 +414,27 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
             block = block.reshape(hi - lo, -1, block.shape[1])
             block[:, need:, width - n_future :] = upcoming[lo:hi]
             block = block.reshape(-1, block.shape[2])
+        series, levels = np.arange(lo, hi), history[lo:hi]
+
+        def undo(z, reps, series=series, levels=levels):  # (reps * n, H, k) scaled -> original
+            return transforms.to_original(z, np.tile(series, reps), np.tile(levels, (reps, 1, 1)))
+
         z = strategy.forecast(model.params_, model.spec_, model.loss_, block, starts, horizon)  # (members, n, H, k)
-        members, n = z.shape[:2]
-        series = np.tile(np.arange(lo, hi), members)
-        paths = transforms.to_original(
-            z.reshape(members * n, *z.shape[2:]), series, np.tile(history[lo:hi], (members, 1, 1))
-        )
-        out[lo:hi] = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
+        point = undo(z.reshape(-1, *z.shape[2:]), z.shape[0])  # (members * n, H, k) original scale
+        out[lo:hi] = np.median(point.reshape(z.shape), axis=0) if z.shape[0] > 1 else point
+        if head:
+            q[lo:hi] = head_quantiles(model, block, starts, horizon, taus, samples or SAMPLES, undo)
+        if paths:
+            drawn.append(head_paths(model, block, starts, horizon, samples or SAMPLES, undo))
     if not np.isfinite(out).all():
         from lstmcast.fitting import check_finite
 
         check_finite(out)
-    if levels or quantiles:
-        return _interval_table(model, panel, out, horizon, levels, quantiles, data is not None)
-    frame = pd.DataFrame(out.reshape(-1, k), columns=list(panel.targets))
-    frame.insert(0, panel.time_name or "ds", panel.future_index(horizon))
-    frame.insert(0, panel.id_name, np.repeat(panel.id_values(), horizon))
-    return frame
+    if paths:
+        return panel, out, np.concatenate(drawn, axis=1)
+    if taus is not None and not head:
+        q = _conformal(model, panel, out, horizon, taus, data is not None)
+    return panel, out, q
 
 
 def _newer(model, data):
@@ -443,9 +471,8 @@ def _newer(model, data):
     return panel, transforms, with_statics(transforms.to_model_space(panel.stacked(), panel.offsets()), panel, encoding)
 
 
-def _interval_table(model, panel, out, horizon, levels, quantiles, newer: bool) -> pd.DataFrame:
-    """The long forecast table with conformal interval and quantile columns (per target, as for one series)."""
-    from lstmcast.uncertainty.names import all_quantiles, level_columns, level_quantiles, quantile_column
+def _conformal(model, panel, out, horizon: int, taus, newer: bool) -> np.ndarray:
+    """(S, H, targets, Q) conformal quantiles around the point forecasts ``out`` (calibrated on first use)."""
     from lstmcast.uncertainty.panel_conformal import panel_quantiles, series_scales
 
     if getattr(model, "calibration_", None) is None:
@@ -463,8 +490,13 @@ def _interval_table(model, panel, out, horizon, levels, quantiles, newer: bool) 
             panel.stacked()[:, : panel.n_targets], panel.offsets(), panel.lengths, model.config_["seasonal_period"]
         )
         scales = np.where((known >= 0)[:, None], model.series_scales_[np.maximum(known, 0)], fresh)
-    taus = all_quantiles(levels, quantiles)
-    q = panel_quantiles(cal, scales, out, taus)  # (S, H, k, Q)
+    return panel_quantiles(cal, scales, out, taus)  # (S, H, k, Q)
+
+
+def _interval_table(panel, out, q, taus, horizon, levels, quantiles) -> pd.DataFrame:
+    """The long forecast table with interval and quantile columns (per target, as for one series)."""
+    from lstmcast.uncertainty.names import level_columns, level_quantiles, quantile_column
+
     where = {round(float(t), 10): i for i, t in enumerate(taus)}
     columns: dict[str, np.ndarray] = {
         panel.id_name: np.repeat(panel.id_values(), horizon),

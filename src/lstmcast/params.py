@@ -115,6 +115,12 @@ def choice(*options: str, optional: bool = False) -> Callable:
     return check
 
 
+def column_name(name, v):
+    if not isinstance(v, str) or not v.strip() or v != v.strip():
+        raise ConfigError(f"{name}={v!r} must be a column name: non-empty text without surrounding spaces.")
+    return v
+
+
 def boolean(name, v):
     if not isinstance(v, (bool, np.bool_)):
         raise ConfigError(f"{name}={v!r} must be True or False.")
@@ -309,6 +315,13 @@ _TABLE = (
         "direct",
         choice("direct", "recursive"),
         "direct (the head emits every step) or recursive (one step, fed back).",
+        "forecast",
+    ),
+    Param(
+        "alias",
+        "forecast",
+        column_name,
+        "Name of the forecast column in backtest() and cross_validation() (NeuralForecast's model alias).",
         "forecast",
     ),
     # network

@@ -99,24 +99,60 @@ def plot_history(loss: list[float], val_loss: list[float], path, title: str = "T
     return _save(fig, path)
 
 
-def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forecasts from each origin") -> Path:
-    """Actual values over the folds, and each fold's forecast paths (``Backtest.predictions``)."""
-    fig, ax = _axes((11, 4.5))
-    actual = predictions.drop_duplicates("time").sort_values("time")
-    ax.plot(actual["time"], actual["actual"], color="0.35", lw=1.4, marker=".", label="Actual")
+def cv_layout(predictions: pd.DataFrame) -> tuple[str | None, str, str, str]:
+    """(id column or None, time column, first target, its forecast column) of a cross-validation frame
+    (:mod:`lstmcast.evaluate.cv`: ``[id,] ds, cutoff, targets..., forecasts..., interval columns``)."""
+    from lstmcast.evaluate.cv import CUTOFF
+
+    cols = [str(c) for c in predictions.columns]
+    if CUTOFF not in cols or cols.index(CUTOFF) not in (1, 2):
+        raise ColumnError(f"a backtest frame needs [id,] ds, {CUTOFF!r}, targets and forecasts; got {cols}.")
+    c = cols.index(CUTOFF)
+    after = [x for x in cols[c + 1 :] if "-lo-" not in x and "-hi-" not in x]  # targets then their forecasts
+    k = len(after) // 2
+    return (cols[0] if c == 2 else None), cols[c - 1], after[0], after[k]
+
+
+def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forecasts from each cutoff", ids=None):
+    """Actual values and each cutoff's forecast (with its widest interval band, if any) of a backtest's
+    cross-validation frame; many series: one panel per series, at most 12 (``ids``: which ones)."""
+    id_name, time_name, target, forecast = cv_layout(predictions)
+    bands = sorted({float(c.rsplit("-", 1)[1]) for c in predictions.columns if str(c).startswith(f"{forecast}-lo-")})
+    if id_name is None:
+        groups, chosen = [(None, predictions)], [None]
+    else:
+        all_ids = list(dict.fromkeys(predictions[id_name].tolist()))
+        if ids is None:
+            pick = np.unique(np.linspace(0, len(all_ids) - 1, min(MAX_PANELS, len(all_ids))).round().astype(int))
+            chosen = [all_ids[i] for i in pick]
+        else:
+            by_text = {str(i): i for i in all_ids}
+            unknown = [i for i in map(str, ids) if i not in by_text]
+            if unknown:
+                raise ColumnError(f"ids: series {unknown[0]!r} is not in the backtest; its ids start {all_ids[:3]!r}.")
+            chosen = [by_text[str(i)] for i in ids][:MAX_PANELS]
+        groups = [(sid, predictions[predictions[id_name] == sid]) for sid in chosen]
+    ncols = 1 if len(chosen) == 1 else 2 if len(chosen) <= 4 else 3
+    nrows = math.ceil(len(chosen) / ncols)
+    fig = Figure(figsize=(11, 4.5) if ncols == 1 else (5.5 * ncols, 3.4 * nrows))
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     cmap = matplotlib.colormaps["tab10"]
-    for fold, frame in predictions.groupby("fold"):
-        for i, (_, path_rows) in enumerate(frame.groupby("origin")):
-            ax.plot(
-                path_rows["time"],
-                path_rows["prediction"],
-                color=cmap(fold % 10),
-                lw=1.2,
-                label=f"fold {fold}" if i == 0 else None,
-            )
-        ax.axvline(frame["time"].min(), color=cmap(fold % 10), ls=":", lw=0.8)
-    ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=6, frameon=False)
+    for ax, (sid, frame) in zip(axes, groups):
+        actual = frame.drop_duplicates(time_name).sort_values(time_name)
+        ax.plot(actual[time_name], actual[target], color="0.35", lw=1.4, marker=".", label="Actual")
+        for i, (_cutoff, rows) in enumerate(frame.groupby("cutoff", sort=True)):
+            color = cmap(i % 10)
+            ax.plot(rows[time_name], rows[forecast], color=color, lw=1.2, label=f"cutoff {i}" if i < 10 else None)
+            if bands:
+                widest = number_text(bands[-1])
+                lo, hi = f"{forecast}-lo-{widest}", f"{forecast}-hi-{widest}"
+                ax.fill_between(rows[time_name], rows[lo], rows[hi], color=color, alpha=0.15, lw=0)
+        if sid is not None:
+            ax.set_title(f"{id_name} {sid}")
+    for ax in axes[len(chosen) :]:
+        ax.set_visible(False)
+    fig.suptitle(title if id_name is None else f"{title} ({len(chosen)} series)")
+    axes[0].legend(loc="best", fontsize="small")
     return _save(fig, path)
 
 

@@ -7,8 +7,31 @@ import typer
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options
-from lstmcast.cli.output import Force, check_plot_path, emit_json, frame_table, print_evaluation, write_calibration
-from lstmcast.cli.params import Config, DataFile, Dataset, Extra, Features, Future, Json, Level, Quiet, Target, Time
+from lstmcast.cli.output import (
+    Force,
+    check_frame_path,
+    check_plot_path,
+    emit_json,
+    frame_table,
+    print_evaluation,
+    write_calibration,
+    write_frame,
+)
+from lstmcast.cli.params import (
+    Config,
+    DataFile,
+    Dataset,
+    Extra,
+    Features,
+    Future,
+    Id,
+    Json,
+    Level,
+    Quiet,
+    Static,
+    Target,
+    Time,
+)
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
 
@@ -33,14 +56,21 @@ def backtest(
     dataset: Dataset = None,
     model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration and columns."),  # noqa: UP045
     target: Target = None,
+    id: Id = None,
     time: Time = None,
     features: Features = None,
     future: Future = None,
+    static: Static = None,
     config: Config = None,
     folds: int = typer.Option(3, help="Number of forecast origins (folds)."),
     step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
     refit: str = typer.Option("true", help="true (every fold), false (fit once) or k (every k folds)."),
-    plot: Optional[Path] = typer.Option(None, help="Write the folds' forecasts over the series (PNG or SVG)."),  # noqa: UP045
+    plot: Optional[Path] = typer.Option(  # noqa: UP045
+        None, help="Write each cutoff's forecast over the series (PNG or SVG; many series: up to 12 panels)."
+    ),
+    output: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--output", "-o", help="Write the forecasts (id, ds, cutoff, y, forecast...) to .csv or .parquet."
+    ),
     level: Level = None,
     calibration: Optional[Path] = typer.Option(  # noqa: UP045
         None, help="With --level: write the calibration plot (nominal vs observed coverage, PNG or SVG)."
@@ -52,10 +82,15 @@ def backtest(
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
     with user_errors(as_json=as_json):
-        check_plot_path(plot, force, [data, config])
+        inputs = [data, config]
+        if output is not None:
+            if output.suffix.lower() not in (".csv", ".parquet", ".pq"):
+                raise ConfigError(f"--output {str(output)!r} must end in .csv or .parquet.")
+            check_frame_path(output, force, inputs)
+        check_plot_path(plot, force, [*inputs, output])
         if calibration is not None and not level:
             raise ConfigError("--calibration needs --level (the intervals to check), e.g. --level 80 95.")
-        check_plot_path(calibration, force, [data, config, plot])
+        check_plot_path(calibration, force, [*inputs, plot, output])
         from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster
 
@@ -63,27 +98,75 @@ def backtest(
         base, roles = {}, {}
         if model is not None:  # the saved model's configuration and columns, under the config file's and options'
             saved = Forecaster.load(model)
-            base, roles = saved.get_params(), saved.columns_()
+            base, roles = saved.get_params(), saved.columns_
         source = data_source(data, dataset, cfg)
-        columns = column_options({**roles, **cfg}, target=target, time=time, features=features, future=future)
+        given = dict(target=target, time=time, features=features, future=future, id=id, static=static)
+        columns = {k: v for k, v in column_options({**roles, **cfg}, **given).items() if v is not None}
+        if calibration is not None and columns.get("id") is not None:
+            raise ConfigError("--calibration is for one series for now; leave it out for a long table (--id).")
         estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})
         from lstmcast.cli.intervals import interval_options
 
         levels, _ = interval_options(level, None, extra)
         result = estimator.backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit), level=levels)
+        panel = not hasattr(result, "evaluations")  # many series: PanelBacktest
+        if output is not None:
+            write_frame(result.predictions, output, force, inputs)
         if plot is not None:
             from lstmcast.plot import plot_backtest
 
             plot_backtest(result.predictions, plot)
         if calibration is not None:
+            if panel:
+                raise ConfigError("--calibration is for one series for now; leave it out for a long table.")
             write_calibration(result.overall, calibration)
         if as_json:
             emit_json(result.to_dict())
             return
         con = console(quiet)
-        con.print(frame_table(result.folds.set_index("fold"), f"{folds} folds", "fold"))
-        print_evaluation(con, result.overall, f"All folds: {result.overall.n_windows} forecasts")
+        con.print(frame_table(_fold_table(result.folds), f"{folds} folds (coverage in %)", "fold"))
+        if panel:
+            o = result.overall
+            con.print(frame_table(_overall_table(o), f"All folds: {o['forecasts']} forecasts of {o['series']} series"))
+            con.print(
+                f"Beats seasonal naive on {o['wins']} of {o['series']} series; relative MASE {o['relative_mase']:.3f}"
+                + (f"; {sum(o['left_out'])} series-fold(s) left out as too short" if sum(o["left_out"]) else "")
+            )
+        else:
+            print_evaluation(con, result.overall, f"All folds: {result.overall.n_windows} forecasts")
+        if output is not None:
+            con.print(f"Forecasts written to {output}")
         if plot is not None:
             con.print(f"Plot written to {plot}")
         if calibration is not None:
             con.print(f"Calibration plot written to {calibration}")
+
+
+HIDDEN = ("cut", "cutoff", "first_cutoff", "rmse", "model_rmse", "seasonal_naive_mae", "pinball", "scaled_crps")
+
+
+def _fold_table(folds):
+    """The fold figures that fit a terminal: MAE, MASE and each level's coverage (percent) and MSIS."""
+    table = folds.drop(columns=[c for c in folds.columns if c in HIDDEN or c.startswith("width_")])
+    for col in [c for c in table.columns if c.startswith("coverage_")]:
+        table[col] = 100 * table[col]
+    return table.set_index("fold")
+
+
+def _overall_table(overall: dict):
+    """The pooled figures of a many-series backtest as a one-row-per-forecaster table."""
+    import pandas as pd
+
+    rows = {"model": {}, "seasonal_naive": {}}
+    for key in ("mae", "mase"):
+        rows["model"][key] = overall[key]
+        rows["seasonal_naive"][key] = overall[f"seasonal_naive_{key}"]
+    rows["model"]["rmse"] = overall["rmse"]
+    rows["seasonal_naive"]["rmse"] = float("nan")
+    for key, value in overall.items():
+        if key.startswith(("coverage_", "width_", "msis_")) or key == "scaled_crps":
+            rows["model"][key] = 100 * value if key.startswith("coverage_") else value
+            rows["seasonal_naive"][key] = float("nan")
+    table = pd.DataFrame(rows).T
+    table.index.name = "forecaster"
+    return table

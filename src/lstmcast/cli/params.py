@@ -17,6 +17,10 @@ Id = Annotated[
 Time = Annotated[Optional[str], typer.Option(help="Time column (default: the index, or row steps).")]  # noqa: UP045
 Features = Annotated[Optional[str], typer.Option(help="Past-only input columns, comma-separated, or 'all'.")]  # noqa: UP045
 Future = Annotated[Optional[str], typer.Option(help="Input columns known in advance, comma-separated.")]  # noqa: UP045
+Static = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(help="Per-series attribute columns of a long table (constant within each series), comma-separated."),
+]
 Config = Annotated[Optional[Path], typer.Option("--config", help="TOML file with option names as keys.")]  # noqa: UP045
 ModelDir = Annotated[Path, typer.Argument(help="Model folder written by 'lstmcast train'.")]
 PlotFile = Annotated[Optional[Path], typer.Option(help="Also write a picture (PNG or SVG).")]  # noqa: UP045

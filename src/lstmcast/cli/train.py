@@ -15,7 +15,7 @@ import typer
 from lstmcast.cli.app import _report, app, console, state, user_errors
 from lstmcast.cli.options import with_model_options
 from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Id, Json, Quiet, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Id, Json, Quiet, Static, Target, Time
 from lstmcast.errors import ConfigError, DataFilledWarning, TrainingInterrupted
 
 
@@ -57,6 +57,7 @@ def train(
     time: Time = None,
     features: Features = None,
     future: Future = None,
+    static: Static = None,
     config: Config = None,
     out: Path = typer.Option(Path("lstmcast-model"), "--out", "-o", help="Folder to save the model in."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
@@ -87,9 +88,10 @@ def train(
         # refused before training, not after: an --out that is not ours, a plot over an input or an existing file
         check_save_path(out, force)
         check_plot_path(plot, force, [source if isinstance(source, Path) else None, config])
-        columns = column_options(cfg, target=target, time=time, features=features, future=future, id=id)
-        if columns.get("id") is None:
-            columns.pop("id")
+        columns = column_options(cfg, target=target, time=time, features=features, future=future, id=id, static=static)
+        for role in ("id", "static"):  # many series only: fit takes them only when given
+            if columns.get(role) is None:
+                columns.pop(role)
         model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         data_path = source if isinstance(source, Path) else None
         if sep is not None and data_path is not None:  # read here; config.toml then records no data path

@@ -458,8 +458,8 @@ def _check_order(index: pd.Index, name: str | None) -> None:
             f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), "
             f"first {format_time(index[row])} at row {row}; "
             "remove or aggregate the duplicates (e.g. df.groupby(time).mean()); if the table holds several "
-            "series in long format (an id column), pivot it to one column per series "
-            "(df.pivot(index=time, columns=id, values=y)) and pass target= those columns."
+            "series in long format (an id column), pass id= that column (--id on the command line): one model "
+            "for every series."
         )
     if not index.is_monotonic_increasing:
         row = int(np.argmax(np.asarray(index[1:]) < np.asarray(index[:-1]))) + 1

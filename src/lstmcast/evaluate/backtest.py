@@ -18,6 +18,7 @@ import pandas as pd
 from lstmcast.data import calendar_features
 from lstmcast.data.series import load_series
 from lstmcast.errors import ConfigError, TooShortError
+from lstmcast.evaluate.cv import cv_frame
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.params import check_params
 
@@ -27,7 +28,7 @@ class Backtest:
     folds: pd.DataFrame  # one row per fold: cut, first timestamp, refit, windows, metrics of model and baselines
     evaluations: list[Evaluation]  # per fold
     overall: Evaluation  # every fold's forecasts together
-    predictions: pd.DataFrame  # fold, origin, step, time, actual, prediction (first target)
+    predictions: pd.DataFrame  # NeuralForecast's cross-validation frame (lstmcast.evaluate.cv): ds, cutoff, y, forecast
 
     def __repr__(self) -> str:
         t = self.overall.table
@@ -45,21 +46,6 @@ class Backtest:
             ],
             "overall": self.overall.to_dict(),
         }
-
-
-def _band_columns(q, taus, levels) -> dict[str, np.ndarray]:
-    """``lo-L``/``hi-L`` -> (n, H) bounds of the first target, for each level."""
-    out: dict[str, np.ndarray] = {}
-    if q is None:
-        return out
-    from lstmcast.uncertainty.names import level_quantiles, number_text
-
-    where = {round(float(t), 10): i for i, t in enumerate(taus)}
-    for level in levels:
-        lo, hi = level_quantiles(level)
-        out[f"lo-{number_text(level)}"] = q[:, :, 0, where[lo]]
-        out[f"hi-{number_text(level)}"] = q[:, :, 0, where[hi]]
-    return out
 
 
 def _refits(refit, folds: int) -> list[bool]:
@@ -88,7 +74,8 @@ def run_backtest(
 
     Every refit is a new estimator of ``model``'s class with its parameters (test part 0, silent).
     level: also forecast prediction intervals (each refit calibrates its own, about one more fit)
-    and score them beside seasonal naive's; ``predictions`` gains ``lo-L``/``hi-L`` columns.
+    and score them beside seasonal naive's; ``predictions`` gains ``<alias>-lo-L``/``<alias>-hi-L`` columns and
+    ``folds`` the model's coverage, width and MSIS per level.
     """
     from lstmcast.uncertainty.names import SCORE_QUANTILES, all_quantiles, check_levels
 
@@ -153,7 +140,7 @@ def run_backtest(
             quants[k] = None if q is None else q[bounds[k - i] : bounds[k - i + 1]]
         i = j
 
-    evaluations, rows, pred_rows = [], [], []
+    evaluations, rows = [], []
     for k, (cut, origins, pred) in enumerate(zip(cuts, fold_origins, preds)):
         ev = score(raw, origins, pred, cut, period, warn=False, quantiles=quants[k], taus=taus, levels=levels)
         evaluations.append(ev)
@@ -161,26 +148,22 @@ def run_backtest(
             {
                 "fold": k,
                 "cut": cut,
+                "cutoff": series.index[cut - 1],
                 "test_start": series.index[cut],
                 "refit": refits[k],
                 "windows": len(origins),
                 **{f"model_{m}": ev.table.loc["model", m] for m in ("mae", "rmse", "mase")},
                 "seasonal_naive_mase": ev.table.loc["seasonal_naive", "mase"],
+                **_interval_figures(ev),
             }
         )
-        bands = _band_columns(quants[k], taus, levels)  # name -> (n, H) of the first target
-        for w, o in enumerate(origins):
-            for h in range(horizon):
-                pred_rows.append(
-                    (k, series.index[o], h + 1, series.index[o + 1 + h], raw[o + 1 + h, 0], pred[w, h, 0])
-                    + tuple(b[w, h] for b in bands.values())
-                )
     all_origins = np.concatenate(fold_origins)
+    every_pred = np.concatenate(preds)  # (n, H, k)
     every_q = np.concatenate(quants) if levels else None
     overall = score(
         raw,
         all_origins,
-        np.concatenate(preds),
+        every_pred,
         cuts[0],
         period,
         warn=False,
@@ -188,8 +171,27 @@ def run_backtest(
         taus=taus,
         levels=levels,
     )
-    band_names = list(_band_columns(quants[0], taus, levels))
-    predictions = pd.DataFrame(
-        pred_rows, columns=["fold", "origin", "step", "time", "actual", "prediction", *band_names]
+    steps = all_origins[:, None] + 1 + np.arange(horizon)[None, :]  # (n, H) rows forecast
+    predictions = cv_frame(
+        ids=None,
+        id_name=None,
+        time_name=series.index.name,
+        times=series.index[steps.ravel()],
+        cutoffs=series.index[all_origins],
+        actual=raw[steps],
+        pred=every_pred,
+        targets=list(series.targets),
+        alias=cfg["alias"],
+        quantiles=every_q,
+        taus=taus,
+        levels=levels,
     )
     return Backtest(pd.DataFrame(rows), evaluations, overall, predictions)
+
+
+def _interval_figures(ev) -> dict:
+    """Coverage (percent), mean width and MSIS (Winkler's score scaled like MASE) of the model per level."""
+    if ev.intervals is None:
+        return {}
+    row = ev.intervals.loc["model"]
+    return {name: float(row[name]) for name in ev.intervals.columns}

@@ -16,9 +16,15 @@ next cut are not forecast: each fold is one forecast of ``horizon`` steps per se
 NeuralForecast's ``step_size`` (:mod:`lstmcast.evaluate.backtest` forecasts every origin of a
 one-series fold instead).
 
-``predictions`` columns: the id column, the time column (``ds`` without one), ``cutoff`` (the last
-timestamp the forecast saw), the target column(s) holding the actual values, and ``forecast``
-(one target) or ``<target>_forecast`` per target (several), ordered by series, cutoff and time.
+``predictions`` is NeuralForecast's cross-validation frame (:mod:`lstmcast.evaluate.cv`): the id
+column, the time column (``ds`` without one), ``cutoff`` (the last timestamp the forecast saw), the
+target column(s) holding the actual values, and the forecast column(s) named by the model's
+``alias``, ordered by series, cutoff and time; with ``level=`` the interval columns
+``<alias>-lo-80``... (conformal for a point loss, each refit calibrating its own; the head's own
+quantiles otherwise). Known-in-advance columns (``future=``) are read from the data's own rows
+after each cut. ``folds`` holds each fold's figures, ``metrics`` each series', ``overall`` the
+pooled ones; with ``level=`` folds and overall add the model's coverage (a fraction), mean width,
+MSIS (Winkler's interval score over each series' MASE scale) per level and its scaled CRPS.
 
 MASE per series divides by the in-sample MAE of seasonal naive over that series' rows before its
 first cut (the first fold it takes part in), with the season of the model fitted at the first
@@ -37,22 +43,22 @@ import pandas as pd
 from lstmcast.data.panel import Panel
 from lstmcast.data.panel_load import load_panel
 from lstmcast.data.seasons import season_length
-from lstmcast.errors import ColumnError, ConfigError, DataError, ShortSeriesWarning, TooShortError
+from lstmcast.errors import ConfigError, DataError, ShortSeriesWarning, TooShortError
 from lstmcast.evaluate.backtest import _refits
 from lstmcast.evaluate.baselines import seasonal_naive
+from lstmcast.evaluate.cv import cv_frame, cv_names
 from lstmcast.params import check_params
-
-CUTOFF = "cutoff"
-FORECAST = "forecast"
+from lstmcast.uncertainty.names import SCORE_QUANTILES, all_quantiles, check_levels
 
 
 @dataclass(frozen=True)
 class PanelBacktest:
-    """A panel backtest's forecasts, per-series metrics and pooled figures (see the module docstring)."""
+    """A panel backtest's forecasts, its figures per fold and per series, and pooled figures (module docstring)."""
 
-    predictions: pd.DataFrame  # <id>, <time>, cutoff, <targets> (actual), forecast | <target>_forecast...
+    predictions: pd.DataFrame  # NeuralForecast's cross-validation frame (lstmcast.evaluate.cv)
     metrics: pd.DataFrame  # one row per series: <id>, forecasts, mae, rmse, mase, seasonal_naive_mae/_mase
     overall: dict  # pooled figures, folds, left-out counts, wins against seasonal naive
+    folds: pd.DataFrame  # one row per fold: fold, refit, series, first/last cutoff, mae, rmse, mase (+ intervals)
 
     def __repr__(self) -> str:
         o = self.overall
@@ -62,13 +68,14 @@ class PanelBacktest:
             + (f", {left} series-fold(s) left out as too short" if left else "")
             + f"; mean MASE model {o['mase']:.3f}, seasonal naive {o['seasonal_naive_mase']:.3f}, "
             f"relative {o['relative_mase']:.3f}; beats seasonal naive on {o['wins']} of {o['series']}; "
-            "see .predictions, .metrics, .overall)"
+            "see .predictions, .folds, .metrics, .overall)"
         )
 
     def to_dict(self) -> dict:
-        """JSON-ready: ``overall`` and one record per series (NaN -> None)."""
+        """JSON-ready: ``overall``, one record per fold and one per series (NaN -> None)."""
         return {
             "overall": {k: _plain(v) for k, v in self.overall.items()},
+            "folds": [{k: _plain(v) for k, v in r.items()} for r in self.folds.to_dict("records")],
             "metrics": [{k: _plain(v) for k, v in r.items()} for r in self.metrics.to_dict("records")],
         }
 
@@ -79,6 +86,8 @@ def _plain(v):
         return [_plain(x) for x in v]
     if isinstance(v, np.generic):
         v = v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.isoformat()
     if isinstance(v, float) and not np.isfinite(v):
         return None
     return v
@@ -98,6 +107,7 @@ def run_panel_backtest(
     future=None,
     static=None,
     level=None,
+    end_cutoffs: bool = False,
 ) -> PanelBacktest:
     """Backtest a configured (fitted or not) Forecaster as one global model over every series of ``panel``.
 
@@ -106,6 +116,8 @@ def run_panel_backtest(
     ``future`` and ``static`` (and the model's ``freq`` and ``fill``). ``model`` is left unchanged;
     every fit is a new estimator of its class with its parameters (test part 0, silent).
     refit: True (every fold), False (fit once) or k (every k folds).
+    end_cutoffs: place the last fold's cut ``horizon`` rows before each series' end (NeuralForecast's
+    ``cross_validation``; the same cuts when ``step == horizon``), not ``step`` rows.
     """
     cfg = check_params(model.get_params())
     if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 1:
@@ -118,8 +130,8 @@ def run_panel_backtest(
     if step < horizon:
         raise ConfigError(f"step={step} must be at least the horizon={horizon}, so each fold holds a whole forecast.")
     refits = _refits(refit, folds)
-    if level is not None:
-        raise ConfigError("intervals for many series are not available yet: backtest without level=.")
+    levels = check_levels(level) if level is not None else ()
+    taus = all_quantiles(levels, SCORE_QUANTILES) if levels else None
     if not isinstance(panel, Panel):
         panel = load_panel(
             panel,
@@ -132,15 +144,15 @@ def run_panel_backtest(
             freq=cfg["freq"],
             fill=cfg["fill"],
         )
-    if panel.future:
-        raise ConfigError("future= covariates are not available for many series yet: backtest without future=.")
-    names = _column_names(panel)
+    cv_names(panel.id_name, panel.time_name, panel.targets, cfg["alias"], levels)  # a clash refused before fitting
     cuts = panel.lengths[:, None] - (folds - np.arange(folds))[None, :] * step  # (S, folds) rows before each cut
+    if end_cutoffs:
+        cuts = cuts + step - horizon
     _check_longest(panel, cfg, cuts[:, 0], folds, step)
 
     params = {**model.get_params(), "test": 0, "verbose": 0}
     period, fitted = None, None
-    taken, forecasts = [], []  # per fold: (n,) series forecast, (n, horizon, targets)
+    taken, forecasts, quantiles = [], [], []  # per fold: (n,) series, (n, H, targets), (n, H, targets, Q)
     for i in range(folds):
         trained = np.flatnonzero(cuts[:, i] >= 1)  # every series with history before its cut
         if refits[i]:
@@ -159,8 +171,10 @@ def run_panel_backtest(
                 f"has {int(cuts[:, i].max())} there; use fewer folds, a smaller step, or more data."
             )
         taken.append(which)
-        forecasts.append(_forecast(fitted, panel, which, cuts[which, i], horizon, own))
-    return _score(panel, cuts, taken, forecasts, names, period, refits, step)
+        point, q = _forecast(fitted, panel, which, cuts[which, i], horizon, own, taus)
+        forecasts.append(point)
+        quantiles.append(q)
+    return _score(panel, cuts, taken, forecasts, quantiles, taus, levels, cfg["alias"], period, refits, step)
 
 
 def cut_series(panel: Panel, which: np.ndarray, rows: np.ndarray) -> Panel:
@@ -170,11 +184,11 @@ def cut_series(panel: Panel, which: np.ndarray, rows: np.ndarray) -> Panel:
 
 
 def long_frame(panel: Panel) -> pd.DataFrame:
-    """The panel as a long table: id, time (when it has a time column), targets, features."""
+    """The panel as a long table: id, time (when it has a time column), targets, features, future columns."""
     cols = {panel.id_name: np.repeat(panel.id_values(), panel.lengths)}
     if panel.time_name is not None:
         cols[panel.time_name] = panel.times
-    for j, c in enumerate(panel.targets + panel.features):
+    for j, c in enumerate(panel.columns):
         cols[c] = panel.values[:, j]
     if panel.static is not None:  # each series' attributes on every one of its rows
         for c in panel.static.columns:
@@ -198,22 +212,10 @@ def evaluate_panel(model) -> PanelBacktest:
             "no series has a test part of a whole horizon after enough training rows: this model trained on every "
             "row; fit with test= set (e.g. test=12) to hold rows out, or score it with backtest()."
         )
-    forecasts = [_forecast(model, panel, which, ends[which], horizon, None)]
-    return _score(panel, ends[:, None], [which], forecasts, _column_names(panel), period, [False], horizon)
-
-
-def _column_names(panel: Panel) -> list[str]:
-    """The predictions' columns; a target named like another column is refused before anything is fitted."""
-    targets = list(panel.targets)
-    preds = [FORECAST] if len(targets) == 1 else [f"{t}_{FORECAST}" for t in targets]
-    names = [panel.id_name, panel.time_name or "ds", CUTOFF, *targets, *preds]
-    twice = [c for c in names if names.count(c) > 1]
-    if twice:
-        raise ColumnError(
-            f"column {twice[0]!r} would appear twice in the backtest's predictions ({', '.join(names)}): "
-            "rename that column of the data."
-        )
-    return names
+    point, _ = _forecast(model, panel, which, ends[which], horizon, None, None)
+    return _score(
+        panel, ends[:, None], [which], [point], [None], None, (), model.config_["alias"], period, [False], horizon
+    )
 
 
 def _input_text(cfg: dict) -> str:
@@ -246,19 +248,27 @@ def _eligible(fitted, cuts: np.ndarray, period: int) -> tuple[np.ndarray, int]:
     return np.flatnonzero(cuts >= need), need
 
 
-def _forecast(fitted, panel: Panel, which, cuts, horizon: int, own) -> np.ndarray:
-    """(len(which), horizon, targets) forecasts from each series' cut.
+def _forecast(fitted, panel: Panel, which, cuts, horizon: int, own, taus):
+    """((len(which), horizon, targets) forecasts, their quantiles at ``taus`` or None) from each series' cut.
 
-    own: the series the model was just fitted on (their cuts are the fit's own ends), or None.
+    own: the series the model was just fitted on (their cuts are the fit's own ends), or None. The known-in-advance
+    columns over each forecast's steps are read from the panel's own rows after the cut.
     """
-    if own is not None and np.array_equal(own, which):
-        out = fitted.predict(horizon)  # from the training panel itself
-    else:
-        out = fitted.predict(horizon, data=long_frame(cut_series(panel, which, cuts)))
-    k = panel.n_targets
-    values = out[list(panel.targets)].to_numpy(np.float64).reshape(-1, horizon, k)  # (n, H, k) in predict's order
-    order = pd.Index(out[panel.id_name].astype(str).to_numpy()[::horizon]).get_indexer([panel.ids[s] for s in which])
-    return values[order]
+    from lstmcast.global_model import forecast_panel
+
+    rows = cut_series(panel, which, cuts + horizon)  # the history and the horizon's rows
+    future = None
+    if panel.future:
+        after = long_frame(rows)
+        local = np.arange(len(after)) - np.repeat(rows.row_offsets[:-1], rows.lengths)
+        after = after[local >= np.repeat(cuts, rows.lengths)]
+        future = after[[panel.id_name, panel.time_name or "ds", *panel.future]].reset_index(drop=True)
+        if panel.time_name is None:  # integer steps: the long frame has no time column to match on
+            future.insert(1, "ds", rows.times[local >= np.repeat(cuts, rows.lengths)])
+    data = None if own is not None and np.array_equal(own, which) else long_frame(cut_series(panel, which, cuts))
+    forecast, point, q = forecast_panel(fitted, horizon, data, future, taus)
+    order = pd.Index(forecast.ids).get_indexer([panel.ids[s] for s in which])
+    return point[order], None if q is None else q[order]
 
 
 def _scales(y: np.ndarray, offsets: np.ndarray, series: np.ndarray, ends: np.ndarray, period: int) -> np.ndarray:
@@ -277,61 +287,120 @@ def _scales(y: np.ndarray, offsets: np.ndarray, series: np.ndarray, ends: np.nda
         return np.where(count > 0, (sums / count[:, None]).mean(axis=1), np.nan)
 
 
-def _score(panel, cuts, taken, forecasts, names, period, refits, step) -> PanelBacktest:
+def _score(panel, cuts, taken, forecasts, quantiles, taus, levels, alias, period, refits, step) -> PanelBacktest:
     horizon, k = forecasts[0].shape[1], panel.n_targets
     series = np.concatenate(taken)  # (P,) one (series, fold) pair per forecast
     fold = np.concatenate([np.full(len(w), i) for i, w in enumerate(taken)])
     order = np.lexsort((fold, series))  # by series, then cutoff
     series, fold, pred = series[order], fold[order], np.concatenate(forecasts)[order]  # pred (P, H, k)
+    q = np.concatenate(quantiles)[order] if taus is not None else None  # (P, H, k, Q)
     cut = cuts[series, fold]  # (P,)
     y = panel.values[:, :k]
     first = panel.row_offsets[series] + cut  # (P,) stacked row of each forecast's first step
     rows = first[:, None] + np.arange(horizon)[None, :]  # (P, H)
     actual = y[rows]  # (P, H, k)
     naive = seasonal_naive(y, first - 1, horizon, period)  # (P, H, k); every cut holds a season
-    table = {
-        names[0]: np.repeat(panel.id_values()[series], horizon),
-        names[1]: panel.times[rows.ravel()],
-        CUTOFF: np.repeat(panel.times[first - 1], horizon),
-    }
-    flat_actual, flat_pred = actual.reshape(-1, k), pred.reshape(-1, k)
-    for j, name in enumerate(panel.targets):
-        table[name] = flat_actual[:, j]
-    for j, name in enumerate(names[3 + k :]):
-        table[name] = flat_pred[:, j]
-    predictions = pd.DataFrame(table)
+    predictions = cv_frame(
+        ids=panel.id_values()[series],
+        id_name=panel.id_name,
+        time_name=panel.time_name,
+        times=panel.times[rows.ravel()],
+        cutoffs=panel.times[first - 1],
+        actual=actual,
+        pred=pred,
+        targets=list(panel.targets),
+        alias=alias,
+        quantiles=q,
+        taus=taus,
+        levels=levels,
+    )
 
     n = panel.n_series
-    count = np.bincount(series, minlength=n)  # (S,) forecasts per series
-    points = (count * horizon * k).astype(np.float64)
-
-    def per_series(err):  # (P, H, k) -> (S,) MAE, (S,) RMSE
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mae = np.bincount(series, np.abs(err).sum(axis=(1, 2)), minlength=n) / points
-            rmse = np.sqrt(np.bincount(series, (err**2).sum(axis=(1, 2)), minlength=n) / points)
-        return mae, rmse
-
-    scored = np.flatnonzero(count)
+    scored = np.flatnonzero(np.bincount(series, minlength=n))
     first_cut = np.full(n, np.iinfo(np.int64).max)
     np.minimum.at(first_cut, series, cut)
     scale = np.full(n, np.nan)
     scale[scored] = _scales(y, panel.row_offsets, scored, first_cut[scored], period)
+    scale = scale[series]  # (P,) each forecast's series' MASE scale
+    metrics = _figures(series, n, series, pred, naive, actual, scale)
+    metrics.insert(0, panel.id_name, panel.id_values())
+    per_fold = _figures(fold, len(taken), series, pred, naive, actual, scale).rename(columns={"forecasts": "series"})
+    cutoffs = [panel.times[first[fold == i] - 1] for i in range(len(taken))]
+    per_fold.insert(0, "fold", np.arange(len(taken)))
+    per_fold.insert(1, "refit", list(refits))
+    per_fold.insert(2, "first_cutoff", [c.min() for c in cutoffs])
+    per_fold.insert(3, "last_cutoff", [c.max() for c in cutoffs])
+    overall = _overall(metrics, pred, naive, actual, taken, n, period, refits, step)
+    if q is not None:
+        for name, values in _interval_figures(fold, len(taken), actual, q, taus, levels, scale).items():
+            per_fold[name] = values
+        overall.update(
+            {k: float(v[0]) for k, v in _interval_figures(0 * fold, 1, actual, q, taus, levels, scale).items()}
+        )
+    return PanelBacktest(predictions, metrics, overall, per_fold)
+
+
+def _figures(group, n_groups, series, pred, naive, actual, scale) -> pd.DataFrame:
+    """Per group of forecasts (group (P,): a series or a fold): forecasts, mae, rmse, mase, seasonal naive's.
+
+    MASE: the mean over a group's series of each series' MAE in the group over its scale (scale (P,): each
+    forecast's series' scale; series without a positive scale left out); one series: its MASE.
+    """
+    count = np.bincount(group, minlength=n_groups)  # (G,) forecasts per group
+    points = (count * pred.shape[1] * pred.shape[2]).astype(np.float64)
+    table = {"forecasts": count}
+    for prefix, forecast in (("", pred), ("seasonal_naive_", naive)):
+        err = forecast - actual  # (P, H, k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mae = np.bincount(group, np.abs(err).sum(axis=(1, 2)), minlength=n_groups) / points
+            rmse = np.sqrt(np.bincount(group, (err**2).sum(axis=(1, 2)), minlength=n_groups) / points)
+        if not prefix:
+            table.update({"mae": mae, "rmse": rmse})
+        else:
+            table["seasonal_naive_mae"] = mae
+        table[prefix + "mase"] = _mean_series_mase(group, series, n_groups, err, scale)
+    return pd.DataFrame(table)[["forecasts", "mae", "rmse", "mase", "seasonal_naive_mae", "seasonal_naive_mase"]]
+
+
+def _mean_series_mase(group, series, n_groups, err, scale) -> np.ndarray:
+    """(G,) the mean over each group's series of their mean |err| over their scale."""
     ok = np.isfinite(scale) & (scale > 0)
-    safe = np.where(ok, scale, 1.0)
-    mae, rmse = per_series(pred - actual)
-    naive_mae, _ = per_series(naive - actual)
-    metrics = pd.DataFrame(
-        {
-            panel.id_name: panel.id_values(),
-            "forecasts": count,
-            "mae": mae,
-            "rmse": rmse,
-            "mase": np.where(ok, mae / safe, np.nan),
-            "seasonal_naive_mae": naive_mae,
-            "seasonal_naive_mase": np.where(ok, naive_mae / safe, np.nan),
-        }
-    )
-    return PanelBacktest(predictions, metrics, _overall(metrics, pred, naive, actual, taken, n, period, refits, step))
+    scaled = np.abs(err[ok]).mean(axis=(1, 2)) / scale[ok]  # (P_ok,) each forecast's scaled MAE
+    pairs, inverse = np.unique(np.stack([group[ok], series[ok]]), axis=1, return_inverse=True)
+    inverse = inverse.ravel()
+    per_pair = np.bincount(inverse, scaled) / np.bincount(inverse)  # (pairs,) a series' MASE in a group
+    count = np.bincount(pairs[0], minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, np.bincount(pairs[0], per_pair, minlength=n_groups) / np.maximum(count, 1), np.nan)
+
+
+def _interval_figures(group, n_groups, actual, q, taus, levels, scale) -> dict[str, np.ndarray]:
+    """Per group: the model's coverage (a fraction, as for one series), mean width and MSIS per level, and its
+    scaled CRPS, each point scaled by its own series' scale (:mod:`lstmcast.evaluate.probabilistic`; series
+    without a positive scale left out of the scaled figures)."""
+    from lstmcast.evaluate import probabilistic as PR
+    from lstmcast.uncertainty.names import number_text
+
+    out: dict[str, np.ndarray] = {}
+    for g in range(n_groups):
+        at = group == g
+        s = scale[at][:, None, None]  # (n, 1, 1)
+        ok = (np.isfinite(s) & (s > 0))[:, 0, 0]
+        y, qq = actual[at], q[at]
+        figures = {}
+        for level in levels:
+            lo, hi = PR.interval_pair(qq, taus, level)
+            name = number_text(level)
+            figures[f"coverage_{name}"] = PR.coverage(y, lo, hi)
+            figures[f"width_{name}"] = PR.width(lo, hi)
+            scaled = (y[ok] / s[ok], lo[ok] / s[ok], hi[ok] / s[ok])
+            figures[f"msis_{name}"] = PR.msis(*scaled, level, 1.0) if ok.any() else float("nan")
+        figures["scaled_crps"] = (
+            PR.scaled_crps(y[ok] / s[ok], qq[ok] / s[ok][..., None], taus, 1.0) if ok.any() else float("nan")
+        )
+        for k, v in figures.items():
+            out.setdefault(k, np.full(n_groups, np.nan))[g] = v
+    return out
 
 
 def _overall(metrics, pred, naive, actual, taken, n_series, period, refits, step) -> dict:

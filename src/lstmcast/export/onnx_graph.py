@@ -1,10 +1,14 @@
-"""A fitted one-series point-loss Forecaster as one ONNX graph: raw history in, original-scale forecast out.
+"""A fitted point-loss Forecaster as one ONNX graph: raw history in, original-scale forecast out.
 
 Inputs (float32; ``batch`` is free):
 
 * ``history`` (batch, window + lag, columns): the newest rows of the series on the original scale,
   in the training schema's column order (targets, past-only features, covariates known in advance);
   ``lag`` is the differencing lag (0 without differencing).
+* ``offset``, ``scale`` (batch, columns), only for a model of many series: each history's series'
+  scaler statistics (``transforms_.offset[s]``, ``transforms_.scale[s]``; listed per trained series
+  in the JSON beside the graph), so one graph forecasts a batch of different series, and series
+  never seen in training with statistics fitted on their own history (as ``predict(data=...)`` does).
 * ``future`` (batch, steps, n_future), only for models with ``future=`` covariates: their values
   over the forecast steps (the model's horizon).
 
@@ -33,17 +37,20 @@ from lstmcast.export.onnx_ops import GraphBuilder
 from lstmcast.strategies import get_strategy
 from lstmcast.train.programs import members_of
 
-SUPPORTED = "one-series models of a point loss (loss='mse', 'mae' or 'huber')"
+SUPPORTED = "models of one or many series with a point loss (loss='mse', 'mae' or 'huber')"
 
 
 def check_exportable(model) -> None:
     """Refuse, with what is supported, a model the graph cannot express."""
     model._check_fitted()
     if model.is_panel_:
-        raise ConfigError(
-            f"ONNX export of a model of many series is not supported yet: it exports {SUPPORTED}; "
-            "fit one series at a time to export it."
-        )
+        from lstmcast.global_model import mask_column
+
+        if mask_column(model.spec_, model.panel_) is not None:
+            raise ConfigError(
+                "ONNX export of a model trained with short series padded on the left (a mask input) is not "
+                f"supported: it exports {SUPPORTED}; fit on series holding at least window + horizon rows to export."
+            )
     if model.loss_.kind != "point":
         raise ConfigError(
             f"ONNX export of loss={model.loss_.name!r} ({model.loss_.kind} head) is not supported: it exports "
@@ -65,20 +72,32 @@ def build_graph(model) -> onnx.ModelProto:
     """The ONNX model of ``model``'s point forecast (see the module's docstring for its inputs)."""
     check_exportable(model)
     spec, cfg, tf = model.spec_, model.config_, model.transforms_
-    series = model.series_
+    panel = model.is_panel_
+    targets = (model.panel_ if panel else model.series_).targets
     k, columns, n_future = spec.n_targets, spec.n_inputs, spec.n_future
     lag, window, horizon = tf.target.lag, cfg["window"], cfg["horizon"]
     recursive = get_strategy(cfg["strategy"]).one_step
     steps = horizon if recursive else spec.horizon  # future rows the forecast reads
-    offset, scale = np.asarray(tf.scaler.offset_, np.float64), np.asarray(tf.scaler.scale_, np.float64)
 
     b = GraphBuilder()
+    if panel:  # each series' scaler statistics are inputs, one row per history: (batch, 1, columns) float64
+        offset, scale = (b.unsqueeze(b.cast(name, np.float64), 1) for name in ("offset", "scale"))
+
+        def cols(t, lo, hi):
+            return b.take(t, 2, lo, hi)
+    else:  # the one series' scaler: constants (columns,)
+        offset = b.const(np.asarray(tf.scaler.offset_, np.float64), np.float64)
+        scale = b.const(np.asarray(tf.scaler.scale_, np.float64), np.float64)
+
+        def cols(t, lo, hi):
+            return b.take(t, 0, lo, hi)
+
     history = "history"
-    x, levels = _model_space_history(b, history, k, window, lag, tf.target.log, offset, scale)
+    x, levels = _model_space_history(b, history, k, window, lag, tf.target.log, offset, scale, columns)
     futm = None
     if n_future:  # (batch, steps, n_future) -> model space, float32
-        fut = b.op("Sub", b.cast("future", np.float64), b.const(offset[columns - n_future :], np.float64))
-        futm = b.cast(b.op("Div", fut, b.const(scale[columns - n_future :], np.float64)), np.float32)
+        fut = b.op("Sub", b.cast("future", np.float64), cols(offset, columns - n_future, columns))
+        futm = b.cast(b.op("Div", fut, cols(scale, columns - n_future, columns)), np.float32)
 
     members = members_of(model.params_)
     weights = jax.tree.map(np.asarray, model.params_)  # (members, ...) leaves for an ensemble
@@ -91,32 +110,35 @@ def build_graph(model) -> onnx.ModelProto:
             z = network_forecast(b, spec, params, x, futm)  # (batch, horizon, k): a direct model's whole horizon
         outs.append(b.unsqueeze(z, 0))  # (1, batch, horizon, k)
     z = b.cast(b.concat(outs, 0), np.float64)  # (members, batch, horizon, k) model space
-    y = _to_original(b, z, levels, horizon, lag, tf.target.log, offset[:k], scale[:k])
+    y = _to_original(b, z, levels, horizon, lag, tf.target.log, cols(offset, 0, k), cols(scale, 0, k))
     forecast = b.alias(b.cast(_median(b, y, members), np.float32), "forecast")  # (batch, horizon, k)
 
     inputs = [helper.make_tensor_value_info(history, TensorProto.FLOAT, ["batch", window + lag, columns])]
+    if panel:
+        inputs += [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["batch", columns]) for n in ("offset", "scale")]
     if n_future:
         inputs.append(helper.make_tensor_value_info("future", TensorProto.FLOAT, ["batch", steps, n_future]))
     outputs = [helper.make_tensor_value_info(forecast, TensorProto.FLOAT, ["batch", horizon, k])]
     doc = (
-        f"lstmcast forecast of {', '.join(series.targets)}: {horizon} step(s) from the last {window + lag} rows "
+        f"lstmcast forecast of {', '.join(targets)}: {horizon} step(s) from the last {window + lag} rows "
         f"({members} member(s), {cfg['cell']} {list(spec.units)}, strategy {cfg['strategy']})"
     )
     return b.model(inputs, outputs, "lstmcast_forecast", doc, {})
 
 
-def _model_space_history(b: GraphBuilder, history: str, k, window, lag, log, offset, scale):
+def _model_space_history(b: GraphBuilder, history: str, k, window, lag, log, offset: str, scale: str, columns: int):
     """history (batch, window + lag, columns) raw -> (the window in model space (batch, window, columns)
-    float32, the last ``lag`` levels (batch, lag, k) float64 or None), as ``Transforms.to_model_space``."""
+    float32, the last ``lag`` levels (batch, lag, k) float64 or None), as ``Transforms.to_model_space``;
+    offset, scale: the scaler's float64 tensors, (columns,) or (batch, 1, columns)."""
     raw = b.cast(history, np.float64)
-    rows, columns = window + lag, len(offset)
+    rows = window + lag
     targets = b.take(raw, 2, 0, k) if columns > k else raw  # (batch, rows, k)
     lv = b.op("Log", targets) if log else targets
     z = b.op("Sub", b.take(lv, 1, lag, rows), b.take(lv, 1, 0, window)) if lag else lv  # (batch, window, k)
     if columns > k:  # features and covariates: scaled only
         rest = b.take(raw, 2, k, columns)  # (batch, rows, columns - k)
         z = b.concat([z, b.take(rest, 1, lag, rows) if lag else rest], 2)  # (batch, window, columns)
-    x = b.op("Div", b.op("Sub", z, b.const(offset, np.float64)), b.const(scale, np.float64))
+    x = b.op("Div", b.op("Sub", z, offset), scale)
     levels = b.take(lv, 1, window, rows) if lag else None  # (batch, lag, k)
     return b.cast(x, np.float32), levels
 
@@ -134,9 +156,10 @@ def _recursive(b: GraphBuilder, spec, params, x: str, futm, horizon: int, window
     return b.concat(zs, 1)
 
 
-def _to_original(b: GraphBuilder, z: str, levels, horizon: int, lag: int, log: bool, offset, scale) -> str:
-    """Model-space forecasts (members, batch, horizon, k) float64 -> original scale, as ``Transforms.to_original``."""
-    z = b.op("Add", b.op("Mul", z, b.const(scale, np.float64)), b.const(offset, np.float64))
+def _to_original(b: GraphBuilder, z: str, levels, horizon: int, lag: int, log: bool, offset: str, scale: str) -> str:
+    """Model-space forecasts (members, batch, horizon, k) float64 -> original scale, as ``Transforms.to_original``
+    (offset, scale: the targets' float64 scaler tensors, (k,) or (batch, 1, k))."""
+    z = b.op("Add", b.op("Mul", z, scale), offset)
     if lag:  # level[h] = level[h - lag] + z[h], starting from the history's last lag levels
         steps = np.arange(horizon)
         sums = ((steps[:, None] >= steps[None, :]) & ((steps[:, None] - steps[None, :]) % lag == 0)).astype(np.float64)

@@ -27,7 +27,9 @@ def describe(model, onnx_name: str) -> dict:
     """The JSON-ready description of ``model``'s exported graph (file ``onnx_name``)."""
     from lstmcast import __version__
 
-    cfg, spec, tf, s = model.config_, model.spec_, model.transforms_, model.series_
+    cfg, spec, tf = model.config_, model.spec_, model.transforms_
+    panel = model.panel_ if model.is_panel_ else None
+    s = panel.series[0] if panel is not None else model.series_  # many series: the first is the example
     lag, window, horizon = tf.target.lag, cfg["window"], cfg["horizon"]
     rows = window + lag
     recursive = get_strategy(cfg["strategy"]).one_step
@@ -44,6 +46,15 @@ def describe(model, onnx_name: str) -> dict:
             "covariates known in advance",
         }
     }
+    if panel is not None:
+        for name in ("offset", "scale"):
+            inputs[name] = {
+                "dtype": "float32",
+                "shape": ["batch", len(s.columns)],
+                "columns": list(s.columns),
+                "about": f"the scaler's {name} of each history's series, from 'series' (a series never seen in "
+                f"training: fitted on its own history as the scaler {tf.kind!r} of lstmcast.data.panel_transforms)",
+            }
     if spec.n_future:
         inputs["future"] = {
             "dtype": "float32",
@@ -54,8 +65,11 @@ def describe(model, onnx_name: str) -> dict:
     in_graph = ["log of the targets, and exp of the forecast"] if tf.target.log else []
     if lag:
         in_graph.append(f"differencing by lag {lag}, undone from the history's last {lag} rows")
+    scaler = tf.kind if panel is not None else tf.scaler.kind
     in_graph += [
-        f"scaler {tf.scaler.kind!r} of every column, and its inverse",
+        f"scaler {scaler!r} of every column"
+        + (", from the offset and scale inputs (each series' own)" if panel is not None else "")
+        + ", and its inverse",
         f"window normalization {spec.normalize!r}" + (f" (season {spec.season})" if spec.season > 1 else ""),
         f"{cfg['cell']} network {list(spec.units)}" + (" bidirectional" if spec.bidirectional else ""),
         f"strategy {cfg['strategy']!r}" + (f": the one-step forecast fed back {horizon} times" if recursive else ""),
@@ -66,9 +80,11 @@ def describe(model, onnx_name: str) -> dict:
         "checks of the input: missing values, the column order, positive targets when log is on",
         "the forecast's timestamps: the steps after the history's last row, at the frequency in 'time'",
     ]
-    calibration = getattr(model, "calibration_", None)
+    calibration = getattr(model, "calibration_", None) if panel is None else None
     outside.append(
-        "prediction intervals: from the half-widths in 'intervals', as its 'about' says"
+        "prediction intervals: none (many series: predict(level=...) in lstmcast)"
+        if panel is not None
+        else "prediction intervals: from the half-widths in 'intervals', as its 'about' says"
         if calibration is not None
         else "prediction intervals: none (the model was not calibrated; calibrate() or predict(level=...) before "
         "exporting adds their half-widths)"
@@ -107,7 +123,9 @@ def describe(model, onnx_name: str) -> dict:
         "transforms": {
             "log": tf.target.log,
             "difference": lag,
-            "scaler": tf.scaler.to_dict(),
+            "scaler": tf.scaler.to_dict()
+            if panel is None
+            else {"kind": tf.kind, "feature_range": list(tf.feature_range)},
             "normalize": spec.normalize,
             "season": spec.season,
         },
@@ -121,6 +139,17 @@ def describe(model, onnx_name: str) -> dict:
     }
     if calibration is not None:
         out["intervals"] = _intervals(calibration, horizon)
+    if panel is not None:
+        out["series"] = {
+            "id": panel.id_name,
+            "ids": list(panel.ids),
+            "offset": tf.offset.tolist(),
+            "scale": tf.scale.tolist(),
+            "about": "each trained series' scaler statistics, in the order of 'ids': the offset and scale inputs",
+        }
+        out["example"]["offset"], out["example"]["scale"] = tf.offset[0].tolist(), tf.scale[0].tolist()
+        out["example"]["about"] += f" (of series {panel.ids[0]!r}, with its offset and scale)"
+        out["time"]["about"] = f"of series {panel.ids[0]!r}: " + out["time"]["about"]
     return out
 
 
