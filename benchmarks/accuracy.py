@@ -601,9 +601,9 @@ def main() -> None:
             f"[{i}/{len(cases)}] {case.group}/{case.name} n={len(case.y)} ({took:.1f} s) {rels}",
             file=sys.stderr,
             flush=True,
+        )
         if args.candidates:  # written as it grows, so a long run can be read before it ends
             Path(args.candidates).write_text(json.dumps(_no_nan(dump)))
-        )
     total = time.perf_counter() - start
     if args.stat_cache:
         Path(args.stat_cache).write_text(json.dumps(cache))

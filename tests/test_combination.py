@@ -64,11 +64,12 @@ def test_candidates_read_only_rows_up_to_their_origin():
     assert np.array_equal(a["snaive"][1, :, 0], y[90 - 12 : 90 - 6, 0])
 
 
-def test_choice_keeps_the_close_best_at_most_top():
+def test_choice_keeps_the_best_two_weighted_equally():
     score = {"network": 0.80, "theta": 0.82, "damped": 0.95, "ses": 1.5, "naive": 2.0, "snaive": 0.9}
-    assert C.choose(score) == {"network": 1 / 3, "theta": 1 / 3, "snaive": 1 / 3}
-    assert C.choose({"network": 0.5, "theta": 1.0}) == {"network": 1.0}
+    assert C.choose(score) == {"network": 0.5, "theta": 0.5}
+    assert C.choose({"theta": 0.5, "ses": 0.5, "network": 0.5}) == {"network": 0.5, "ses": 0.5}  # ties: in order
     assert C.choose({"network": float("nan"), "theta": 1.0}) == {"theta": 1.0}
+    assert C.choose({}) == {"network": 1.0}
 
 
 @pytest.fixture(scope="module")
