@@ -86,6 +86,21 @@ def test_your_settings_pass_through_and_stay_unchanged(monkeypatch):
     assert result.metric == "mae" and "mae" in result.trials.columns and result.seed == 3
 
 
+def test_many_series_are_tuned_as_one_global_model():
+    """A long table (unique_id, ds, y): each trial is a panel backtest (the settings of test_panel_backtest)."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for sid, n in {"s0": 40, "s1": 48, "s2": 60}.items():
+        y = 100 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(n) / 12)) + rng.normal(0, 5, n)
+        frames.append(pd.DataFrame({"unique_id": sid, "ds": pd.date_range("2015-01-01", periods=n, freq="MS"), "y": y}))
+    df = pd.concat(frames, ignore_index=True)
+    model = Forecaster(units=8, epochs=2, ensemble=1, verbose=0, seed=0, horizon=3, window=12)
+    result = model.tune(df, n_trials=1, space={"units": [8]})
+    bt = model.backtest(df, folds=result.folds, refit=False)
+    assert result.folds == 3 and result.best_score == bt.overall["mase"]
+    assert result.seasonal_naive_score == bt.overall["seasonal_naive_mase"]
+
+
 def test_short_series_use_fewer_origins():
     assert rolling_folds(144, 12, 3, 40) == 3
     assert rolling_folds(30, 6, 3, 16) == 2  # half the rows first: 15 left, two horizons of 6

@@ -173,8 +173,8 @@ def tune(
 
     quiet = base["verbose"] == 0
     level = optuna.logging.get_verbosity()
-    if quiet:  # verbose=0: no line per trial from Optuna's logger (restored below)
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if quiet:  # verbose=0: no line (nor traceback) per trial from Optuna's logger; failures are in .trials
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
     try:
         study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
         study.optimize(objective, n_trials=int(n_trials), catch=(LstmcastError,))
