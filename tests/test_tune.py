@@ -228,6 +228,17 @@ def test_cli_tune_prints_the_trials_and_writes_a_config_train_reads(air_csv):
     assert r.exit_code == 1 and "must end in .toml" in r.output
 
 
+def test_cli_tune_reports_failed_trials_below_the_table(air_csv):
+    d = air_csv
+    (d / "windows.toml").write_text("window = [12, 200]\n")
+    args = ["tune", d / "air.csv", "--target", "passengers", "--time", "month", "--horizon", "3", "--trials", "4"]
+    r = run(*args, *FAST, "--space", d / "windows.toml", "--seed", "1")
+    assert r.exit_code == 0, r.output
+    assert "1 rolling origin(s) instead of folds=3: 144 rows leave room for 1 horizon(s)" in r.output
+    assert "failed: folds=1 x step=3 leave 141 training rows in the first fold, but window=200" in r.output
+    assert "Best: window=12;" in r.output
+
+
 def test_cli_tune_refuses_a_bad_space_file(air_csv):
     d = air_csv
     (d / "bad.toml").write_text("dropout = {low = 0.0}\n")

@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.backtest import parse_refit
@@ -87,6 +88,9 @@ def tune(
         for note in result.notes:
             con.print(note, highlight=False)
         con.print(frame_table(_shown(result.trials), f"{len(result.trials)} trials", "trial"))
+        for number, error in result.trials["error"].items():  # below the table: a sentence per failed trial
+            if error:
+                con.print(f"[yellow]Trial {number} failed:[/yellow] {escape(error)}", highlight=False)
         best = ", ".join(f"{k}={_text(v)}" for k, v in result.best_params.items())
         con.print(
             f"Best: {best}; {result.metric} {result.best_score:.4g} over {result.folds} origin(s) "
@@ -102,11 +106,9 @@ def _text(value) -> str:
 
 
 def _shown(trials):
-    """The trials table as printed: units tuples as 64,32; the error column only when a trial failed."""
-    shown = trials.copy()
+    """The trials table as printed: units tuples as 64,32; errors are printed below it."""
+    shown = trials.drop(columns="error")
     for col in shown.columns:
         if shown[col].map(lambda v: isinstance(v, tuple)).any():
             shown[col] = shown[col].map(_text)
-    if not (shown["error"] != "").any():
-        shown = shown.drop(columns="error")
     return shown
