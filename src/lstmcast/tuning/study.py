@@ -135,17 +135,16 @@ def tune(
             raise ConfigError.positive(name, value)
     _refits(refit, 1)  # refit= checked here: inside a trial its error would only fail the trial
     seed = base["seed"] if seed is None else check_params({**base, "seed": seed})["seed"]
-    data, rows = _loaded(data, base, target, time, features, future, id)
-    columns = {"target": target, "time": time, "features": features, "future": future}
-    if rows is None:  # many series: the panel holds its columns
-        columns = {"id": None}
+    data, rows, panel = _loaded(data, base, target, time, features, future, id)
+    # many series: the loaded panel holds its columns; one series is read again by each trial's backtest
+    columns = {} if panel else {"target": target, "time": time, "features": features, "future": future}
     horizon = base["horizon"]
     need = _need(base, dims)
-    used = rolling_folds(rows[0], horizon, int(folds), need)
+    used = rolling_folds(rows, horizon, int(folds), need)
     notes = ()
     if used < folds:
         notes = (
-            f"{used} rolling origin(s) instead of folds={folds}: {rows[0]} rows leave room for {used} horizon(s) "
+            f"{used} rolling origin(s) instead of folds={folds}: {rows} rows leave room for {used} horizon(s) "
             f"after the first half of the series and the {need} rows a fit needs",
         )
 
@@ -201,7 +200,8 @@ def tune(
 
 
 def _loaded(data, cfg, target, time, features, future, id):
-    """The data loaded once for every trial, and its rows: (Series source, (rows,)) or (Panel, (longest,))."""
+    """(what each trial backtests, its rows, whether it is many series): one series' own source and its
+    length, or many series loaded once as a Panel and the longest series' length."""
     from lstmcast.data.panel import Panel
     from lstmcast.data.panel_load import is_long, load_panel
     from lstmcast.data.series import load_series
@@ -211,11 +211,11 @@ def _loaded(data, cfg, target, time, features, future, id):
             data, id=id, target=target, time=time, features=features, future=future,
             freq=cfg["freq"], fill=cfg["fill"],
         )  # fmt: skip
-        return panel, (int(np.max(panel.lengths)),)
+        return panel, int(np.max(panel.lengths)), True
     series = load_series(
         data, target=target, time=time, features=features, future=future, freq=cfg["freq"], fill=cfg["fill"]
     )
-    return data, (len(series),)
+    return data, len(series), False
 
 
 def _need(cfg: dict, dims: dict) -> int:
