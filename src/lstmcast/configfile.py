@@ -85,9 +85,11 @@ def to_toml(values: dict) -> str:
     return "".join(f"{k} = {_toml_value(v)}\n" for k, v in values.items() if v is not None)
 
 
-def config_toml(params: dict, columns: dict, data: str | Path | None = None) -> str:
+def config_toml(
+    params: dict, columns: dict, data: str | Path | None = None, comment: str = "reproduces the model"
+) -> str:
     """The text of a config.toml reproducing a model: the data (absolute path), its columns, the parameters."""
     head = {"data": str(Path(data).resolve()) if data is not None else None}
     head.update({k: columns.get(k) for k in DATA_KEYS if k != "data"})
     body = {k: v for k, v in params.items() if k != "verbose"}
-    return "# lstmcast train --config this file reproduces the model\n" + to_toml(head) + to_toml(body)
+    return f"# lstmcast train --config this file {comment}\n" + to_toml(head) + to_toml(body)

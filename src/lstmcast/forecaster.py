@@ -827,6 +827,40 @@ class Forecaster:
         last = p["cutoff"].groupby(fold).transform("max")
         return p[p["cutoff"] == last].reset_index(drop=True)
 
+    def tune(
+        self,
+        data,
+        n_trials: int = 20,
+        space: dict | None = None,
+        metric: str = "mase",
+        folds: int = 3,
+        refit=False,
+        seed: int | None = None,
+        target=None,
+        time=None,
+        features=None,
+        future=None,
+        id=None,
+    ):
+        """Search the network's settings with Optuna, each trial scored on rolling origins; returns a TuneResult.
+
+        Each trial is this Forecaster's settings with the trial's values over them (so
+        ``Forecaster(horizon=12, combine=False).tune(data)`` tunes the network alone), scored by a backtest
+        of the last ``folds`` origins a horizon apart (fewer when the series is short; ``refit`` as in
+        :meth:`backtest`). space: parameter name -> list of choices or (low, high) range (``(low, high,
+        "log")`` on a log scale); default :data:`lstmcast.params.SPACE`. metric: "mase", "mae" or "rmse".
+        seed: Optuna's TPE sampler and every trial's Forecaster (default: this one's ``seed``): the same
+        seed gives the same trials and the same best trial. This Forecaster is left unchanged; the result's
+        ``best_forecaster()`` is a new one with the best settings, ready to fit. Needs the ``tune`` extra
+        (``pip install -e ".[tune]"``); see :mod:`lstmcast.tuning.study`.
+        """
+        from lstmcast.tuning import tune
+
+        return tune(
+            self, data, n_trials=n_trials, space=space, metric=metric, folds=folds, refit=refit, seed=seed,
+            target=target, time=time, features=features, future=future, id=id,
+        )  # fmt: skip
+
     def forecast_at(self, values: np.ndarray, raw_targets: np.ndarray, starts: np.ndarray, horizon=None) -> np.ndarray:
         """Original-scale forecasts (n, horizon, targets) of the windows at ``starts``, in one batched call.
 

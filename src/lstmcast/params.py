@@ -554,3 +554,22 @@ def from_jsonable(values: dict) -> dict:
 def jsonable(values: dict) -> dict:
     """Parameters as JSON/TOML values (tuples become lists)."""
     return {k: list(v) if isinstance(v, tuple) else v for k, v in values.items()}
+
+
+# -- the default search space of Forecaster.tune (lstmcast.tuning) -----------------------------------
+# name -> a list of choices, a (low, high) range, or (low, high, "log") for a range searched on a log
+# scale; a range of two ints is searched over the integers. Every name and value is checked with the
+# table above when lstmcast.tuning is imported. The network's settings only (the combination, data and
+# run settings pass through from the Forecaster being tuned). The optimizer's numbers and the schedule
+# are values inside the compiled programs, so every trial shares them; each units, cell, loss and
+# normalize choice selects its own program (compiled once per shape, then reused), hence few choices.
+SPACE: dict[str, Any] = {
+    "learning_rate": (1e-4, 1e-2, "log"),
+    "schedule": ["constant", "cosine"],
+    "units": [32, 64],
+    "cell": ["lstm", "gru"],
+    "loss": ["mae", "huber"],
+    "normalize": ["auto", "last", "mean"],
+}
+if set(SPACE) - set(PARAMS):  # a renamed parameter must not leave the search space behind
+    raise ImportError(f"lstmcast.params.SPACE names unknown parameter(s) {sorted(set(SPACE) - set(PARAMS))}.")

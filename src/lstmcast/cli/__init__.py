@@ -1,5 +1,6 @@
 """The ``lstmcast`` command line: thin commands over the public API."""
 
+import lstmcast.cli.tune  # noqa: F401  (lstmcast tune; Optuna is imported only when it runs)
 from lstmcast.cli import backtest, datasets, demo, evaluate, export, import_keras, plot, predict, serve, summary, train  # noqa: E402,F401  (each command module registers itself on ``app``)
 from lstmcast.cli.app import app, main
 
