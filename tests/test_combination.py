@@ -64,11 +64,14 @@ def test_candidates_read_only_rows_up_to_their_origin():
     assert np.array_equal(a["snaive"][1, :, 0], y[90 - 12 : 90 - 6, 0])
 
 
-def test_choice_keeps_the_best_two_weighted_equally():
-    score = {"network": 0.80, "theta": 0.82, "damped": 0.95, "ses": 1.5, "naive": 2.0, "snaive": 0.9}
-    assert C.choose(score) == {"network": 0.5, "theta": 0.5}
-    assert C.choose({"theta": 0.5, "ses": 0.5, "network": 0.5}) == {"network": 0.5, "ses": 0.5}  # ties: in order
+def test_choice_keeps_the_network_beside_the_best_other_unless_it_validates_much_worse():
+    score = {"network": 0.80, "theta": 0.82, "damped": 0.95, "ses": 1.5, "naive": 2.0, "snaive": 0.7}
+    assert C.choose(score) == {"network": 0.5, "snaive": 0.5}  # 0.80 <= 1.25 * 0.7
+    worse = {**score, "network": 0.90}  # > 1.25 * 0.7: the two best others
+    assert C.choose(worse) == {"snaive": 0.5, "theta": 0.5}
+    assert C.choose({"theta": 0.5, "ses": 0.5, "naive": 0.9}) == {"ses": 0.5, "theta": 0.5}  # ties: in order
     assert C.choose({"network": float("nan"), "theta": 1.0}) == {"theta": 1.0}
+    assert C.choose({"network": 3.0}) == {"network": 1.0}
     assert C.choose({}) == {"network": 1.0}
 
 
@@ -156,7 +159,7 @@ def test_a_series_too_short_to_validate_the_network_hedges_with_the_best_statist
     assert model.choices_["intervals"].value == "naive"  # no rows to set aside
     assert C.NETWORK not in comb.scores and C.NETWORK in comb.weights
     stats = {k: w for k, w in comb.weights.items() if k != C.NETWORK}
-    assert set(stats) == set(C.choose(comb.scores))
+    assert set(stats) == set(C.choose(comb.scores)) and len(stats) == 2
     assert all(w == pytest.approx(1 / len(comb.weights)) for w in comb.weights.values())
     assert "too short to validate the network" in model.choices_["combine"].reason
     assert np.all(np.isfinite(model.predict().to_numpy()))

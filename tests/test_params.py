@@ -18,6 +18,7 @@ from lstmcast.train.config import TrainConfig
 EXAMPLES = {
     "window": (12, "12", 12),
     "horizon": (3, "3", 3),
+    "combine": (False, None, False),
     "strategy": ("recursive", "recursive", "recursive"),
     "alias": ("LSTM", "LSTM", "LSTM"),
     "cell": ("gru", "gru", "gru"),
