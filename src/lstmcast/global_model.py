@@ -168,7 +168,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     """
     import jax
 
-    from lstmcast.fitting import init_members, refit, reporter
+    from lstmcast.fitting import init_members, loss_space, refit, reporter
     from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
@@ -243,7 +243,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
-    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"])
+    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     if cfg["epochs"] == "auto":
         cfg["epochs"] = auto_epochs(TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS}), len(starts["train"]))
         choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")

@@ -221,8 +221,13 @@ def devices(name, v):
 
 
 def verbose(name, v):
+    if v == "auto":
+        return v
     if not _is_int(v) or v not in (0, 1, 2):
-        raise ConfigError(f"{name}={v!r} must be 0 (silent), 1 (progress bar) or 2 (a line per epoch).")
+        raise ConfigError(
+            f"{name}={v!r} must be 'auto' (progress in interactive sessions), 0 (silent), 1 (progress bar) "
+            "or 2 (a line per epoch)."
+        )
     return int(v)
 
 
@@ -493,7 +498,16 @@ _TABLE = (
     ),
     # run
     Param("seed", 0, seed, "Fixes initialization, shuffling and dropout.", "run", int),
-    Param("verbose", 0, verbose, "0 silent, 1 progress bar, 2 one line per epoch.", "run", int),
+    Param(
+        "verbose",
+        "auto",
+        verbose,
+        "auto (a progress bar in IPython, Jupyter or the Python prompt, silent in scripts), 0 silent, "
+        "1 progress bar, 2 one line per epoch; calibration and backtests report their steps too.",
+        "run",
+        str,
+        _auto_text(int),
+    ),
 )
 
 PARAMS: dict[str, Param] = {p.name: p for p in _TABLE}

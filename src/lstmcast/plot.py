@@ -1,7 +1,10 @@
-"""Matplotlib figures, written to PNG or SVG. Nothing here trains or reads files.
+"""Matplotlib figures, returned and, given a path, written to PNG or SVG. Nothing here trains or reads files.
 
 Figures are ``matplotlib.figure.Figure`` objects drawn without pyplot, so
 plotting never touches matplotlib's backend or pyplot's global figure list.
+Without a path every function returns its Figure, which Jupyter shows inline
+(axes-level ones, :func:`plot_fan` and :func:`plot_calibration`, return the Axes
+when you pass ``ax=``); with a path it returns the path written.
 Like every output file, a plot is written atomically and replaces what is at its
 path; refusing to overwrite is the caller's choice (the CLI's ``--force``).
 """
@@ -38,15 +41,26 @@ def _save(fig, path) -> Path:
     return write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix[1:]))
 
 
+def _finish(fig: Figure, path) -> Figure | Path:
+    """The Figure (no path), or the path it was written to."""
+    if path is None:
+        fig.tight_layout()
+        return fig
+    return _save(fig, path)
+
+
 def _axes(figsize):
     fig = Figure(figsize=figsize)
     return fig, fig.subplots()
 
 
-def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: str = "") -> Path:
+def plot_in_sample(
+    actual: pd.DataFrame, in_sample: pd.DataFrame, path=None, title: str = "", note: str = ""
+) -> Figure | Path:
     """Actual series, with one-step predictions on the training, validation and test windows.
 
     actual: the series (one column per target); in_sample: ``Forecaster.predict_in_sample()``.
+    note: a line printed under the title (the CLI's holdout score). path: write the figure there.
     """
     target = actual.columns[0]
     fig, ax = _axes((11, 4.5))
@@ -58,15 +72,17 @@ def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: s
     if len(test):
         ax.axvline(test.index[0], color="0.6", ls="--", lw=0.8)
     ax.set_title(title or f"{target}: actual vs one-step predictions")
+    if note:
+        ax.text(0.01, 0.98, note, transform=ax.transAxes, va="top", ha="left", fontsize="small", color="0.2")
     ax.set_xlabel(actual.index.name or "step")
     ax.set_ylabel(str(target))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, frameon=False)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def plot_forecast(
-    history: pd.DataFrame, forecast: pd.DataFrame, path, last: int | None = None, title: str = ""
-) -> Path:
+    history: pd.DataFrame, forecast: pd.DataFrame, path=None, last: int | None = None, title: str = ""
+) -> Figure | Path:
     """The forecast after the (last ``last`` rows of the) history, one panel line per target.
 
     Interval and quantile columns (``y-lo-80``...) are left out: :func:`plot_fans` draws them.
@@ -82,11 +98,13 @@ def plot_forecast(
     ax.axvline(hist.index[-1], color="0.6", ls=":", lw=0.8)
     ax.set_title(title or f"Forecast of {len(forecast)} step(s)")
     ax.legend(loc="best")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_history(loss: list[float], val_loss: list[float], path, title: str = "Training loss") -> Path:
-    """Loss curves per epoch (log scale)."""
+def plot_history(
+    loss: list[float], val_loss: list[float], path=None, title: str = "Training loss", space: str = ""
+) -> Figure | Path:
+    """Loss curves per epoch (log scale); space: what the loss is measured on (``Forecaster.loss_space_``)."""
     fig, ax = _axes((8, 4))
     epochs = range(1, len(loss) + 1)
     ax.plot(epochs, loss, label="loss")
@@ -94,12 +112,16 @@ def plot_history(loss: list[float], val_loss: list[float], path, title: str = "T
         ax.plot(epochs, val_loss, label="val_loss")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
+    if space:
+        ax.set_ylabel(f"loss: {space.split(';')[0]}", fontsize="small")
     ax.set_title(title)
     ax.legend()
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forecasts from each origin") -> Path:
+def plot_backtest(
+    predictions: pd.DataFrame, path=None, title: str = "Backtest: forecasts from each origin"
+) -> Figure | Path:
     """Actual values over the folds, and each fold's forecast paths (``Backtest.predictions``)."""
     fig, ax = _axes((11, 4.5))
     actual = predictions.drop_duplicates("time").sort_values("time")
@@ -117,7 +139,7 @@ def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forec
         ax.axvline(frame["time"].min(), color=cmap(fold % 10), ls=":", lw=0.8)
     ax.set_title(title)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=6, frameon=False)
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 # ---- prediction intervals: fan charts and calibration ----------------------------------------------
@@ -239,7 +261,8 @@ def plot_fan(
     to draw (needed when the forecast has several). levels: the intervals to shade, by default
     every level the forecast has columns for; wider intervals are lighter. last: rows of history
     shown (default ``max(4 * horizon, 24)``). ax: a matplotlib Axes to draw on (default: a new
-    Figure's). title: None for a default, ``""`` for none. Returns the Axes.
+    Figure's). title: None for a default, ``""`` for none. Returns the Axes when ``ax`` is given,
+    else the new Figure.
     """
     targets = forecast_targets(forecast)
     if target is None:
@@ -251,7 +274,8 @@ def plot_fan(
         target = targets[0]
     elif target not in targets:
         raise ColumnError(f"target={target!r} is not a forecast column: use one of {targets!r}.")
-    if ax is None:
+    own = ax is None
+    if own:
         _, ax = _axes((11, 4.5))
     handles, found = _fan(ax, history, forecast, target, levels, last)
     shown = ", ".join(f"{number_text(level)}%" for level in found)
@@ -260,6 +284,9 @@ def plot_fan(
     ax.set_xlabel(history.index.name or "step")
     ax.set_ylabel(str(target))
     ax.legend(handles=handles, loc="best")
+    if own:
+        ax.figure.tight_layout()
+        return ax.figure
     return ax
 
 
@@ -323,7 +350,8 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     table: columns ``level`` (nominal, percent) and ``coverage`` (observed, percent), one point per
     row (a ``target`` column gives one series per target); or, for a reliability diagram, columns
     ``quantile`` and ``observed`` (fractions: the share of actuals below each quantile). Other
-    columns are ignored. path: write the figure (.png or .svg). Returns the Axes.
+    columns are ignored. path: write the figure (.png or .svg). ax: the Axes to draw on. Returns
+    the Axes when ``ax`` is given, else the Figure.
     """
     cols = set(table.columns)
     interval, quantile = {"level", "coverage"} <= cols, {"quantile", "observed"} <= cols
@@ -337,7 +365,8 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     if rows.empty:
         raise EmptyDataError(f"the calibration table has no rows with both {x!r} and {y!r}.")
     top = 100.0 if interval else 1.0
-    if ax is None:
+    own = ax is None
+    if own:
         _, ax = _axes((5.5, 5.5))
     ax.plot([0.0, top], [0.0, top], color="0.5", ls="--", lw=1.0, label="ideal")
     groups = rows.groupby("target", sort=False) if "target" in cols and rows["target"].nunique() > 1 else None
@@ -358,7 +387,7 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     ax.legend(loc="upper left")
     if path is not None:
         _save(ax.figure, path)
-    return ax
+    return ax.figure if own else ax
 
 
 def plot_series(

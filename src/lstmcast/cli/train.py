@@ -151,7 +151,7 @@ def train(
         if not panel and model.series_.index_note:
             con.print(f"Time index: {model.series_.index_note}", highlight=False)
         print_choices(con, model.choices_)
-        con.print(model.summary(), highlight=False)
+        con.print(model.summary(print_fn=None), highlight=False)
         con.print(
             f"Trained {h.epochs} epochs in {sum(h.seconds):.2f}s, final loss {h.loss[-1]:.4g}"
             + (f", best epoch {h.best_epoch}" if h.val_loss else "")
