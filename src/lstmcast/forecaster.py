@@ -240,7 +240,13 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
-        for name in ("calibration_", "panel_", "ends_", "series_scales_"):  # an earlier fit's intervals or panel
+        for name in (
+            "calibration_",
+            "holdout_",
+            "panel_",
+            "ends_",
+            "series_scales_",
+        ):  # an earlier fit's intervals or panel
             self.__dict__.pop(name, None)
         return self
 
@@ -475,9 +481,12 @@ class Forecaster:
         A copy of the model (same settings) trains on the training rows before the newest
         ones and forecasts from each of those; its errors are the conformal scores
         (``calibration_``). ``predict(level=...)`` calls this on first use; saving keeps the
-        scores. Costs about one more fit. Series too short to set rows aside use the errors of
-        the naive forecast over the history instead (wider than the model's own, never
-        optimistic; ``choices_["intervals"]`` says which).
+        scores. Those forecasts are of rows the copy never saw, so they are also scored beside the
+        naive baselines on the original scale (``holdout_``, an Evaluation; not saved): an honest
+        score of the configuration even when ``test=0``. Costs about one more fit. Series too
+        short to set rows aside use the errors of the naive forecast over the history instead
+        (wider than the model's own, never optimistic; ``choices_["intervals"]`` says which;
+        ``holdout_`` is then None).
         """
         self._check_fitted()
         if self.is_panel_:
@@ -540,6 +549,14 @@ class Forecaster:
             )
         rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (origins, H)
         self.calibration_ = Calibration.from_forecasts(raw[rows], pred, cutoff, method, bool(cfg["log"]))
+        self.holdout_ = None
+        if method == "conformal":  # the copy's forecasts are out of sample: score them beside the baselines
+            try:
+                self.holdout_ = score(
+                    raw, first, pred, cutoff, seasonal_period(s.freq, cfg["seasonal_period"]), warn=False
+                )
+            except ConfigError:  # a season longer than the history before the first origin: no baselines
+                pass
         self.choices_["intervals"] = Choice(method, why)
         return self
 
@@ -670,7 +687,8 @@ class Forecaster:
         kind: ``"forecast"`` (the next ``horizon`` steps after the history; ``level=[80, 95]`` shades
         prediction intervals; many series: one panel per series, at most 12), ``"fit"`` (actual values
         and one-step predictions over the train, validation and test parts) or ``"loss"`` (the
-        training curves, labelled with the space they are measured in). data, future: as in
+        training curves, labelled with the space they are measured in). The fit's picture notes the
+        test part's score beside the best baseline, or else the calibration's holdout score. data, future: as in
         :meth:`predict`. last: rows of history shown. path: ``.png`` or ``.svg``, written atomically
         (replacing a file there). Returns the Figure, or the path written. Drawn without pyplot.
         """
@@ -684,7 +702,12 @@ class Forecaster:
             return draw.plot_history(self.history_.loss, self.history_.val_loss, path, space=self.loss_space_)
         if kind == "fit":
             self._one_series("plot(kind='fit')")
-            return draw.plot_in_sample(self.actual(data), self.predict_in_sample(data), path)
+            note = ""
+            if data is None and getattr(self, "split_", None) is not None and self.split_.n_test:
+                note = draw.score_note(self.evaluate(warn=False), "test part")
+            elif data is None:
+                note = draw.score_note(getattr(self, "holdout_", None), "holdout")
+            return draw.plot_in_sample(self.actual(data), self.predict_in_sample(data), path, note=note)
         forecast = self.predict(horizon=horizon, data=data, future=future, level=level)
         if self.is_panel_:
             fig = draw.plot_series(self.actual(data), forecast, self.panel_.id_name, last=last)

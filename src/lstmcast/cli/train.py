@@ -47,6 +47,13 @@ def interrupted_note(history, epochs: int) -> str:
     )
 
 
+def score_note(evaluation, holdout) -> str:
+    """The fit plot's line on how the model forecasts rows it did not see (empty without a score)."""
+    from lstmcast.plot import score_note as note
+
+    return note(evaluation, "test part") if evaluation is not None else note(holdout, "holdout")
+
+
 @app.command()
 @with_model_options
 def train(
@@ -116,10 +123,11 @@ def train(
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
         save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})
         evaluation = model.evaluate(warn=False) if not panel and model.split_.n_test else None
+        holdout = None if (panel or evaluation is not None) else getattr(model, "holdout_", None)
         if plot is not None:
             from lstmcast.plot import plot_in_sample
 
-            plot_in_sample(model.actual(), model.predict_in_sample(), plot)
+            plot_in_sample(model.actual(), model.predict_in_sample(), plot, note=score_note(evaluation, holdout))
         if as_json:
             emit_json(
                 {
@@ -131,6 +139,7 @@ def train(
                     "series": model.panel_.n_series if panel else 1,
                     "history": model.history_.to_dict(),
                     "evaluation": evaluation.to_dict() if evaluation else None,
+                    "holdout": holdout.to_dict() if holdout else None,
                     "plot": str(plot) if plot else None,
                 }
             )
@@ -158,6 +167,20 @@ def train(
         )
         if evaluation is not None:
             print_evaluation(con, evaluation, f"Test part: {evaluation.n_windows} forecasts, original scale")
+        elif holdout is not None:
+            cal = model.calibration_
+            print_evaluation(
+                con,
+                holdout,
+                f"Holdout: {holdout.n_windows} forecasts of a copy trained on rows 1..{cal.cutoff} "
+                "(the intervals' calibration), original scale",
+            )
+        elif not panel:
+            con.print(
+                "No holdout score: pass --test 0.2 (or keep --intervals) to score forecasts of rows the model "
+                "did not see.",
+                highlight=False,
+            )
         con.print(f"Model saved to {out} (config: {out / 'config.toml'})")
         if plot is not None:
             con.print(f"Plot written to {plot}")
