@@ -680,6 +680,19 @@ class Forecaster:
         self._check_fitted()
         return loss_space(self.config_, self.loss_.name)
 
+    def explain(self, data=None, future=None, steps: int = 32):
+        """Why the forecast after the data's end is what it is: attributions per lag and per covariate.
+
+        Integrated gradients through the network (``jax.grad``), from a baseline window in which every
+        input stays at its window mean; for each forecast step and target the attributions add up to the
+        forecast minus the baseline's forecast. data, future: as in :meth:`predict`. steps: points of the
+        path integral (Gauss-Legendre). Returns an :class:`~lstmcast.explain.Explanation` (``by_column()``,
+        ``by_lag()``, ``space``); ``lstmcast.plot.plot_explanation`` draws it. Direct models of one series.
+        """
+        from lstmcast.explain import explain_forecast
+
+        return explain_forecast(self, data=data, future=future, steps=steps)
+
     # -- pictures --------------------------------------------------------------
     def plot(self, kind: str = "forecast", path=None, data=None, horizon=None, future=None, level=None, last=None):
         """A picture of the model: a matplotlib Figure (shown inline in Jupyter), or written to ``path``.
