@@ -84,3 +84,26 @@ def test_plot_and_command_line(covariates, tmp_path):
     out = json.loads(r.output)
     assert out["space"] == "original" and (tmp_path / "e.png").exists()
     np.testing.assert_allclose(out["by_column"]["sales"], e.by_column()["sales"].to_numpy(), rtol=1e-9)
+
+
+def test_a_model_of_many_series_explains_every_series_in_one_batch():
+    t = np.arange(48)
+    rows = [
+        pd.DataFrame(
+            {
+                "unique_id": f"s{i}",
+                "ds": pd.date_range("2019-01-01", periods=48 - 4 * i, freq="MS"),
+                "y": 100 * (i + 1) + 20 * np.sin(2 * np.pi * t[: 48 - 4 * i] / 12) + t[: 48 - 4 * i],
+            }
+        )
+        for i in range(3)
+    ]
+    model = Forecaster(window=12, horizon=2, log=False, difference=0, **SMALL).fit(pd.concat(rows))
+    e = model.explain()
+    assert e.series == ("s0", "s1", "s2") and e.lags.shape == (3, 2, 1, 12, 1) and e.space == "original"
+    np.testing.assert_allclose(e.forecast[:, :, 0].ravel(), model.predict()["y"].to_numpy(), rtol=1e-6)
+    gap = e.forecast - e.baseline
+    np.testing.assert_allclose(e.total, gap, rtol=1e-3, atol=1e-3 * np.abs(gap).max())
+    assert e.by_column(e.window_of("s2"))["y"].tolist() == e.by_column(2)["y"].tolist()
+    with pytest.raises(ConfigError, match=r"series 'nope' is not explained here"):
+        e.window_of("nope")

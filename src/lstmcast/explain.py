@@ -50,12 +50,20 @@ class Explanation:
     future_columns: tuple[str, ...]
     targets: tuple[str, ...]
     space: str  # "original" or "model"
+    series: tuple = ()  # a model of many series: the id of each window's series
 
     @property
     def total(self) -> np.ndarray:
         """(n, horizon, targets): the sum of every attribution, which equals ``forecast - baseline``."""
         out = self.lags.sum(axis=(-2, -1))
         return out + self.future.sum(axis=(-2, -1)) if self.future is not None else out
+
+    def window_of(self, series) -> int:
+        """The window (index into the first axis) of series ``series`` of a model of many series."""
+        by_text = {str(s): i for i, s in enumerate(self.series)}
+        if str(series) not in by_text:
+            raise ConfigError(f"series {series!r} is not explained here; its series start {list(self.series[:3])!r}.")
+        return by_text[str(series)]
 
     def by_column(self, window: int = 0) -> pd.DataFrame:
         """Attribution per input column (lags summed) of window ``window``: rows (step, target), columns the inputs.
@@ -152,7 +160,6 @@ def explain_forecast(model, data=None, future=None, steps: int = STEPS) -> Expla
     from lstmcast.strategies import get_strategy
 
     model._check_fitted()
-    model._one_series("explain()")
     P.integer(2, hi=1024)("steps", steps)
     cfg, spec = model.config_, model.spec_
     if get_strategy(cfg["strategy"]).one_step:
@@ -160,42 +167,101 @@ def explain_forecast(model, data=None, future=None, steps: int = STEPS) -> Expla
             "explain() attributes a direct model's forecast for now; this model is recursive (strategy='recursive'): "
             "refit with strategy='direct' to explain it."
         )
+    if model.is_panel_:
+        return _explain_panel(model, data, future, steps)
     series, values, tail, start, _ = model._forecast_inputs(None, data, future)
     s = int(start[0])
     windows = values[None, s : s + spec.window]  # (1, window, columns) model space
     fut = values[None, s + spec.window : s + spec.window + spec.horizon, spec.n_inputs - spec.n_future :]
-    base = np.broadcast_to(windows.mean(axis=1, keepdims=True), windows.shape)
-    base_fut = np.broadcast_to(windows[:, :, spec.n_inputs - spec.n_future :].mean(axis=1, keepdims=True), fut.shape)
     has_future = spec.n_future > 0
+    return _explained(
+        model, windows, fut if has_future else None, steps, series.columns, series.future, series.targets, None
+    )
+
+
+def _explained(model, windows, fut, steps, columns, future_columns, targets, slopes) -> Explanation:
+    """Integrated gradients of ``windows`` (n, window, columns) from flat baselines, mapped to the original scale
+    where only an affine scaler separates the two (``slopes``: (n, 2, k) scale and offset per window, or None
+    for the one series' scaler)."""
+    spec = model.spec_
+    base = np.broadcast_to(windows.mean(axis=1, keepdims=True), windows.shape)
+    base_fut = None
+    if fut is not None:
+        past = windows[:, :, spec.n_inputs - spec.n_future :]
+        base_fut = np.broadcast_to(past.mean(axis=1, keepdims=True), fut.shape)
     lags, fut_attr, forecast, baseline = integrated_gradients(
-        model.params_,
-        spec,
-        model.loss_,
-        windows,
-        fut if has_future else None,
-        base,
-        base_fut if has_future else None,
-        steps,
+        model.params_, spec, model.loss_, windows, fut, base, base_fut, steps
     )
     space = "model"
     tf = model.transforms_
     if not tf.target.log and tf.target.lag == 0:  # only the scaler stands between model space and the data: affine
         k = spec.n_targets
-        slope = _target_slopes(tf, k)  # (k,) original units per model unit
-        lags, forecast, baseline = lags * slope[:, None, None], forecast * slope, baseline * slope
-        forecast, baseline = forecast + _target_offsets(tf, k), baseline + _target_offsets(tf, k)
-        fut_attr = fut_attr * slope[:, None, None] if fut_attr is not None else None
+        if slopes is None:
+            slopes = np.broadcast_to(np.stack([_target_slopes(tf, k), _target_offsets(tf, k)]), (len(windows), 2, k))
+        slope, offset = slopes[:, None, 0, :], slopes[:, None, 1, :]  # (n, 1, k): original units per model unit
+        lags, fut_attr = (
+            lags * slope[..., None, None],
+            fut_attr * slope[..., None, None] if fut_attr is not None else None,
+        )
+        forecast, baseline = forecast * slope + offset, baseline * slope + offset
         space = "original"
     return Explanation(
         lags=lags,
         future=fut_attr,
         forecast=forecast,
         baseline=baseline,
-        columns=tuple(series.columns),
-        future_columns=tuple(series.future),
-        targets=tuple(series.targets),
+        columns=tuple(columns),
+        future_columns=tuple(future_columns),
+        targets=tuple(targets),
         space=space,
     )
+
+
+def _explain_panel(model, data, future, steps: int) -> Explanation:
+    """Every series' next forecast explained, the windows of all series in one batched call per chunk."""
+    from lstmcast.global_model import predict_panel
+
+    spec = model.spec_
+    chunks: list = []
+    panel, transforms = predict_panel(model, spec.horizon, data, future, windows=chunks)
+    k, parts = spec.n_targets, []
+    for lo, hi, block, starts in chunks:
+        rows = starts[:, None] + np.arange(spec.window)[None, :]  # (n, window)
+        windows = block[rows]  # (n, window, inputs)
+        fut = None
+        if spec.n_future:
+            after = starts[:, None] + spec.window + np.arange(spec.horizon)[None, :]
+            fut = block[after][:, :, spec.n_inputs - spec.n_future :]
+        slopes = np.stack([transforms.scale[lo:hi, :k], transforms.offset[lo:hi, :k]], axis=1)  # (n, 2, k)
+        parts.append(_explained(model, windows, fut, steps, (), (), (), slopes))
+    names = _panel_columns(model, panel, spec.n_inputs)
+    first = parts[0]
+    return Explanation(
+        lags=np.concatenate([p.lags for p in parts]),
+        future=np.concatenate([p.future for p in parts]) if first.future is not None else None,
+        forecast=np.concatenate([p.forecast for p in parts]),
+        baseline=np.concatenate([p.baseline for p in parts]),
+        columns=names,
+        future_columns=tuple(panel.future),
+        targets=tuple(panel.targets),
+        space=first.space,
+        series=tuple(panel.id_values()),
+    )
+
+
+def _panel_columns(model, panel, width: int) -> tuple[str, ...]:
+    """The names of a global model's input columns: targets, features, statics, the padding mask, future."""
+    from lstmcast.global_model import mask_column
+
+    spec = model.spec_
+    names = list(panel.targets) + list(panel.features)
+    names += [f"(static {i})" for i in range(spec.static_columns)]
+    if mask_column(spec, model.panel_) is not None:
+        names.append("(padding mask)")
+    names += list(panel.future)
+    if len(names) != width:  # the layout changed: name them by position rather than wrongly
+        names = [f"input {i}" for i in range(width)]
+    return tuple(names)
 
 
 def _target_slopes(transforms, k: int) -> np.ndarray:

@@ -687,7 +687,8 @@ class Forecaster:
         input stays at its window mean; for each forecast step and target the attributions add up to the
         forecast minus the baseline's forecast. data, future: as in :meth:`predict`. steps: points of the
         path integral (Gauss-Legendre). Returns an :class:`~lstmcast.explain.Explanation` (``by_column()``,
-        ``by_lag()``, ``space``); ``lstmcast.plot.plot_explanation`` draws it. Direct models of one series.
+        ``by_lag()``, ``space``); ``lstmcast.plot.plot_explanation`` draws it. Direct models; a model of many
+        series explains every series' next forecast, batched (``Explanation.series``, ``window_of(id)``).
         """
         from lstmcast.explain import explain_forecast
 

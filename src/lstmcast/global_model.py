@@ -323,13 +323,15 @@ def _check_positive(stacked, offsets, ends, panel, k: int) -> None:
         )
 
 
-def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=()) -> pd.DataFrame:
+def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=(), windows=None):
     """A long table ``<id>, <time>, <targets>``: ``horizon`` steps after each series' end.
 
     data: newer history of some or all series, in the training columns (a series never seen in
     training gets a scaler fitted on its own history); by default the training panel.
     levels / quantiles: conformal interval and quantile columns (``<target>-lo-80``, ``<target>-q-10``),
     calibrated on first use (:mod:`lstmcast.uncertainty.panel_conformal`).
+    windows: a list that receives ``(first series, end series, block, starts)`` of every chunk of forecast
+    windows instead of forecasting; then ``(panel, transforms)`` is returned (``Forecaster.explain``).
     """
     from lstmcast.strategies import get_strategy
 
@@ -390,6 +392,9 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
             block = block.reshape(hi - lo, -1, block.shape[1])
             block[:, need:, width - n_future :] = upcoming[lo:hi]
             block = block.reshape(-1, block.shape[2])
+        if windows is not None:
+            windows.append((lo, hi, block, starts))
+            continue
         z = strategy.forecast(model.params_, model.spec_, model.loss_, block, starts, horizon)  # (members, n, H, k)
         members, n = z.shape[:2]
         series = np.tile(np.arange(lo, hi), members)
@@ -397,6 +402,8 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
             z.reshape(members * n, *z.shape[2:]), series, np.tile(history[lo:hi], (members, 1, 1))
         )
         out[lo:hi] = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths
+    if windows is not None:
+        return panel, transforms
     if not np.isfinite(out).all():
         from lstmcast.fitting import check_finite
 
