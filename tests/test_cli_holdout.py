@@ -45,6 +45,8 @@ def test_train_without_a_test_part_scores_the_calibration_forecasts_beside_the_b
         in r.output
     )
     assert f"Skill: {expected.skill:+.1%} MAE" in r.output
+    assert "Calibrating prediction intervals (about one more fit" in r.output
+    assert f"(loss: {model.loss_space_})" in r.output and "mae of log values, differenced at lag 12" in r.output
 
 
 def test_without_intervals_train_says_how_to_get_a_score(air):

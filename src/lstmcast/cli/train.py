@@ -118,6 +118,7 @@ def train(
         if plot is not None and panel:
             raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
         if intervals and not model.history_.interrupted and model.loss_.kind == "point":
+            con.print("Calibrating prediction intervals (about one more fit; --no-intervals skips it)...")
             model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
@@ -164,6 +165,8 @@ def train(
         con.print(
             f"Trained {h.epochs} epochs in {sum(h.seconds):.2f}s, final loss {h.loss[-1]:.4g}"
             + (f", best epoch {h.best_epoch}" if h.val_loss else "")
+            + f" (loss: {model.loss_space_})",  # not the data's own scale: the scores below are
+            highlight=False,
         )
         if evaluation is not None:
             print_evaluation(con, evaluation, f"Test part: {evaluation.n_windows} forecasts, original scale")
