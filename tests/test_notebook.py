@@ -84,3 +84,20 @@ def test_help_states_the_real_defaults():
     doc = Forecaster.__doc__
     assert "loss = 'mae'" in doc and "window = 'auto'" in doc and "test = 0" in doc and "verbose = 'auto'" in doc
     assert "80/20" not in doc and "MSE)" not in doc
+
+
+def test_figures_show_inline_without_pyplot(fitted):
+    png = fitted.plot()._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and "matplotlib.pyplot" not in sys.modules
+
+
+def test_in_jupyter_without_widgets_the_bar_is_one_line_rewritten_each_epoch(capsys, monkeypatch):
+    from rich.console import Console
+
+    from lstmcast.train import progress
+
+    monkeypatch.setattr(progress, "_bar_works", lambda console: not console.is_jupyter)
+    callback = progress.epoch_printer(1, Console(force_jupyter=True))
+    for epoch in (1, 2):
+        callback(epoch, 2, {"loss": 0.5, "seconds": 0.01})
+    assert capsys.readouterr().out == "\rEpoch 1/2 - 0.01s - loss: 0.5\rEpoch 2/2 - 0.01s - loss: 0.5\n"

@@ -20,12 +20,30 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgb
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as _MatplotlibFigure
 
 from lstmcast.errors import ColumnError, ConfigError, DataError, EmptyDataError
 from lstmcast.uncertainty.names import check_levels, level_columns, number_text
 
 FORMATS = (".png", ".svg")
+
+
+class Figure(_MatplotlibFigure):
+    """A matplotlib Figure that shows itself in Jupyter and IPython as its PNG.
+
+    Without pyplot nothing registers matplotlib's display hook, so a plain Figure would show as
+    ``<Figure size 1100x450 with 1 Axes>``; this one carries its own (``_repr_png_``). It is an
+    ordinary ``matplotlib.figure.Figure`` otherwise (``savefig``, ``axes``...).
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+        return buffer.getvalue()
+
+
 PART_LABELS = {"train": "Training predictions", "validation": "Validation predictions", "test": "Test predictions"}
 
 

@@ -84,6 +84,17 @@ class Steps:
         self.close()
 
 
+def _jupyter_line() -> EpochCallback:
+    """One line in a notebook cell, rewritten each epoch (a carriage return; no widgets needed)."""
+
+    def line(epoch: int, epochs: int, logs: dict) -> None:
+        end = "\n" if epoch >= epochs else ""
+        sys.stdout.write(f"\rEpoch {epoch}/{epochs} - {logs['seconds']:.2f}s - {format_logs(logs)}{end}")
+        sys.stdout.flush()
+
+    return line
+
+
 def format_logs(logs: dict) -> str:
     parts = [f"loss: {logs['loss']:.4g}"]
     if "val_loss" in logs:
@@ -101,6 +112,8 @@ def epoch_printer(verbose, console: Console | None = None, space: str = "") -> E
     verbose = resolve_verbose(verbose) or 1
     if space:
         console.print(f"Loss: {space}", highlight=False, soft_wrap=True)
+    if verbose == 1 and console.is_jupyter and not _bar_works(console):  # Jupyter without ipywidgets
+        return _jupyter_line()
     if verbose == 2 or not _bar_works(console):
 
         def line(epoch: int, epochs: int, logs: dict) -> None:
