@@ -155,13 +155,13 @@ def test_backtest_with_options_only(tmp_path):
         (["train", "{nan}", "--target", "y"], "Error: column 'y' has 1 NaN value(s), first at 3 (row 3)"),
         (
             ["train", "{short}", "--target", "y", "--window", "10", "--test", "0.2"],
-            "Error: window=10 and horizon=1 need a training part of at least 11 rows",
+            "Error: --window 10 and --horizon 1 need a training part of at least 11 rows",
         ),
         (["predict", "no-model"], "Error: 'no-model' is not a saved lstmcast model"),
         (["train", "--config", "nope.toml"], "Error: config file 'nope.toml' does not exist"),
         (
             ["train", "{air}", "--target", "passengers", "--cell", "rnn"],
-            "Error: cell='rnn' is not supported: use one of 'lstm', 'gru'.",
+            "Error: --cell rnn is not supported: use one of 'lstm', 'gru'.",
         ),
         (["plot", "{model}", "--kind", "fit"], "Error: --kind fit needs --data"),
         (["backtest", "{air}", "--target", "passengers", "--refit", "maybe"], "Error: --refit 'maybe' must be true"),

@@ -37,7 +37,7 @@ def test_usage_error_exits_2():
 def test_user_error_is_one_red_line_and_exit_1(tmp_path):
     result = runner.invoke(app, ["demo", "--epochs", "1", "--batch-size", "0", "--out", str(tmp_path)])
     assert result.exit_code == 1
-    assert "Error: batch_size=0 must be a positive integer." in result.output
+    assert "Error: --batch-size 0 must be a positive integer." in result.output  # the flag, not the keyword
     assert "Traceback" not in result.output
 
 

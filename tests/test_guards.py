@@ -200,7 +200,7 @@ def test_ensemble_members_count_in_the_parameter_limit():
 
 def test_cli_huge_units_is_one_line(csv):
     r = cli("train", csv, "--target", "y", "--time", "date", *CLI_TINY, "--units", "1000000000")
-    assert r.exit_code == 1 and r.output.startswith("Error: units=1000000000 makes a network of")
+    assert r.exit_code == 1 and r.output.startswith("Error: --units 1000000000 makes a network of")
     assert len(r.output.strip().splitlines()) == 1
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.collections import PolyCollection
+from matplotlib.figure import Figure
 
 from lstmcast.errors import ColumnError, ConfigError
 from lstmcast.plot import forecast_targets, plot_calibration, plot_fan, plot_fans, plot_forecast
@@ -67,21 +68,21 @@ def test_fan_writes_a_png_with_one_band_per_level_the_wider_around_the_narrower(
 
 
 def test_plot_fan_on_dates_finds_levels_shows_the_last_rows_and_draws_on_a_given_axes():
-    from matplotlib.figure import Figure
-
     history, forecast = _frames(levels=(80,), horizon=5)
     ax = Figure().subplots()
     assert plot_fan(history, forecast, last=10, ax=ax) is ax
     assert len(ax.lines[0].get_xdata()) == 10
     assert list(_bands(ax)) == ["80% interval"]
     assert ax.get_title() == "y: forecast of 5 step(s), 80% intervals"
-    default = plot_fan(history, forecast, levels=[80], title="")  # default history: max(4 x 5, 24) rows
+    default = plot_fan(history, forecast, levels=[80], title="").axes[0]  # history: max(4 x 5, 24) rows
     assert len(default.lines[0].get_xdata()) == 24 and default.get_title() == ""
 
 
 def test_no_interval_columns_draws_only_the_lines_and_integer_steps_work():
     history, forecast = _frames(levels=(), dated=False)
-    ax = plot_fan(history, forecast)
+    fig = plot_fan(history, forecast)  # no ax=: a new Figure, which Jupyter shows inline
+    assert isinstance(fig, Figure)
+    (ax,) = fig.axes
     assert _bands(ax) == {} and len(ax.lines) == 3
     (line,) = [line for line in ax.lines if line.get_label() == "Forecast"]
     assert list(line.get_xdata()) == list(range(59, 66))  # from the last actual to the last step
@@ -133,7 +134,7 @@ def test_plot_forecast_still_draws_a_forecast_that_carries_intervals(tmp_path):
 
 def test_calibration_plot_draws_the_diagonal_and_the_observed_coverage(tmp_path):
     table = pd.DataFrame({"level": [50, 80, 95], "coverage": [47.0, 76.5, 93.0], "width": [1.0, 2.0, 3.0]})
-    ax = plot_calibration(table, path=tmp_path / "cal.png")
+    (ax,) = plot_calibration(table, path=tmp_path / "cal.png").axes
     assert (tmp_path / "cal.png").read_bytes()[:8] == PNG
     diagonal, observed = ax.lines
     assert list(diagonal.get_xdata()) == [0, 100] and list(diagonal.get_ydata()) == [0, 100]
@@ -143,7 +144,7 @@ def test_calibration_plot_draws_the_diagonal_and_the_observed_coverage(tmp_path)
 
 
 def test_quantile_calibration_is_a_reliability_diagram_and_other_tables_are_refused():
-    ax = plot_calibration(pd.DataFrame({"quantile": [0.9, 0.1, 0.5], "observed": [0.85, 0.12, 0.5]}))
+    (ax,) = plot_calibration(pd.DataFrame({"quantile": [0.9, 0.1, 0.5], "observed": [0.85, 0.12, 0.5]})).axes
     diagonal, observed = ax.lines
     assert list(diagonal.get_xdata()) == [0, 1] and list(observed.get_xdata()) == [0.1, 0.5, 0.9]
     assert ax.get_title() == "Quantile calibration"
@@ -166,3 +167,26 @@ def test_plotting_leaves_the_backend_alone_and_import_lstmcast_loads_no_matplotl
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [True, "svg", False]
     assert (tmp_path / "f.png").exists() and (tmp_path / "c.png").exists()
+
+
+def test_without_a_path_every_plot_function_returns_its_figure_and_writes_nothing(tmp_path, monkeypatch):
+    from lstmcast.plot import plot_backtest, plot_history, plot_in_sample
+
+    monkeypatch.chdir(tmp_path)
+    history, forecast = _frames(levels=(80,))
+    in_sample = pd.DataFrame({"y": history["y"], "y_pred": history["y"] + 1.0, "part": "train"})
+    runs = pd.DataFrame({"fold": 0, "origin": 0, "time": [1, 2], "actual": [1.0, 2.0], "prediction": [1.5, 2.5]})
+    figures = [
+        plot_forecast(history, forecast),
+        plot_in_sample(history, in_sample, note="holdout MAE 1.0"),
+        plot_history([1.0, 0.5], [], space="mae of values min-max scaled"),
+        plot_backtest(runs),
+        plot_fans(history, forecast),
+        plot_fan(history, forecast),
+        plot_calibration(pd.DataFrame({"level": [80], "coverage": [79.0]})),
+    ]
+    assert all(isinstance(fig, Figure) and fig.axes for fig in figures)
+    assert figures[1].axes[0].texts[0].get_text() == "holdout MAE 1.0"
+    assert figures[2].axes[0].get_ylabel() == "loss: mae of values min-max scaled"
+    assert list(tmp_path.iterdir()) == []
+    assert plot_forecast(history, forecast, tmp_path / "f.png") == tmp_path / "f.png"  # a path: the path written

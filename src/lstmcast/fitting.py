@@ -57,9 +57,39 @@ def check_finite(out: np.ndarray) -> None:
         )
 
 
-def reporter(verbose: int) -> EpochCallback | None:
-    if verbose == 0:
-        return None
-    from lstmcast.train.progress import epoch_printer
+def reporter(verbose, space: str = "") -> EpochCallback | None:
+    """The epoch printer of ``verbose`` (0, 1, 2 or "auto": 1 in an interactive session), or None when silent."""
+    from lstmcast.train.progress import epoch_printer, resolve_verbose
 
-    return epoch_printer(verbose)
+    if resolve_verbose(verbose) == 0:
+        return None
+    return epoch_printer(verbose, space=space)
+
+
+def loss_space(cfg: dict, loss_name: str) -> str:
+    """Which numbers the training loss is measured on: the model's space, not the data's own scale.
+
+    >>> print(loss_space({"log": True, "difference": 12, "scaler": "standard", "normalize": "none"}, "mse"))
+    mse of log values, differenced at lag 12, standardized (on the training part); evaluate() scores the original scale
+    """
+    steps = []
+    if cfg.get("log") is True:
+        steps.append("log values")
+    if cfg.get("difference") not in (0, None, "auto", False):
+        steps.append(f"differenced at lag {cfg['difference']}")
+    scaler = {"minmax": "min-max scaled", "standard": "standardized", "robust": "robust-scaled"}.get(cfg.get("scaler"))
+    if scaler:
+        steps.append(f"{scaler} (on the training part)")
+    window = {
+        "last": "relative to each window's last value",
+        "mean": "relative to each window's mean",
+        "season": "relative to each window's seasonal level",
+        "season-mean": "relative to each window's mean season",
+        "scale": "divided by each window's mean absolute value",
+    }.get(cfg.get("normalize"))
+    if window:
+        steps.append(window)
+    where = ", ".join(steps) if steps else "the values as given"
+    if steps and steps[0] != "log values":
+        where = "values " + where
+    return f"{loss_name} of {where}; evaluate() scores the original scale"

@@ -34,9 +34,9 @@ from lstmcast.errors import (
     NotFittedError,
 )
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
-from lstmcast.fitting import check_finite, init_members, refit, reporter
+from lstmcast.fitting import check_finite, init_members, loss_space, refit, reporter
 from lstmcast.nn.network import NetworkSpec
-from lstmcast.nn.summary import format_summary
+from lstmcast.nn.summary import Summary, format_summary
 from lstmcast.resources import check_training
 from lstmcast.stats.combination import NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
@@ -64,11 +64,8 @@ MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-s
 class Forecaster:
     """LSTM/GRU forecaster of one or more series.
 
-    Parameters are stored unchanged and checked in :meth:`fit`; each is
-    described in :mod:`lstmcast.params` (and below). Defaults are the seed
-    tutorial's network (one LSTM of 50 units, Adam 1e-3, MSE) with a window of
-    10, a time-ordered 80/20 train/test split and a min-max scaler fitted on the
-    training part.
+    Parameters are stored unchanged and checked in :meth:`fit`. The list below is generated from the
+    one parameter table (:mod:`lstmcast.params`), so the defaults shown are the ones used.
     """
 
     def __init__(self, **params) -> None:
@@ -102,8 +99,12 @@ class Forecaster:
         return f"Forecaster({', '.join(changed)})"
 
     def _checked(self) -> dict:
-        """Every parameter checked and normalized (the one place checks run)."""
-        return P.check_params(self.get_params())
+        """Every parameter checked and normalized (the one place checks run); verbose="auto" resolved."""
+        from lstmcast.train.progress import resolve_verbose
+
+        cfg = P.check_params(self.get_params())
+        cfg["verbose"] = resolve_verbose(cfg["verbose"])  # a fitted model's settings hold no "auto"
+        return cfg
 
     # -- fitting -------------------------------------------------------------
     def fit(
@@ -205,7 +206,7 @@ class Forecaster:
         values = transforms.to_model_space(series.values)  # (rows, columns)
         check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
         initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"])
-        callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"])
+        callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
         train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
         if cfg["epochs"] == "auto":
             cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
@@ -240,7 +241,7 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
-        for name in ("calibration_", "panel_", "ends_", "series_scales_", "combination_"):  # an earlier fit's
+        for name in ("calibration_", "holdout_", "panel_", "ends_", "series_scales_", "combination_"):  # earlier fit's
             self.__dict__.pop(name, None)
         if cfg["combine"] and loss.kind == "point":  # validation picks the combination; intervals come with it
             self.calibrate()
@@ -291,8 +292,14 @@ class Forecaster:
             }
         )
 
-    def summary(self) -> str:
-        """Keras-style layer table (of one member, for an ensemble)."""
+    def summary(self, print_fn=print) -> Summary:
+        """Print the Keras-style layer table (of one member, for an ensemble) and return it.
+
+        print_fn: where the table goes, as Keras's ``summary(print_fn=...)``; ``None`` prints nothing.
+        The returned :class:`~lstmcast.nn.summary.Summary` is a ``str`` whose ``repr`` (and HTML in
+        Jupyter) is the table, so ``str(model.summary())`` and ``print(model.summary(print_fn=None))``
+        give the table too.
+        """
         self._check_fitted()
         table = format_summary(self.spec_)
         members = members_of(self.params_)
@@ -302,7 +309,7 @@ class Forecaster:
                 f"{self.config_['seed'] + members - 1} ({members} x {self.spec_.count():,} parameters); "
                 "the forecast is their median."
             )
-        return table
+        return Summary(table).printed(print_fn)
 
     # -- saving: the fitted state as plain data ------------------------------
     def save(self, path, overwrite: bool = False):
@@ -495,9 +502,12 @@ class Forecaster:
         A copy of the model (same settings) trains on the training rows before the newest
         ones and forecasts from each of those; its errors are the conformal scores
         (``calibration_``). ``predict(level=...)`` calls this on first use; saving keeps the
-        scores. Costs about one more fit. Series too short to set rows aside use the errors of
-        the naive forecast over the history instead (wider than the model's own, never
-        optimistic; ``choices_["intervals"]`` says which).
+        scores. Those forecasts are of rows the copy never saw, so they are also scored beside the
+        naive baselines on the original scale (``holdout_``, an Evaluation; not saved): an honest
+        score of the configuration even when ``test=0``. Costs about one more fit. Series too
+        short to set rows aside use the errors of the naive forecast over the history instead
+        (wider than the model's own, never optimistic; ``choices_["intervals"]`` says which;
+        ``holdout_`` is then None).
         """
         self._check_fitted()
         if self.is_panel_:
@@ -534,7 +544,15 @@ class Forecaster:
         cutoff, origins = calibration_plan(n, horizon, cfg["window"] + lag + steps + MIN_WINDOWS - 1)
         if origins >= MIN_CONFORMAL:
             fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
-            sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": 0, "combine": False})
+            from lstmcast.train.progress import say
+
+            verbose = P.PARAMS["verbose"].check_value(self.verbose)  # as set now, not at fit time
+            say(
+                verbose,
+                f"Calibrating prediction intervals: training a copy on rows 1..{cutoff} and forecasting from the "
+                f"{origins} origins after them (about one more fit; saved with the model)...",
+            )
+            sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
             part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
             sub._fit_series(part, sub._checked())
             values = sub.transforms_.to_model_space(s.values[:n])
@@ -543,9 +561,7 @@ class Forecaster:
             why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
             pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
             if cfg["combine"]:
-                self.combination_ = build_combination(
-                    pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"]
-                )
+                self.combination_ = build_combination(pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"])
                 self.choices_["combine"] = Choice(self.combination_.chosen(), self.combination_.describe())
                 pred = self.combination_.forecast(pred, raw, first, horizon)
                 why += "; the combined forecast's errors"
@@ -566,6 +582,14 @@ class Forecaster:
             )
         rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (origins, H)
         self.calibration_ = Calibration.from_forecasts(raw[rows], pred, cutoff, method, bool(cfg["log"]))
+        self.holdout_ = None
+        if method == "conformal":  # the copy's forecasts are out of sample: score them beside the baselines
+            try:
+                self.holdout_ = score(
+                    raw, first, pred, cutoff, seasonal_period(s.freq, cfg["seasonal_period"]), warn=False
+                )
+            except ConfigError:  # a season longer than the history before the first origin: no baselines
+                pass
         self.choices_["intervals"] = Choice(method, why)
         return self
 
@@ -677,6 +701,68 @@ class Forecaster:
     @property
     def window_(self) -> int:
         return self.config_["window"]
+
+    @property
+    def loss_space_(self) -> str:
+        """What the training loss (``history_``, the epoch lines) is measured on: the model's space.
+
+        The network trains on transformed, scaled windows, so its loss is not an error on the data's own
+        scale; :meth:`evaluate` scores the original scale.
+        """
+        self._check_fitted()
+        return loss_space(self.config_, self.loss_.name)
+
+    def explain(self, data=None, future=None, steps: int = 32):
+        """Why the forecast after the data's end is what it is: attributions per lag and per covariate.
+
+        Integrated gradients through the network (``jax.grad``), from a baseline window in which every
+        input stays at its window mean; for each forecast step and target the attributions add up to the
+        forecast minus the baseline's forecast. data, future: as in :meth:`predict`. steps: points of the
+        path integral (Gauss-Legendre). Returns an :class:`~lstmcast.explain.Explanation` (``by_column()``,
+        ``by_lag()``, ``space``); ``lstmcast.plot.plot_explanation`` draws it. Direct models; a model of many
+        series explains every series' next forecast, batched (``Explanation.series``, ``window_of(id)``).
+        """
+        from lstmcast.explain import explain_forecast
+
+        return explain_forecast(self, data=data, future=future, steps=steps)
+
+    # -- pictures --------------------------------------------------------------
+    def plot(self, kind: str = "forecast", path=None, data=None, horizon=None, future=None, level=None, last=None):
+        """A picture of the model: a matplotlib Figure (shown inline in Jupyter), or written to ``path``.
+
+        kind: ``"forecast"`` (the next ``horizon`` steps after the history; ``level=[80, 95]`` shades
+        prediction intervals; many series: one panel per series, at most 12), ``"fit"`` (actual values
+        and one-step predictions over the train, validation and test parts) or ``"loss"`` (the
+        training curves, labelled with the space they are measured in). The fit's picture notes the
+        test part's score beside the best baseline, or else the calibration's holdout score. data, future: as in
+        :meth:`predict`. last: rows of history shown. path: ``.png`` or ``.svg``, written atomically
+        (replacing a file there). Returns the Figure, or the path written. Drawn without pyplot.
+        """
+        from lstmcast import plot as draw
+
+        self._check_fitted()
+        kinds = ("forecast", "fit", "loss")
+        if kind not in kinds:
+            raise ConfigError.choice("kind", kind, kinds)
+        if kind == "loss":
+            return draw.plot_history(self.history_.loss, self.history_.val_loss, path, space=self.loss_space_)
+        if kind == "fit":
+            self._one_series("plot(kind='fit')")
+            note = ""
+            if data is None and getattr(self, "split_", None) is not None and self.split_.n_test:
+                note = draw.score_note(self.evaluate(warn=False), "test part")
+            elif data is None:
+                note = draw.score_note(getattr(self, "holdout_", None), "holdout")
+            return draw.plot_in_sample(self.actual(data), self.predict_in_sample(data), path, note=note)
+        forecast = self.predict(horizon=horizon, data=data, future=future, level=level)
+        if self.is_panel_:
+            fig = draw.plot_series(self.actual(data), forecast, self.panel_.id_name, last=last)
+        elif level is not None:
+            fig = draw.plot_fans(self.actual(data), forecast, last=last)
+        else:
+            show = last or max(4 * len(forecast), 3 * self.window_)
+            return draw.plot_forecast(self.actual(data), forecast, path, last=show)
+        return draw._finish(fig, path)
 
     # -- evaluation ----------------------------------------------------------
     def evaluate(self, data=None, part: str = "test", warn: bool = True, level=None) -> Evaluation:
@@ -890,6 +976,21 @@ class Forecaster:
         rows = self.config_["window"] + self.transforms_.target.lag
         combination = getattr(self, "combination_", None)
         return rows if combination is None else max(rows, combination.context)
+
+
+def _parameter_doc() -> str:
+    """The Parameters section of ``help(Forecaster)``, from the parameter table (grouped as in the table)."""
+    import textwrap
+
+    lines = ["", "    Parameters (keyword-only; default first)", "    ----------------------------------------"]
+    for group in P.GROUPS:
+        for p in P.in_group(group):
+            lines.append(f"    {p.name} = {p.default!r}")
+            lines += textwrap.wrap(p.help, 96, initial_indent=" " * 8, subsequent_indent=" " * 8)
+    return "\n".join(lines) + "\n"
+
+
+Forecaster.__doc__ = (Forecaster.__doc__ or "").rstrip() + "\n" + _parameter_doc()
 
 
 def _undo_one(model, raw, starts):

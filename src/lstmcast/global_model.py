@@ -168,7 +168,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     """
     import jax
 
-    from lstmcast.fitting import init_members, refit, reporter
+    from lstmcast.fitting import init_members, loss_space, refit, reporter
     from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
@@ -243,7 +243,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
-    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"])
+    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     if cfg["epochs"] == "auto":
         cfg["epochs"] = auto_epochs(TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS}), len(starts["train"]))
         choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
@@ -323,7 +323,7 @@ def _check_positive(stacked, offsets, ends, panel, k: int) -> None:
         )
 
 
-def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=(), samples=None) -> pd.DataFrame:
+def predict_panel(model, horizon: int, data=None, future=None, levels=(), quantiles=(), samples=None, windows=None):
     """A long table ``<id>, <time>, <targets>``: ``horizon`` steps after each series' end.
 
     data: newer history of some or all series, in the training columns (a series never seen in
@@ -331,9 +331,13 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     levels / quantiles: interval and quantile columns (``<target>-lo-80``, ``<target>-q-10``): conformal
     for a point loss, calibrated on first use (:mod:`lstmcast.uncertainty.panel_conformal`), the head's
     own for a quantile or distribution loss (:mod:`lstmcast.uncertainty.head_quantiles`).
+    windows: a list that receives ``(first series, end series, block, starts)`` of every chunk of forecast
+    windows instead of forecasting; then ``(panel, transforms)`` is returned (``Forecaster.explain``).
     """
     from lstmcast.uncertainty.names import all_quantiles
 
+    if windows is not None:
+        return forecast_panel(model, horizon, data, future, windows=windows)
     taus = all_quantiles(levels, quantiles) if levels or quantiles else None
     panel, out, q = forecast_panel(model, horizon, data, future, taus, samples)
     if q is not None:
@@ -344,12 +348,15 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     return frame
 
 
-def forecast_panel(model, horizon: int, data=None, future=None, taus=None, samples=None, paths: bool = False):
+def forecast_panel(
+    model, horizon: int, data=None, future=None, taus=None, samples=None, paths: bool = False, windows=None
+):
     """(panel, point (S, H, targets), quantiles (S, H, targets, Q) at ``taus`` or None) after each series' end.
 
     The panel is ``data`` loaded in the training columns (or the training panel); its series' order is
     the forecasts' order. paths: the third item is instead a distribution head's draws (draws, S, H, targets),
-    ``samples`` per member (:func:`lstmcast.uncertainty.head_quantiles.head_paths`).
+    ``samples`` per member (:func:`lstmcast.uncertainty.head_quantiles.head_paths`). windows: as in
+    :func:`predict_panel`.
     """
     from lstmcast.strategies import get_strategy
     from lstmcast.uncertainty.head_quantiles import SAMPLES, head_paths, head_quantiles
@@ -414,6 +421,9 @@ def forecast_panel(model, horizon: int, data=None, future=None, taus=None, sampl
             block = block.reshape(hi - lo, -1, block.shape[1])
             block[:, need:, width - n_future :] = upcoming[lo:hi]
             block = block.reshape(-1, block.shape[2])
+        if windows is not None:
+            windows.append((lo, hi, block, starts))
+            continue
         series, levels = np.arange(lo, hi), history[lo:hi]
 
         def undo(z, reps, series=series, levels=levels):  # (reps * n, H, k) scaled -> original
@@ -426,6 +436,8 @@ def forecast_panel(model, horizon: int, data=None, future=None, taus=None, sampl
             q[lo:hi] = head_quantiles(model, block, starts, horizon, taus, samples or SAMPLES, undo)
         if paths:
             drawn.append(head_paths(model, block, starts, horizon, samples or SAMPLES, undo))
+    if windows is not None:
+        return panel, transforms
     if not np.isfinite(out).all():
         from lstmcast.fitting import check_finite
 

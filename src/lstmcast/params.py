@@ -10,6 +10,7 @@ library it configures (``group``). The table drives:
 * every option of ``lstmcast train`` / ``backtest`` and every key of their
   ``--config`` TOML files, with the same names.
 
+>>> import numpy as np
 >>> PARAMS["window"].check_value(np.int64(24))
 24
 >>> PARAMS["units"].parse("64,32")
@@ -19,11 +20,10 @@ library it configures (``group``). The table drives:
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from lstmcast.errors import ConfigError
 
@@ -61,12 +61,23 @@ class Param:
 
 
 # -- checks: each takes (name, value) and returns the value to use -------------------------------
+# NumPy scalars are accepted, but NumPy is not imported for them: a NumPy value means NumPy is loaded,
+# and the command line's --help, which builds its options from this table, stays free of it.
+def _numpy_types(*names: str) -> tuple:
+    np = sys.modules.get("numpy")
+    return tuple(getattr(np, n) for n in names) if np is not None else ()
+
+
+def _is_bool(v) -> bool:
+    return isinstance(v, (bool, *_numpy_types("bool_")))
+
+
 def _is_int(v) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+    return isinstance(v, (int, *_numpy_types("integer"))) and not _is_bool(v)
 
 
 def _is_number(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+    return isinstance(v, (int, float, *_numpy_types("integer", "floating"))) and not _is_bool(v)
 
 
 def integer(lo: int = 1, optional: bool = False, what: str = "", hi: int | None = None) -> Callable:
@@ -122,7 +133,7 @@ def column_name(name, v):
 
 
 def boolean(name, v):
-    if not isinstance(v, (bool, np.bool_)):
+    if not _is_bool(v):
         raise ConfigError(f"{name}={v!r} must be True or False.")
     return bool(v)
 
@@ -227,8 +238,13 @@ def devices(name, v):
 
 
 def verbose(name, v):
+    if v == "auto":
+        return v
     if not _is_int(v) or v not in (0, 1, 2):
-        raise ConfigError(f"{name}={v!r} must be 0 (silent), 1 (progress bar) or 2 (a line per epoch).")
+        raise ConfigError(
+            f"{name}={v!r} must be 'auto' (progress in interactive sessions), 0 (silent), 1 (progress bar) "
+            "or 2 (a line per epoch)."
+        )
     return int(v)
 
 
@@ -515,7 +531,16 @@ _TABLE = (
     ),
     # run
     Param("seed", 0, seed, "Fixes initialization, shuffling and dropout.", "run", int),
-    Param("verbose", 0, verbose, "0 silent, 1 progress bar, 2 one line per epoch.", "run", int),
+    Param(
+        "verbose",
+        "auto",
+        verbose,
+        "auto (a progress bar in IPython, Jupyter or the Python prompt, silent in scripts), 0 silent, "
+        "1 progress bar, 2 one line per epoch; calibration and backtests report their steps too.",
+        "run",
+        str,
+        _auto_text(int),
+    ),
 )
 
 PARAMS: dict[str, Param] = {p.name: p for p in _TABLE}

@@ -1,7 +1,10 @@
-"""Matplotlib figures, written to PNG or SVG. Nothing here trains or reads files.
+"""Matplotlib figures, returned and, given a path, written to PNG or SVG. Nothing here trains or reads files.
 
 Figures are ``matplotlib.figure.Figure`` objects drawn without pyplot, so
 plotting never touches matplotlib's backend or pyplot's global figure list.
+Without a path every function returns its Figure, which Jupyter shows inline
+(axes-level ones, :func:`plot_fan` and :func:`plot_calibration`, return the Axes
+when you pass ``ax=``); with a path it returns the path written.
 Like every output file, a plot is written atomically and replaces what is at its
 path; refusing to overwrite is the caller's choice (the CLI's ``--force``).
 """
@@ -17,12 +20,30 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgb
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as _MatplotlibFigure
 
 from lstmcast.errors import ColumnError, ConfigError, DataError, EmptyDataError
 from lstmcast.uncertainty.names import check_levels, level_columns, number_text
 
 FORMATS = (".png", ".svg")
+
+
+class Figure(_MatplotlibFigure):
+    """A matplotlib Figure that shows itself in Jupyter and IPython as its PNG.
+
+    Without pyplot nothing registers matplotlib's display hook, so a plain Figure would show as
+    ``<Figure size 1100x450 with 1 Axes>``; this one carries its own (``_repr_png_``). It is an
+    ordinary ``matplotlib.figure.Figure`` otherwise (``savefig``, ``axes``...).
+    """
+
+    def _repr_png_(self) -> bytes:
+        import io
+
+        buffer = io.BytesIO()
+        self.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+        return buffer.getvalue()
+
+
 PART_LABELS = {"train": "Training predictions", "validation": "Validation predictions", "test": "Test predictions"}
 
 
@@ -38,15 +59,26 @@ def _save(fig, path) -> Path:
     return write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix[1:]))
 
 
+def _finish(fig: Figure, path) -> Figure | Path:
+    """The Figure (no path), or the path it was written to."""
+    if path is None:
+        fig.tight_layout()
+        return fig
+    return _save(fig, path)
+
+
 def _axes(figsize):
     fig = Figure(figsize=figsize)
     return fig, fig.subplots()
 
 
-def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: str = "") -> Path:
+def plot_in_sample(
+    actual: pd.DataFrame, in_sample: pd.DataFrame, path=None, title: str = "", note: str = ""
+) -> Figure | Path:
     """Actual series, with one-step predictions on the training, validation and test windows.
 
     actual: the series (one column per target); in_sample: ``Forecaster.predict_in_sample()``.
+    note: a line printed under the title (the CLI's holdout score). path: write the figure there.
     """
     target = actual.columns[0]
     fig, ax = _axes((11, 4.5))
@@ -58,15 +90,26 @@ def plot_in_sample(actual: pd.DataFrame, in_sample: pd.DataFrame, path, title: s
     if len(test):
         ax.axvline(test.index[0], color="0.6", ls="--", lw=0.8)
     ax.set_title(title or f"{target}: actual vs one-step predictions")
+    if note:
+        ax.text(0.01, 0.98, note, transform=ax.transAxes, va="top", ha="left", fontsize="small", color="0.2")
     ax.set_xlabel(actual.index.name or "step")
     ax.set_ylabel(str(target))
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, frameon=False)
-    return _save(fig, path)
+    return _finish(fig, path)
+
+
+def score_note(evaluation, what: str) -> str:
+    """``test part: MAE 12.3 vs seasonal_naive 15.1 (skill +18.5%)`` for a fit plot; "" without an evaluation."""
+    if evaluation is None:
+        return ""
+    table, best = evaluation.table, evaluation.best_baseline
+    mae = table.loc["model", "mae"]
+    return f"{what}: MAE {mae:.4g} vs {best} {table.loc[best, 'mae']:.4g} (skill {evaluation.skill:+.1%})"
 
 
 def plot_forecast(
-    history: pd.DataFrame, forecast: pd.DataFrame, path, last: int | None = None, title: str = ""
-) -> Path:
+    history: pd.DataFrame, forecast: pd.DataFrame, path=None, last: int | None = None, title: str = ""
+) -> Figure | Path:
     """The forecast after the (last ``last`` rows of the) history, one panel line per target.
 
     Interval and quantile columns (``y-lo-80``...) are left out: :func:`plot_fans` draws them.
@@ -82,11 +125,13 @@ def plot_forecast(
     ax.axvline(hist.index[-1], color="0.6", ls=":", lw=0.8)
     ax.set_title(title or f"Forecast of {len(forecast)} step(s)")
     ax.legend(loc="best")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_history(loss: list[float], val_loss: list[float], path, title: str = "Training loss") -> Path:
-    """Loss curves per epoch (log scale)."""
+def plot_history(
+    loss: list[float], val_loss: list[float], path=None, title: str = "Training loss", space: str = ""
+) -> Figure | Path:
+    """Loss curves per epoch (log scale); space: what the loss is measured on (``Forecaster.loss_space_``)."""
     fig, ax = _axes((8, 4))
     epochs = range(1, len(loss) + 1)
     ax.plot(epochs, loss, label="loss")
@@ -94,9 +139,11 @@ def plot_history(loss: list[float], val_loss: list[float], path, title: str = "T
         ax.plot(epochs, val_loss, label="val_loss")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
+    if space:
+        ax.set_ylabel(f"loss: {space.split(';')[0]}", fontsize="small")
     ax.set_title(title)
     ax.legend()
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def cv_layout(predictions: pd.DataFrame) -> tuple[str | None, str, str, str]:
@@ -113,7 +160,9 @@ def cv_layout(predictions: pd.DataFrame) -> tuple[str | None, str, str, str]:
     return (cols[0] if c == 2 else None), cols[c - 1], after[0], after[k]
 
 
-def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forecasts from each cutoff", ids=None):
+def plot_backtest(
+    predictions: pd.DataFrame, path=None, title: str = "Backtest: forecasts from each cutoff", ids=None
+) -> Figure | Path:
     """Actual values and each cutoff's forecast (with its widest interval band, if any) of a backtest's
     cross-validation frame; many series: one panel per series, at most 12 (``ids``: which ones)."""
     id_name, time_name, target, forecast = cv_layout(predictions)
@@ -153,7 +202,7 @@ def plot_backtest(predictions: pd.DataFrame, path, title: str = "Backtest: forec
         ax.set_visible(False)
     fig.suptitle(title if id_name is None else f"{title} ({len(chosen)} series)")
     axes[0].legend(loc="best", fontsize="small")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 # ---- prediction intervals: fan charts and calibration ----------------------------------------------
@@ -275,7 +324,8 @@ def plot_fan(
     to draw (needed when the forecast has several). levels: the intervals to shade, by default
     every level the forecast has columns for; wider intervals are lighter. last: rows of history
     shown (default ``max(4 * horizon, 24)``). ax: a matplotlib Axes to draw on (default: a new
-    Figure's). title: None for a default, ``""`` for none. Returns the Axes.
+    Figure's). title: None for a default, ``""`` for none. Returns the Axes when ``ax`` is given,
+    else the new Figure.
     """
     targets = forecast_targets(forecast)
     if target is None:
@@ -287,7 +337,8 @@ def plot_fan(
         target = targets[0]
     elif target not in targets:
         raise ColumnError(f"target={target!r} is not a forecast column: use one of {targets!r}.")
-    if ax is None:
+    own = ax is None
+    if own:
         _, ax = _axes((11, 4.5))
     handles, found = _fan(ax, history, forecast, target, levels, last)
     shown = ", ".join(f"{number_text(level)}%" for level in found)
@@ -296,6 +347,9 @@ def plot_fan(
     ax.set_xlabel(history.index.name or "step")
     ax.set_ylabel(str(target))
     ax.legend(handles=handles, loc="best")
+    if own:
+        ax.figure.tight_layout()
+        return ax.figure
     return ax
 
 
@@ -359,7 +413,8 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     table: columns ``level`` (nominal, percent) and ``coverage`` (observed, percent), one point per
     row (a ``target`` column gives one series per target); or, for a reliability diagram, columns
     ``quantile`` and ``observed`` (fractions: the share of actuals below each quantile). Other
-    columns are ignored. path: write the figure (.png or .svg). Returns the Axes.
+    columns are ignored. path: write the figure (.png or .svg). ax: the Axes to draw on. Returns
+    the Axes when ``ax`` is given, else the Figure.
     """
     cols = set(table.columns)
     interval, quantile = {"level", "coverage"} <= cols, {"quantile", "observed"} <= cols
@@ -373,7 +428,8 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     if rows.empty:
         raise EmptyDataError(f"the calibration table has no rows with both {x!r} and {y!r}.")
     top = 100.0 if interval else 1.0
-    if ax is None:
+    own = ax is None
+    if own:
         _, ax = _axes((5.5, 5.5))
     ax.plot([0.0, top], [0.0, top], color="0.5", ls="--", lw=1.0, label="ideal")
     groups = rows.groupby("target", sort=False) if "target" in cols and rows["target"].nunique() > 1 else None
@@ -394,7 +450,7 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     ax.legend(loc="upper left")
     if path is not None:
         _save(ax.figure, path)
-    return ax
+    return ax.figure if own else ax
 
 
 def plot_series(
@@ -450,3 +506,38 @@ def plot_series(
     if path is not None:
         _save(fig, path)
     return fig
+
+
+def plot_explanation(explanation, path=None, target=None, window: int = 0, title: str | None = None):
+    """An :class:`~lstmcast.explain.Explanation` drawn: attribution per lag and forecast step (a heat map, the
+    columns summed) and per input column (bars, one group per step). Returns the Figure, or the path written."""
+    targets = list(explanation.targets)
+    target = targets[0] if target is None else target
+    if target not in targets:
+        raise ColumnError(f"target={target!r} is not a forecast target: use one of {targets!r}.")
+    by_lag = explanation.by_lag(window).xs(target, level="target")  # (steps, lags)
+    by_column = explanation.by_column(window).xs(target, level="target")  # (steps, columns)
+    fig = Figure(figsize=(12, 4.2))
+    heat, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    limit = float(np.abs(by_lag.to_numpy()).max()) or 1.0
+    image = heat.imshow(by_lag.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    heat.set_xticks(range(by_lag.shape[1]), by_lag.columns, rotation=90, fontsize="small")
+    heat.set_yticks(range(by_lag.shape[0]), [f"step {s}" for s in by_lag.index], fontsize="small")
+    heat.set_title("by lag (inputs summed)")
+    fig.colorbar(image, ax=heat, label=f"attribution ({explanation.space} scale)")
+    steps, names = by_column.index.tolist(), list(by_column.columns)
+    width = 0.8 / max(len(steps), 1)
+    for i, step in enumerate(steps):
+        bars.barh(np.arange(len(names)) + i * width, by_column.loc[step].to_numpy(), height=width, label=f"step {step}")
+    bars.set_yticks(np.arange(len(names)) + 0.4 - width / 2, names, fontsize="small")
+    bars.axvline(0.0, color="0.5", lw=0.8)
+    bars.set_title("by input (lags summed)")
+    if len(steps) <= 12:
+        bars.legend(fontsize="x-small", loc="best")
+    f, b = (
+        explanation.forecast[window, 0, targets.index(target)],
+        explanation.baseline[window, 0, targets.index(target)],
+    )
+    default = f"{target}: step 1 forecast {f:.4g} = baseline {b:.4g} + attributions ({explanation.space} scale)"
+    fig.suptitle(default if title is None else title)
+    return _finish(fig, path)

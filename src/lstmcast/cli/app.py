@@ -9,20 +9,57 @@ Heavy imports (jax) happen inside the commands so ``--help`` is instant.
 from __future__ import annotations
 
 import contextlib
+import re
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
+
+def tidy_help(command, ctx) -> None:
+    """Help that reads as one types: a flag shows no ``<bool>`` type, a hidden argument stays out of the usage line,
+    a default given as text (the Forecaster's, for options that are "not given" by default) shows as is.
+
+    (``--level 80 95``'s extra values arrive as a hidden argument, see cli/intervals.py.)
+    """
+    if getattr(command, "_lstmcast_tidy", False):
+        return
+    for param in [*command.params, command.get_help_option(ctx)]:
+        if param is not None and getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param is not None and param.param_type_name == "argument" and getattr(param, "hidden", False):
+            param.get_usage_pieces = lambda ctx: []
+        if param is not None and isinstance(getattr(param, "show_default", None), str):  # typer would add (...)
+            param._get_default_string = lambda *args, _text=param.show_default, **kwargs: _text
+    command._lstmcast_tidy = True
+
+
+class Group(TyperGroup):
+    """lstmcast's command group: every command's help tidied (:func:`tidy_help`) before it is shown."""
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            tidy_help(command, ctx)
+            state["command"] = command  # the command about to run: its flags name keywords in errors
+        return command
+
+    def format_help(self, ctx, formatter):
+        tidy_help(self, ctx)
+        return super().format_help(ctx, formatter)
+
+
 app = typer.Typer(
+    cls=Group,
     name="lstmcast",
     help="LSTM and GRU time-series forecasting: train, predict, evaluate and plot from the command line.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-state = {"debug": False}
+state = {"debug": False, "configure": False}
 err_console = Console(stderr=True)
 
 
@@ -59,6 +96,11 @@ def user_errors(as_json: bool = False):
         err_console.print(f"[yellow]Warning:[/yellow] {escape(str(message))}", highlight=False, soft_wrap=True)
 
     try:
+        if state["configure"]:  # the console script's opt-in, here so that --help never imports JAX
+            from lstmcast.runtime import configure
+
+            state["configure"] = False
+            configure()  # before the command's first JAX work
         with warnings.catch_warnings():
             warnings.showwarning = one_line_warning
             yield
@@ -83,7 +125,67 @@ def user_errors(as_json: bool = False):
 
 def _one_line(exc: BaseException) -> str:
     text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
-    return text or type(exc).__name__
+    return as_flags(text or type(exc).__name__, _command_flags())
+
+
+def _command_flags() -> dict[str, str]:
+    """The running command's options: Python keyword (``batch_size``) -> flag (``--batch-size``)."""
+    command = state.get("command")
+    if command is None:
+        return {}
+    flags = {}
+    for param in command.params:
+        for opt in getattr(param, "opts", ()):
+            if opt.startswith("--") and param.name:
+                flags[param.name] = opt
+    return flags
+
+
+_KEYWORD = re.compile(r"\b([a-z_][a-z0-9_]*)=('[^']*'|\"[^\"]*\"|\[[^\]]*\]|\([^)]*\)|[^\s,;:)]+)?")
+
+
+def as_flags(message: str, flags: dict[str, str]) -> str:
+    """A library message in the command line's words: ``target=`` -> ``--target``, ``fill='ffill'`` -> ``--fill ffill``.
+
+    Only the running command's own options are rewritten, and not where the message already names
+    the flag or where the keyword is an argument of a Python call in the text (``predict(level=...)``).
+
+    >>> as_flags("pass target= one of ['a', 'b'], or fill='interpolate'.", {"target": "--target", "fill": "--fill"})
+    "pass --target one of ['a', 'b'], or --fill interpolate."
+    >>> as_flags("batch_size=0 must be a positive integer; see predict(level=...).", {"batch_size": "--batch-size"})
+    '--batch-size 0 must be a positive integer; see predict(level=...).'
+    >>> as_flags("log=True needs positive values (e.g. --log, log=True).", {"log": "--log"})
+    'log=True needs positive values (e.g. --log, log=True).'
+    """
+
+    def flag(match: re.Match) -> str:
+        name, value = match.group(1), match.group(2)
+        if name not in flags or flags[name] in message or _in_call(message, match.start()):
+            return match.group(0)
+        if value is None:
+            return flags[name]
+        if value[:1] in "'\"" and value[-1:] == value[:1]:
+            value = value[1:-1]
+        elif value[:1] in "[(":
+            value = " ".join(v.strip().strip("'\"") for v in value[1:-1].split(",") if v.strip())
+        if value in ("True", "False"):
+            return flags[name] if value == "True" else "--no-" + flags[name][2:]
+        return f"{flags[name]} {value}"
+
+    return _KEYWORD.sub(flag, message)
+
+
+def _in_call(text: str, at: int) -> bool:
+    """Whether position ``at`` lies inside the parentheses of a call written in ``text`` (``fit(...)``)."""
+    depth = 0
+    for i in range(at - 1, -1, -1):
+        if text[i] == ")":
+            depth += 1
+        elif text[i] == "(":
+            if depth == 0:
+                return i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_")
+            depth -= 1
+    return False
 
 
 def _report(kind: str, message: str, as_json: bool) -> None:
@@ -104,9 +206,12 @@ def console(quiet: bool = False) -> Console:
 
 
 def main() -> None:
-    """Console-script entry point: the command line opts in to lstmcast.configure() (cache, XLA tuning)."""
-    import lstmcast.cli  # noqa: F401  (importing the package registers every command)
-    from lstmcast.runtime import configure
+    """Console-script entry point: the command line opts in to lstmcast.configure() (cache, XLA tuning).
 
-    configure()  # before any JAX work; imports no JAX itself
+    configure() imports JAX, so it runs when a command starts its work (:func:`user_errors`), not
+    here: ``--help`` and usage errors answer without loading JAX.
+    """
+    import lstmcast.cli  # noqa: F401  (importing the package registers every command)
+
+    state["configure"] = True
     app(prog_name="lstmcast")

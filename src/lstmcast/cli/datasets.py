@@ -4,11 +4,13 @@ from pathlib import Path
 
 import typer
 
-from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.app import Group, app, console, user_errors
 from lstmcast.cli.output import Force, check_frame_path, emit_json, frame_table, write_frame
 from lstmcast.cli.params import Json, Quiet
 
-datasets_app = typer.Typer(help="The datasets shipped inside lstmcast (no network needed).", no_args_is_help=True)
+datasets_app = typer.Typer(
+    cls=Group, help="The datasets shipped inside lstmcast (no network needed).", no_args_is_help=True
+)
 app.add_typer(datasets_app, name="datasets")
 
 

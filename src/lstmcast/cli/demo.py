@@ -41,7 +41,7 @@ def demo(
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
         model, ev = result.model, result.evaluation
-        con.print(model.summary(), highlight=False)
+        con.print(model.summary(print_fn=None), highlight=False)
         _print_evaluation(con, ev)
         con.print(f"Test loss (MSE, scaled data): {ev.scaled_mse:.3g}")
         con.print(f"Test MSE (original scale): {ev.table.loc['model', 'mse']:.3g}")

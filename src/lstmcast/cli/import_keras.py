@@ -77,7 +77,7 @@ def import_keras(
             return
         con = console(quiet)
         con.print("Imported: " + "; ".join(f"{k}={c.value!r} ({c.reason})" for k, c in model.choices_.items()))
-        con.print(model.summary(), highlight=False)
+        con.print(model.summary(print_fn=None), highlight=False)
         con.print(f"Model saved to {out}; forecast with: lstmcast predict {out}", highlight=False)
 
 

@@ -33,6 +33,18 @@ def _checked(p):
     return callback
 
 
+def default_text(p) -> str:
+    """The parameter's default as one would type it: ``auto``, ``50``, ``0.025,0.05``, ``none``, ``--no-calendar``."""
+    value = p.default
+    if p.cli_type is bool and isinstance(value, bool):
+        return ("--" if value else "--no-") + p.name.replace("_", "-")
+    if value is None:
+        return "none"
+    if isinstance(value, (tuple, list)):
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def model_parameters() -> list[inspect.Parameter]:
     params = []
     for p in PARAMS.values():
@@ -44,7 +56,12 @@ def model_parameters() -> list[inspect.Parameter]:
                 p.name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=typer.Option(
-                    None, *decls, help=p.help, rich_help_panel="Model and training", callback=_checked(p)
+                    None,
+                    *decls,
+                    help=p.help,
+                    rich_help_panel="Model and training",
+                    callback=_checked(p),
+                    show_default=default_text(p),  # the Forecaster's, used when neither option nor config sets it
                 ),
                 annotation=Optional[option_type],  # noqa: UP045 (typer reads this annotation)
             )

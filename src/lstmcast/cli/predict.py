@@ -18,7 +18,9 @@ def predict(
     extra: Extra = None,
     data: Optional[Path] = typer.Option(None, help="Newer history (same columns); default: the training data's end."),  # noqa: UP045
     horizon: Optional[int] = typer.Option(None, help="Steps to forecast (default: the model's horizon)."),  # noqa: UP045
-    future: Optional[Path] = typer.Option(None, help="Future feature values (recursive models with features)."),  # noqa: UP045
+    future: Optional[Path] = typer.Option(  # noqa: UP045
+        None, help="Values of the model's known-in-advance (--future) columns over the forecast steps: CSV or Parquet."
+    ),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the forecast: .csv, .parquet, .json."),  # noqa: UP045
     plot: Optional[Path] = typer.Option(None, help="Write the forecast after the history (PNG or SVG)."),  # noqa: UP045
     level: Level = None,

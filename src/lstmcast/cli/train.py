@@ -47,6 +47,13 @@ def interrupted_note(history, epochs: int) -> str:
     )
 
 
+def score_note(evaluation, holdout) -> str:
+    """The fit plot's line on how the model forecasts rows it did not see (empty without a score)."""
+    from lstmcast.plot import score_note as note
+
+    return note(evaluation, "test part") if evaluation is not None else note(holdout, "holdout")
+
+
 @app.command()
 @with_model_options
 def train(
@@ -113,15 +120,17 @@ def train(
         if plot is not None and panel:
             raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
         if intervals and not model.history_.interrupted and model.loss_.kind == "point":
+            con.print("Calibrating prediction intervals (about one more fit; --no-intervals skips it)...")
             model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
         save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})
         evaluation = model.evaluate(warn=False) if not panel and model.split_.n_test else None
+        holdout = None if (panel or evaluation is not None) else getattr(model, "holdout_", None)
         if plot is not None:
             from lstmcast.plot import plot_in_sample
 
-            plot_in_sample(model.actual(), model.predict_in_sample(), plot)
+            plot_in_sample(model.actual(), model.predict_in_sample(), plot, note=score_note(evaluation, holdout))
         if as_json:
             emit_json(
                 {
@@ -133,6 +142,7 @@ def train(
                     "series": model.panel_.n_series if panel else 1,
                     "history": model.history_.to_dict(),
                     "evaluation": evaluation.to_dict() if evaluation else None,
+                    "holdout": holdout.to_dict() if holdout else None,
                     "plot": str(plot) if plot else None,
                 }
             )
@@ -153,13 +163,29 @@ def train(
         if not panel and model.series_.index_note:
             con.print(f"Time index: {model.series_.index_note}", highlight=False)
         print_choices(con, model.choices_)
-        con.print(model.summary(), highlight=False)
+        con.print(model.summary(print_fn=None), highlight=False)
         con.print(
             f"Trained {h.epochs} epochs in {sum(h.seconds):.2f}s, final loss {h.loss[-1]:.4g}"
             + (f", best epoch {h.best_epoch}" if h.val_loss else "")
+            + f" (loss: {model.loss_space_})",  # not the data's own scale: the scores below are
+            highlight=False,
         )
         if evaluation is not None:
             print_evaluation(con, evaluation, f"Test part: {evaluation.n_windows} forecasts, original scale")
+        elif holdout is not None:
+            cal = model.calibration_
+            print_evaluation(
+                con,
+                holdout,
+                f"Holdout: {holdout.n_windows} forecasts of a copy trained on rows 1..{cal.cutoff} "
+                "(the intervals' calibration), original scale",
+            )
+        elif not panel:
+            con.print(
+                "No holdout score: pass --test 0.2 (or keep --intervals) to score forecasts of rows the model "
+                "did not see.",
+                highlight=False,
+            )
         con.print(f"Model saved to {out} (config: {out / 'config.toml'})")
         if plot is not None:
             con.print(f"Plot written to {plot}")

@@ -72,7 +72,8 @@ def run_backtest(
 ) -> Backtest:
     """Backtest a configured (fitted or not) Forecaster on ``data``; ``model`` itself is left unchanged.
 
-    Every refit is a new estimator of ``model``'s class with its parameters (test part 0, silent).
+    Every refit is a new estimator of ``model``'s class with its parameters (test part 0, silent); ``verbose``
+    reports the refits (a bar, or a line each).
     level: also forecast prediction intervals (each refit calibrates its own, about one more fit)
     and score them beside seasonal naive's; ``predictions`` gains ``<alias>-lo-L``/``<alias>-hi-L`` columns and
     ``folds`` the model's coverage, width and MSIS per level.
@@ -122,12 +123,21 @@ def run_backtest(
     preds: list[np.ndarray | None] = [None] * folds
     quants: list[np.ndarray | None] = [None] * folds
     refits = _refits(refit, folds)
+    from lstmcast.train.progress import Steps
+
+    progress = Steps(cfg["verbose"], sum(refits), "Backtest fit")  # the refits themselves stay silent
     i = 0
     while i < folds:  # folds [i, j) share the model fitted at cut i
         j = i + 1
         while j < folds and not refits[j]:
             j += 1
-        fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)  # "auto" settings chosen per refit
+        try:
+            fitted = type(model)(**params).fit(frame.iloc[: cuts[i]], **names)  # "auto" settings chosen per refit
+        except BaseException:
+            progress.close()
+            raise
+        folds_text = f"fold {i + 1}" if j == i + 1 else f"folds {i + 1}..{j}"
+        progress.advance(note=f"{folds_text}, trained on rows 1..{cuts[i]}")
         values = fitted.transforms_.to_model_space(modelled.values)
         together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
         if levels:  # (n, H, targets), (n, H, targets, Q)
@@ -139,6 +149,7 @@ def run_backtest(
             preds[k] = out[bounds[k - i] : bounds[k - i + 1]]
             quants[k] = None if q is None else q[bounds[k - i] : bounds[k - i + 1]]
         i = j
+    progress.close()
 
     evaluations, rows = [], []
     for k, (cut, origins, pred) in enumerate(zip(cuts, fold_origins, preds)):

@@ -153,27 +153,31 @@ def run_panel_backtest(
     params = {**model.get_params(), "test": 0, "verbose": 0}
     period, fitted = None, None
     taken, forecasts, quantiles = [], [], []  # per fold: (n,) series, (n, H, targets), (n, H, targets, Q)
-    for i in range(folds):
-        trained = np.flatnonzero(cuts[:, i] >= 1)  # every series with history before its cut
-        if refits[i]:
-            with warnings.catch_warnings():  # short series are left out of the fold and counted in overall["left_out"]
-                warnings.simplefilter("ignore", ShortSeriesWarning)
-                fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
-            period = fitted.config_["seasonal_period"] if period is None else period
-            own = trained
-        else:
-            own = None
-        which, need = _eligible(fitted, cuts[:, i], period)
-        if not len(which):
-            raise TooShortError(
-                f"no series is long enough for fold {i}: a forecast from its cut needs {need} rows "
-                f"({_input_text(fitted.config_)}, seasonal_period={period} for seasonal naive), the longest series "
-                f"has {int(cuts[:, i].max())} there; use fewer folds, a smaller step, or more data."
-            )
-        taken.append(which)
-        point, q = _forecast(fitted, panel, which, cuts[which, i], horizon, own, taus)
-        forecasts.append(point)
-        quantiles.append(q)
+    from lstmcast.train.progress import Steps
+
+    with Steps(cfg["verbose"], sum(refits), "Backtest fit") as progress:
+        for i in range(folds):
+            trained = np.flatnonzero(cuts[:, i] >= 1)  # every series with history before its cut
+            if refits[i]:
+                with warnings.catch_warnings():  # short series are left out of the fold and in overall["left_out"]
+                    warnings.simplefilter("ignore", ShortSeriesWarning)
+                    fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
+                progress.advance(note=f"fold {i + 1} of {folds}")
+                period = fitted.config_["seasonal_period"] if period is None else period
+                own = trained
+            else:
+                own = None
+            which, need = _eligible(fitted, cuts[:, i], period)
+            if not len(which):
+                raise TooShortError(
+                    f"no series is long enough for fold {i}: a forecast from its cut needs {need} rows "
+                    f"({_input_text(fitted.config_)}, seasonal_period={period} for seasonal naive), the longest series "
+                    f"has {int(cuts[:, i].max())} there; use fewer folds, a smaller step, or more data."
+                )
+            taken.append(which)
+            point, q = _forecast(fitted, panel, which, cuts[which, i], horizon, own, taus)
+            forecasts.append(point)
+            quantiles.append(q)
     return _score(panel, cuts, taken, forecasts, quantiles, taus, levels, cfg["alias"], period, refits, step)
 
 

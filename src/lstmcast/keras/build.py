@@ -53,7 +53,6 @@ def from_keras(
     window: the window length, needed only when the model accepts windows of any length.
     freq: the data's pandas frequency, when it cannot be inferred.
     """
-    from lstmcast import params as P
     from lstmcast.data.pipeline import Transforms
     from lstmcast.data.seasons import season_length
     from lstmcast.data.series import load_series
@@ -110,7 +109,7 @@ def from_keras(
         ensemble=1,
         loss="mse",  # the tutorials' Keras loss; it matters only to a retraining
     )
-    cfg = P.check_params(model.get_params())
+    cfg = model._checked()  # checked, with verbose="auto" resolved as fit resolves it
     cfg["seasonal_period"] = season_length(series.freq)  # as fit resolves it: seasonal naive and MASE use it
     cfg["epochs"] = 1  # the saved settings hold no "auto"; this model was trained in Keras (history_ is empty)
     loss = get_loss(cfg["loss"])

@@ -43,3 +43,45 @@ def format_summary(spec) -> str:
         "_" * width,
     ]
     return "\n".join(out)
+
+
+class Summary(str):
+    """A model's layer table: a ``str`` (``print`` it, compare it) that shows as the table itself.
+
+    ``repr`` is the table rather than a quoted string, and Jupyter shows it as a preformatted
+    block (``_repr_html_``). :meth:`lstmcast.Forecaster.summary` prints it as Keras does; in
+    IPython and Jupyter the cell's echo of the returned table is then skipped, so it shows once.
+    """
+
+    _printed_in: int | None = None  # the IPython cell that printed it
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f"<pre>{html.escape(str(self))}</pre>"
+
+    def _ipython_display_(self) -> None:
+        shell = _ipython()
+        if shell is not None and self._printed_in == shell.execution_count:
+            return  # summary() printed it in this cell already
+        from IPython.display import display
+
+        display({"text/plain": str(self), "text/html": self._repr_html_()}, raw=True)
+
+    def printed(self, print_fn) -> Summary:
+        """Print through ``print_fn`` (``None``: not at all) and remember the IPython cell that did."""
+        if print_fn is not None:
+            print_fn(str(self))
+            shell = _ipython()
+            self._printed_in = shell.execution_count if shell is not None else None
+        return self
+
+
+def _ipython():
+    import sys
+
+    ipython = sys.modules.get("IPython")
+    return ipython.get_ipython() if ipython is not None else None

@@ -91,7 +91,15 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
     # the panel already holds the calendar columns (calendar=True): the copy must not add them again
     fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
-    copy = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": 0, "calendar": False})
+    from lstmcast.train.progress import say
+
+    verbose = model.get_params()["verbose"]  # as set now, not at fit time
+    say(
+        verbose,
+        f"Calibrating prediction intervals: training a copy without the newest rows of {len(used)} series, "
+        "then scoring its forecasts of them (about one more fit; saved with the model)...",
+    )
+    copy = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "calendar": False})
     copy.fit(part)  # a Panel: the same global fit
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
