@@ -86,6 +86,7 @@ def _variant(**settings):
 
 VARIANTS = {
     "lstmcast": _default,
+    "network": _variant(combine=False),  # the LSTM alone: what the network itself contributes
     "norm-last": _variant(normalize="last"),  # seasonal differencing when the season is strong
     "norm-mean": _variant(normalize="mean"),
     "norm-none": _variant(normalize="none"),
