@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lstmcast.errors import ConfigError
 from lstmcast.params import NAMES, PARAMS, unknown_message
+from lstmcast.resources import check_file_size
 
 DATA_KEYS = ("data", "id", "target", "time", "features", "future")
 
@@ -21,6 +22,7 @@ def read_config(path: str | Path | None) -> dict:
     """A flat TOML table of parameter names and data keys (values as written)."""
     if path is None:
         return {}
+    check_file_size(path, "config file")  # a FIFO, /dev/zero or a huge file is refused before reading
     try:
         with open(path, "rb") as fh:
             doc = tomllib.load(fh)

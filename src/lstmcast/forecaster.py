@@ -37,7 +37,7 @@ from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.fitting import check_finite, init_members, refit, reporter
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.summary import format_summary
-from lstmcast.resources import check_training
+from lstmcast.resources import check_forecast, check_training
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss, point_error
@@ -361,6 +361,7 @@ class Forecaster:
 
             horizon = self.config_["horizon"] if horizon is None else horizon
             P.PARAMS["horizon"].check_value(horizon)
+            check_forecast(self, horizon)  # before any array is allocated
             levels = check_levels(level) if level is not None else ()
             qs = check_quantiles(quantiles) if quantiles is not None else ()
             if samples is not None or ((levels or qs) and self.loss_.kind != "point"):
@@ -421,6 +422,7 @@ class Forecaster:
         cfg = self.config_
         horizon = cfg["horizon"] if horizon is None else horizon
         P.PARAMS["horizon"].check_value(horizon)
+        check_forecast(self, horizon)  # before any array is allocated
         strategy = get_strategy(cfg["strategy"])
         if not strategy.one_step and horizon > self.spec_.horizon:
             raise ConfigError(
@@ -453,6 +455,7 @@ class Forecaster:
         self._check_fitted()
         horizon = self.config_["horizon"] if horizon is None else horizon
         P.PARAMS["horizon"].check_value(horizon)
+        check_forecast(self, horizon, "make_future_frame")  # before any array is allocated
         if self.is_panel_:
             from lstmcast.global_model import make_future_frame
 

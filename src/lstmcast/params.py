@@ -198,6 +198,24 @@ def seed(name, v):
     return int(v)
 
 
+def capped(check: Callable, limit: str, fix: str) -> Callable:
+    """``check``, then at most the resource limit ``limit`` (:func:`lstmcast.resources.limit`, configurable)."""
+
+    def checked(name, v):
+        v = check(name, v)
+        if _is_int(v):
+            from lstmcast.resources import limit as resource_limit
+
+            most = resource_limit(limit)
+            if v > most:
+                raise ConfigError(
+                    f"{name}={v} is more than lstmcast allows ({most:,}, LSTMCAST_MAX_{limit.upper()}): {fix}."
+                )
+        return v
+
+    return checked
+
+
 def auto(check: Callable, what: str) -> Callable:
     """``"auto"`` (chosen from the training data, see lstmcast.auto) or a value ``check`` accepts."""
 
@@ -294,7 +312,9 @@ _TABLE = (
         str,
         _auto_text(int),
     ),
-    Param("horizon", 1, integer(), "Future steps to forecast.", "forecast", int),
+    Param(
+        "horizon", 1, capped(integer(), "horizon", "ask for fewer steps"), "Future steps to forecast.", "forecast", int
+    ),
     Param(
         "strategy",
         "direct",
@@ -398,7 +418,7 @@ _TABLE = (
     Param(
         "epochs",
         "auto",
-        auto(integer(), "a positive integer"),
+        capped(auto(integer(), "a positive integer"), "epochs", "use fewer epochs, or early stopping (patience=)"),
         "Training epochs; auto: about 500 optimizer steps (at most 500 epochs).",
         "train",
         str,

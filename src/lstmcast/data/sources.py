@@ -58,6 +58,10 @@ def _read_file(path: Path, sep: str | None) -> pd.DataFrame:
         raise DataError(f"data file {name} does not exist: check the path.")
     if path.is_dir():
         raise DataError(f"data path {name} is a folder, not a file: pass a CSV or Parquet file.")
+    if not path.is_file():  # read more than once below: a FIFO would hang, a device never end
+        raise DataError(
+            f"data path {name} is not a regular file (a pipe, device or socket): save the data to a file and pass that."
+        )
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
