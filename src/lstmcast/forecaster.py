@@ -88,12 +88,20 @@ class Forecaster:
         return {name: getattr(self, name) for name in P.NAMES}
 
     def set_params(self, **params) -> Forecaster:
-        """Change constructor arguments (checked at the next ``fit``); returns self."""
+        """Change constructor arguments (checked at the next ``fit``); returns self.
+
+        On a fitted model, changing any of them but ``verbose`` makes it unfitted: its weights
+        belong to the old settings (fit again), and it can no longer be saved as the old model.
+        """
         unknown = sorted(set(params) - set(P.NAMES))
         if unknown:
             raise ConfigError(P.unknown_message(unknown))
+        changed = [n for n, v in params.items() if n != "verbose" and not _same(v, getattr(self, n))]
         for name, value in params.items():
             setattr(self, name, value)
+        if changed and hasattr(self, "params_"):
+            for name in [k for k in self.__dict__ if k.endswith("_")]:
+                del self.__dict__[name]
         return self
 
     def __repr__(self) -> str:

@@ -46,7 +46,8 @@ def predict(
         check_plot_path(plot, force, [*inputs, output])
         levels, qs = interval_options(level, quantiles, extra)
         m = load(model)
-        fut = read_source(future) if future is not None else None
+        ids_as_text = (m.panel_.id_name,) if m.is_panel_ else ()  # "007" stays "007"
+        fut = read_source(future, text=ids_as_text) if future is not None else None
         forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs, samples=samples)
         if output is not None:
             write_frame(forecast, output, force, inputs)

@@ -107,7 +107,7 @@ def _load(data, id, target, time, features, future, static, freq, fill, fast: bo
         raise ConfigError.choice("fill", fill, FILLS)
     if freq is not None:
         frequency(pd.DatetimeIndex([]), None, freq)  # refuses a string that is no pandas frequency
-    frame, index_time = _frame(data)
+    frame, index_time = _frame(data, ID if id is None else id)
     time = index_time if time is None and index_time is not None else time
     id_name, time, targets, feats, known, statics, detected = _roles(frame, id, target, time, features, future, static)
     codes_in, ids = _ids(frame[id_name], id_name)
@@ -164,7 +164,7 @@ def _load(data, id, target, time, features, future, static, freq, fill, fast: bo
     )
 
 
-def _frame(data) -> tuple[pd.DataFrame, str | None]:
+def _frame(data, id_name: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """(the table with named index levels as columns and string column names, the column a DatetimeIndex became).
 
     A DataFrame is read as it is, not copied (nothing here writes to it).
@@ -175,7 +175,7 @@ def _frame(data) -> tuple[pd.DataFrame, str | None]:
             raise EmptyDataError("the data has no rows: check the file or filter that produced it.")
         frame = data
     else:
-        frame = read_source(data)
+        frame = read_source(data, text=(id_name,) if id_name else ())  # ids as written: "007" is not 7
     index_time = None
     if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
         frame = frame.set_axis(frame.index.to_timestamp(), axis=0)
