@@ -352,6 +352,13 @@ def _static(table: _Sorted, statics: list[str], id_name: str) -> tuple[pd.DataFr
         values = uniques.take(codes[first])
         if pd.api.types.is_numeric_dtype(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
             out[c] = np.asarray(values, dtype=np.float64)
+            bad = ~np.isfinite(out[c])
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise MissingValueError(
+                    f"series {table.ids[i]!r}: static column {c!r} is {float(out[c][i])!r}, not a finite number; give "
+                    f"every series a finite value, or leave {c!r} out of static=."
+                )
         else:
             out[c] = pd.array([str(v) for v in values], dtype=object)
             categorical.append(c)

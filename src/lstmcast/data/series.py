@@ -31,6 +31,7 @@ squares overflow float64.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -251,7 +252,7 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
         if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
             frame.index = frame.index.to_timestamp()
         if isinstance(frame.index, pd.DatetimeIndex):
-            return frame.index, frame.index.name or "index", False
+            return _nanoseconds(frame.index, frame.index.name), frame.index.name or "index", False
         idx = frame.index
         named = idx.name is not None and str(idx.name) not in frame.columns
         row_steps = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
@@ -277,7 +278,23 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
             f"time column {time!r} has a value that is not a timestamp: {raw.iloc[row]!r} at row {row}; "
             "fix or remove that row."
         )
-    return pd.DatetimeIndex(parsed, name=time), time, to_utc
+    return _nanoseconds(pd.DatetimeIndex(parsed, name=time), time), time, to_utc
+
+
+def _nanoseconds(index: pd.DatetimeIndex, name: str | None) -> pd.DatetimeIndex:
+    """``index`` in nanoseconds, the unit every calendar computation here uses; dates outside its range
+    (before 1677-09-21 or after 2262-04-11) refused with one line naming the first of them."""
+    try:
+        return index.as_unit("ns")
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        years = np.asarray(index.year)
+        bad = (years < 1678) | (years > 2261)
+        row = int(np.argmax(bad)) if bad.any() else 0
+        raise TimeIndexError(
+            f"time column {name or 'index'!r} holds {index[row].isoformat()} at row {row}, outside the dates lstmcast "
+            f"reads ({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}): give the time as whole numbers "
+            "(e.g. years) instead, or drop those rows."
+        ) from None
 
 
 def _parse_times(raw: pd.Series) -> tuple[pd.Series, bool]:
@@ -364,11 +381,18 @@ def _listing(cols) -> str:
 
 def _targets(frame: pd.DataFrame, target, time_name) -> list[str]:
     if target is None:
-        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or _numbers_only(frame[c])]
         if len(numeric) == 1:
             return numeric
+        if len(frame.columns) == 1:  # the one column there is: the numeric check below names its bad value
+            return [str(frame.columns[0])]
         raise ColumnError(
             f"cannot tell which column to forecast among {_listing(frame.columns)}: pass target= the column name."
+        )
+    if not isinstance(target, (str, list, tuple)):
+        raise ColumnError(
+            f"target={target!r} is not a column name: column names are read as text, so pass "
+            f"target={str(target)!r} (columns are {_listing(frame.columns)})."
         )
     names = [target] if isinstance(target, str) else list(target)
     for name in names:
@@ -411,14 +435,25 @@ def _check_numeric(frame: pd.DataFrame, col: str) -> None:
             f"column {col!r} holds complex numbers (dtype {s.dtype}): lstmcast forecasts real values; pass the "
             "real part (.real), the magnitude (abs()) or both as separate columns."
         )
-    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s) or _numbers_only(s)):
         row = _first_non_number(s.to_numpy(object))
         value = repr(s.iloc[row])
         value = value if len(value) <= 60 else f"{value[:40]}... ({len(value)} characters)"
-        raise ColumnError(
-            f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; "
-            "convert it to numbers or choose another column."
-        )
+        hint = "convert it to numbers or choose another column"
+        if isinstance(s.iloc[row], str) and THOUSANDS.match(s.iloc[row].strip()):
+            hint = "it looks like a number with thousands separators: pass thousands=',' (--thousands ',')"
+        raise ColumnError(f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; {hint}.")
+
+
+def _numbers_only(s: pd.Series) -> bool:
+    """An object column holding only real numbers and missing values (None, NaN): numeric, as float64."""
+    if s.dtype != object:
+        return False
+    kinds = (int, float, np.integer, np.floating)
+    return all(v is None or (isinstance(v, kinds) and not isinstance(v, (bool, np.bool_))) for v in s.to_numpy(object))
+
+
+THOUSANDS = re.compile(r"^[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")  # "1,234", "1.234.567,5"
 
 
 def _first_non_number(values: np.ndarray) -> int:

@@ -35,6 +35,12 @@ def read_source(data, sep: str | None = None, text: tuple[str, ...] = (), **opti
     elif isinstance(data, pd.DataFrame):
         frame = data.copy()
     elif isinstance(data, pd.Series):
+        if isinstance(data.index, pd.MultiIndex):  # (id, time) levels: many series, not one
+            levels = [str(n) if n is not None else f"level {i}" for i, n in enumerate(data.index.names)]
+            raise DataError(
+                f"the Series has a {data.index.nlevels}-level index ({', '.join(levels)}), which holds several "
+                "series, not one: pass series.reset_index() and name its columns, fit(frame, id=..., time=...)."
+            )
         frame = data.to_frame(name=data.name if data.name is not None else "y")
     elif isinstance(data, (np.ndarray, list, tuple)):
         arr = np.asarray(data)
