@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def column_names(key: str, value):
     if value is None:
         return None
     if isinstance(value, str):
-        names = [v.strip() for v in value.split(",") if v.strip()]
+        names = split_names(value)
         if not names:
             raise ConfigError(f"{key}={value!r} names no column.")
         if value == "all" or (len(names) == 1 and key in ("target", "time", "id")):
@@ -70,6 +71,13 @@ def column_names(key: str, value):
     if isinstance(value, (list, tuple)) and key not in ("time", "id") and all(isinstance(v, str) for v in value):
         return list(value)
     raise ConfigError(f"{key}={value!r} must be a column name or a list of column names.")
+
+
+def split_names(text: str) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``; a comma that is part of a name is written ``\\,``:
+    ``"sales\\, EUR,promo"`` -> ``["sales, EUR", "promo"]`` (names as in a CSV header, ids as written)."""
+    parts = re.split(r"(?<!\\),", text)
+    return [p.strip().replace("\\,", ",") for p in parts if p.strip()]
 
 
 def _toml_value(v) -> str:

@@ -84,7 +84,9 @@ def import_keras(
 def _names(text: str | None):
     if text is None:
         return None
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    from lstmcast.configfile import split_names
+
+    names = split_names(text)  # "a\\,b" is the one column "a,b"
     return names[0] if len(names) == 1 else names
 
 
