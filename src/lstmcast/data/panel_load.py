@@ -68,6 +68,8 @@ def _column_names(data) -> set[str]:
     if isinstance(data, (str, Path)):
         path = Path(data)
         try:
+            if not path.is_file():  # a FIFO would block here (and be read twice): read_source refuses it
+                return {str(c) for c in read_source(data).columns}
             if path.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
 
