@@ -24,6 +24,7 @@ from lstmcast.data.panel import Panel
 from lstmcast.data.panel_load import is_long, load_panel
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
+from lstmcast.data.sources import reading
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import (
@@ -160,14 +161,16 @@ class Forecaster:
                 static=static,
                 freq=cfg["freq"],
                 fill=cfg["fill"],
+                **reading(cfg),
             )
             fit_panel(self, panel, cfg, on_epoch_end)
             return self
         strategy = get_strategy(cfg["strategy"])
         strategy.check_roles(static=_names(static))
         series = load_series(
-            data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future
-        )
+            data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future,
+            **reading(cfg),
+        )  # fmt: skip
         if cfg["calendar"]:
             series = calendar_features.add_to_series(series)
         strategy.check_roles(features=series.features, future=series.future)
@@ -589,7 +592,8 @@ class Forecaster:
         schema = self.series_
         if self.config_.get("calendar"):  # the calendar columns are computed, not read
             schema = dataclasses.replace(schema, future=calendar_features.user_columns(schema.future))
-        series = load_history(schema, data, self.config_["fill"], self.config_["window"] + self.transforms_.target.lag)
+        need = self.config_["window"] + self.transforms_.target.lag
+        series = load_history(schema, data, self.config_["fill"], need, **reading(self.config_, warn_unused=False))
         return calendar_features.add_to_series(series) if self.config_.get("calendar") else series
 
     def _data_parts(self, data):

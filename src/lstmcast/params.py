@@ -178,6 +178,22 @@ def part(name, v):
     raise ConfigError(f"{name}={v!r} must be a fraction (0.2), a row count (24) or a start timestamp ('1959-01').")
 
 
+def date_format(name, v):
+    if v is None:
+        return None
+    if not isinstance(v, str) or "%" not in v:
+        raise ConfigError(f"{name}={v!r} must be a strftime format such as '%d/%m/%Y' or '%Y-%m-%d %H:%M'.")
+    return v
+
+
+def thousands(name, v):
+    if v is None:
+        return None
+    if not isinstance(v, str) or len(v) != 1 or v.isdigit() or v in ".-+eE":
+        raise ConfigError(f"{name}={v!r} must be one character that separates thousands, such as ',' or \"'\" or ' '.")
+    return v
+
+
 def frequency(name, v):
     if v is None:
         return None
@@ -390,6 +406,21 @@ _TABLE = (
         _part_text,
     ),
     Param("freq", None, frequency, "pandas frequency (D, MS, B...); inferred when absent.", "data"),
+    Param(
+        "date_format",
+        None,
+        date_format,
+        "strftime format of the time column's text, e.g. %d/%m/%Y (default: inferred from the values).",
+        "data",
+    ),
+    Param("day_first", False, boolean, "Read dates such as 01/02/2015 day first (1 February).", "data", bool),
+    Param(
+        "thousands",
+        None,
+        thousands,
+        "Thousands separator of numbers written as text, e.g. ',' to read '1,234' as 1234.",
+        "data",
+    ),
     Param(
         "fill",
         None,

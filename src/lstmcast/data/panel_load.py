@@ -47,6 +47,8 @@ from lstmcast.data.series import (
     _time_index,
     _whole_numbers,
     load_series,
+    warn_unused_columns,
+    with_thousands,
 )
 from lstmcast.data.sources import _check_unique_columns, read_source
 from lstmcast.data.timefmt import format_time
@@ -91,6 +93,11 @@ def load_panel(
     static: list[str] | str | None = None,
     freq: str | None = None,
     fill: str | None = None,
+    *,
+    date_format: str | None = None,
+    day_first: bool = False,
+    thousands: str | None = None,
+    warn_unused: bool = True,
 ) -> Panel:
     """Read and validate a long table of many series into a :class:`Panel`.
 
@@ -100,10 +107,26 @@ def load_panel(
     static: columns holding one value per series. features, future, freq, fill: as ``load_series``,
     applied to every series.
     """
-    return _load(data, id, target, time, features, future, static, freq, fill, fast=True)
+    reading = {"date_format": date_format, "day_first": day_first, "thousands": thousands, "warn_unused": warn_unused}
+    return _load(data, id, target, time, features, future, static, freq, fill, fast=True, **reading)
 
 
-def _load(data, id, target, time, features, future, static, freq, fill, fast: bool) -> Panel:
+def _load(
+    data,
+    id,
+    target,
+    time,
+    features,
+    future,
+    static,
+    freq,
+    fill,
+    fast: bool,
+    date_format=None,
+    day_first=False,
+    thousands=None,
+    warn_unused=True,
+) -> Panel:
     """``load_panel``; ``fast=False`` sends every series through ``load_series`` (the reference the tests compare)."""
     if fill is not None and fill not in FILLS:
         raise ConfigError.choice("fill", fill, FILLS)
@@ -112,8 +135,11 @@ def _load(data, id, target, time, features, future, static, freq, fill, fast: bo
     frame, index_time = _frame(data, ID if id is None else id)
     time = index_time if time is None and index_time is not None else time
     id_name, time, targets, feats, known, statics, detected = _roles(frame, id, target, time, features, future, static)
+    if warn_unused:
+        warn_unused_columns([c for c in frame.columns if c not in {id_name, time, *targets, *feats, *known, *statics}])
+    frame = with_thousands(frame, [*targets, *feats, *known], thousands)
     codes_in, ids = _ids(frame[id_name], id_name)
-    times, to_utc = _times(frame, time)
+    times, to_utc = _times(frame, time, date_format, day_first)
     order = _order(codes_in, times, len(ids))
     codes = codes_in if order is None else codes_in[order]  # (total_rows,) series of each sorted row
     lengths = np.bincount(codes, minlength=len(ids))
@@ -275,7 +301,7 @@ def _ids(raw: pd.Series, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
     return number[codes], tuple(text[rank])
 
 
-def _times(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index | None, bool]:
+def _times(frame: pd.DataFrame, time: str | None, date_format=None, day_first=False) -> tuple[pd.Index | None, bool]:
     """(the time column as a DatetimeIndex or int64 Index in table order, or None; whether it was converted to UTC)."""
     if time is None:
         return None, False
@@ -287,7 +313,7 @@ def _times(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index | None, bool
         if (~np.isfinite(floats) | (floats != np.round(floats))).any():
             _whole_numbers(raw, time)  # raises its error, naming the row
         return pd.Index(floats.astype(np.int64)), False
-    index, _, to_utc = _time_index(frame, time)
+    index, _, to_utc = _time_index(frame, time, date_format, day_first)
     return index, to_utc
 
 

@@ -41,7 +41,14 @@ import pandas as pd
 from lstmcast.data.calendar import business_days_skipped, frequency, reindex
 from lstmcast.data.sources import read_source
 from lstmcast.data.timefmt import format_time
-from lstmcast.errors import ColumnError, ConfigError, DataError, MissingValueError, TimeIndexError
+from lstmcast.errors import (
+    ColumnError,
+    ConfigError,
+    DataError,
+    MissingValueError,
+    TimeIndexError,
+    UnusedColumnsWarning,
+)
 
 FILLS = ("interpolate", "ffill", "zero")
 STEPS = ("calendar", "observations")
@@ -126,6 +133,10 @@ def load_series(
     future: list[str] | str | None = None,
     *,
     steps: str | None = None,
+    date_format: str | None = None,
+    day_first: bool = False,
+    thousands: str | None = None,
+    warn_unused: bool = True,
 ) -> Series:
     """Read and validate ``data``.
 
@@ -153,8 +164,8 @@ def load_series(
     frame.columns = [str(c) for c in frame.columns]
     detected = None
     if time is None and not isinstance(frame.index, (pd.DatetimeIndex, pd.PeriodIndex)):
-        time = detected = _date_column(frame)
-    index, time_name, to_utc = _time_index(frame, time)
+        time = detected = _date_column(frame, date_format, day_first)
+    index, time_name, to_utc = _time_index(frame, time, date_format, day_first)
     if time_name is not None and time_name in frame.columns:
         frame = frame.drop(columns=[time_name])
     targets = _targets(frame, target, time_name)
@@ -167,6 +178,9 @@ def load_series(
             "keep it in future= if its values are known in advance, else in features=."
         )
     cols = list(targets) + list(feats) + list(known)
+    if warn_unused:
+        warn_unused_columns([c for c in frame.columns if c not in cols])
+    frame = with_thousands(frame, cols, thousands)
     for c in cols:
         _check_numeric(frame, c)
     table = frame[cols].astype(np.float64)
@@ -225,7 +239,36 @@ def load_series(
     )
 
 
-def _date_column(frame: pd.DataFrame) -> str | None:
+def with_thousands(frame: pd.DataFrame, cols: list, thousands: str | None) -> pd.DataFrame:
+    """``frame`` with its text columns among ``cols`` read as numbers written with ``thousands`` separators
+    (``"1,234.5"`` -> 1234.5); a cell that is still no number is left as it is (the numeric check names it)."""
+    if thousands is None:
+        return frame
+    out = frame.copy()
+    for c in cols:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            text = out[c].astype("string").str.strip().str.replace(thousands, "", regex=False)
+            numbers = pd.to_numeric(text, errors="coerce")
+            if not (numbers.isna() & out[c].notna()).any():
+                out[c] = numbers.astype(np.float64)
+    return out
+
+
+def warn_unused_columns(unused: list) -> None:
+    """Say which columns no role reads: a ``promo`` column without ``future=`` is otherwise ignored in silence."""
+    if unused:
+        names = ", ".join(repr(str(c)) for c in unused[:10]) + (
+            f" and {len(unused) - 10} more" if len(unused) > 10 else ""
+        )
+        warnings.warn(
+            f"column(s) {names} are not used: name them in features= (past values) or future= (values known in "
+            "advance) to use them, or drop them from the data to silence this warning.",
+            UnusedColumnsWarning,
+            stacklevel=4,
+        )
+
+
+def _date_column(frame: pd.DataFrame, date_format: str | None = None, day_first: bool = False) -> str | None:
     """The one column holding dates, when time= is not given: a datetime column, or text whose values all
     parse as dates. None when there is none; several such columns are refused (name one with time=)."""
     found = []
@@ -238,7 +281,7 @@ def _date_column(frame: pd.DataFrame) -> str | None:
             if len(sample) and sample.str.contains(r"\d").all():
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    parsed = pd.to_datetime(sample, errors="coerce")
+                    parsed = pd.to_datetime(sample, errors="coerce", format=date_format, dayfirst=day_first)
                 if parsed.notna().all() and (parsed.dt.year >= 1000).all():  # '1,5' parses as year 1: not a date
                     found.append(c)
     if len(found) > 1:
@@ -246,7 +289,9 @@ def _date_column(frame: pd.DataFrame) -> str | None:
     return str(found[0]) if found else None
 
 
-def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | None, bool]:
+def _time_index(
+    frame: pd.DataFrame, time: str | None, date_format: str | None = None, day_first: bool = False
+) -> tuple[pd.Index, str | None, bool]:
     """(time index, its name, whether timestamps with several UTC offsets were converted to UTC)."""
     if time is None:
         if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
@@ -270,12 +315,13 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
         pass  # not a number of steps: parsed (and refused) as timestamps below
     elif pd.api.types.is_integer_dtype(raw) or pd.api.types.is_float_dtype(raw):
         return _whole_numbers(raw, time), time, False
-    parsed, to_utc = _parse_times(raw)
+    parsed, to_utc = _parse_times(raw, date_format, day_first)
     bad = parsed.isna() & raw.notna()
     if raw.isna().any() or bad.any():
         row = int(np.argmax((bad | raw.isna()).to_numpy()))
+        how = f" in date_format={date_format!r}" if date_format else ""
         raise TimeIndexError(
-            f"time column {time!r} has a value that is not a timestamp: {raw.iloc[row]!r} at row {row}; "
+            f"time column {time!r} has a value that is not a timestamp{how}: {raw.iloc[row]!r} at row {row}; "
             "fix or remove that row."
         )
     return _nanoseconds(pd.DatetimeIndex(parsed, name=time), time), time, to_utc
@@ -297,13 +343,23 @@ def _nanoseconds(index: pd.DatetimeIndex, name: str | None) -> pd.DatetimeIndex:
         ) from None
 
 
-def _parse_times(raw: pd.Series) -> tuple[pd.Series, bool]:
+def _parse_times(raw: pd.Series, date_format: str | None = None, day_first: bool = False) -> tuple[pd.Series, bool]:
     """(timestamps, whether they were converted to UTC); unparseable values become NaT.
+
+    ``date_format`` (strftime) reads every value in that format; ``day_first`` reads ambiguous
+    dates such as 01/02/2015 as 1 February. Without them, pandas infers the format:
 
     Text with several UTC offsets (a local zone across daylight saving time) cannot share one
     fixed offset, so it is converted to UTC rather than refused. Dates that do not all parse
     month first but all parse day first (13/01/2023) are read day first, every one of them.
     """
+    if date_format is not None or day_first:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return pd.to_datetime(raw, errors="coerce", format=date_format, dayfirst=day_first), False
+            except (ValueError, TypeError):  # several UTC offsets
+                return pd.to_datetime(raw, errors="coerce", format=date_format, dayfirst=day_first, utc=True), True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandas warns about mixed offsets before (or instead of) raising
@@ -380,6 +436,8 @@ def _listing(cols) -> str:
 
 
 def _targets(frame: pd.DataFrame, target, time_name) -> list[str]:
+    if target is None and frame.attrs.get("target") in frame.columns:  # a shipped dataset names its target
+        return [str(frame.attrs["target"])]
     if target is None:
         numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or _numbers_only(frame[c])]
         if len(numeric) == 1:

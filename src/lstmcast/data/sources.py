@@ -62,6 +62,16 @@ def read_source(data, sep: str | None = None, text: tuple[str, ...] = (), **opti
     return frame
 
 
+READING = {"date_format": None, "day_first": False, "thousands": None}  # Forecaster parameters of reading data
+
+
+def reading(cfg: dict, warn_unused: bool = True) -> dict:
+    """The keywords of load_series / load_panel that a model's settings ``cfg`` give: how to read dates and
+    numbers written as text (``date_format``, ``day_first``, ``thousands``), the same at fit and predict time;
+    ``warn_unused=False`` for newer data, whose extra columns were already named at fit time."""
+    return {**{k: cfg.get(k, v) for k, v in READING.items()}, "warn_unused": warn_unused}
+
+
 def _read_file(path: Path, sep: str | None, text: tuple[str, ...] = (), options: dict | None = None) -> pd.DataFrame:
     name = repr(str(path))
     if not path.exists():
