@@ -328,10 +328,11 @@ def _time_index(
 
 
 def _nanoseconds(index: pd.DatetimeIndex, name: str | None) -> pd.DatetimeIndex:
-    """``index`` in nanoseconds, the unit every calendar computation here uses; dates outside its range
-    (before 1677-09-21 or after 2262-04-11) refused with one line naming the first of them."""
+    """``index``, whose dates must fit in nanoseconds, the unit the calendar computations here use: dates
+    outside that range (before 1677-09-21 or after 2262-04-11) are refused with one line naming the first."""
     try:
-        return index.as_unit("ns")
+        index.as_unit("ns")  # checked only: the index keeps the unit pandas gave it
+        return index
     except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
         years = np.asarray(index.year)
         bad = (years < 1678) | (years > 2261)
@@ -507,8 +508,13 @@ def _numbers_only(s: pd.Series) -> bool:
     """An object column holding only real numbers and missing values (None, NaN): numeric, as float64."""
     if s.dtype != object:
         return False
-    kinds = (int, float, np.integer, np.floating)
-    return all(v is None or (isinstance(v, kinds) and not isinstance(v, (bool, np.bool_))) for v in s.to_numpy(object))
+
+    def number(v) -> bool:
+        if v is None or isinstance(v, (float, np.floating)):
+            return True
+        return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and abs(v) <= 2**53
+
+    return all(number(v) for v in s.to_numpy(object))
 
 
 THOUSANDS = re.compile(r"^[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")  # "1,234", "1.234.567,5"
