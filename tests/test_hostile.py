@@ -395,3 +395,64 @@ def test_plot_loss_of_an_imported_model_is_refused(tmp_path):
     r = run("plot", path, "--kind", "loss", "--out", tmp_path / "loss.png")
     assert r.exit_code == 1 and "has no training history" in one_line(r.output)
     assert not (tmp_path / "loss.png").exists()
+
+
+# --- issue 22: input ergonomics ---------------------------------------------------------------------------------
+
+
+def day_first_frame(n: int = 40) -> pd.DataFrame:
+    days = pd.date_range("2015-02-01", periods=n, freq="D")  # 01/02/2015 is 1 February, day first
+    return pd.DataFrame({"date": days.strftime("%d/%m/%Y"), "y": [f"{1000 + 10 * i:,}" for i in range(n)]})
+
+
+@pytest.mark.parametrize("how", [{"date_format": "%d/%m/%Y"}, {"day_first": True}])
+def test_day_first_dates_and_thousands_are_read_as_asked(how):
+    model = Forecaster(**SMALL, verbose=0, thousands=",", **how).fit(day_first_frame(), target="y", time="date")
+    assert model.series_.index[0] == pd.Timestamp("2015-02-01") and model.series_.freq == "D"
+    assert model.series_.values[:2, 0].tolist() == [1000.0, 1010.0]
+    newer = day_first_frame(45)  # predict reads newer history the way fit read the data
+    assert model.predict(data=newer).index[0] == pd.Timestamp("2015-03-18")
+
+
+def test_a_date_that_does_not_fit_date_format_is_named():
+    frame = day_first_frame().assign(y=lambda f: np.arange(len(f), dtype=float))
+    frame.loc[5, "date"] = "2015-02-06"
+    with pytest.raises(TimeIndexError) as e:
+        Forecaster(**SMALL, date_format="%d/%m/%Y").fit(frame, target="y", time="date")
+    assert str(e.value) == (
+        "time column 'date' has a value that is not a timestamp in date_format='%d/%m/%Y': '2015-02-06' at row 5; "
+        "fix or remove that row."
+    )
+
+
+def test_the_cli_reads_date_format_and_thousands(workspace):
+    day_first_frame(60).to_csv("d.csv", index=False)
+    fast = ["--epochs", "1", "--units", "4", "--window", "6", "--ensemble", "1", "--no-intervals"]
+    r = run("train", "d.csv", "--target", "y", "--time", "date", "--date-format", "%d/%m/%Y", "--thousands", ",",
+            *fast, "--out", "m")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert lstmcast.load("m").predict().index[0] == pd.Timestamp("2015-04-02")
+
+
+def test_columns_no_role_reads_are_named_in_a_warning():
+    import warnings
+
+    from lstmcast.errors import UnusedColumnsWarning
+
+    frame = monthly().assign(promo=1.0, note="x")
+    with pytest.warns(UnusedColumnsWarning) as w:
+        Forecaster(**SMALL, verbose=0).fit(frame, target="y", time="date")
+    assert str(w[0].message).startswith("column(s) 'promo', 'note' are not used: name them in features= (past")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnusedColumnsWarning)  # every column has a role: no warning
+        Forecaster(**SMALL, verbose=0).fit(frame.drop(columns="note"), target="y", time="date", future=["promo"])
+
+
+def test_a_shipped_dataset_carries_its_target(workspace):
+    from lstmcast.data.series import load_series
+
+    assert load_series(lstmcast.datasets.load("msft")).targets == ("close",)
+    r = run("train", "--dataset", "msft", "--epochs", "1", "--units", "4", "--window", "6", "--ensemble", "1",
+            "--out", "m", "--no-intervals", "--json")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert lstmcast.load("m").columns_()["target"] == ["close"]
