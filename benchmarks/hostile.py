@@ -385,7 +385,8 @@ PY_ONE = f"from lstmcast import Forecaster; m = {_FIT}.fit('good.csv', target='y
 PY_PANEL = f"from lstmcast import Forecaster; m = {_FIT}.fit('ids.csv'); "
 PY_STATIC = (
     "import numpy as np, pandas as pd; from lstmcast import Forecaster; "
-    "f = pd.read_csv('ids.csv', dtype={'unique_id': str}); f['s'] = np.where(f['unique_id'] == '7', np.inf, 1.0); "
+    "f = pd.read_csv('ids.csv', dtype={'unique_id': str}, keep_default_na=False); "
+    "f['s'] = np.where(f['unique_id'] == '7', np.inf, 1.0); "
     f"{_FIT}.fit(f, static=['s'])"
 )
 PY_FULL_DISK = (
@@ -396,12 +397,13 @@ PY_FULL_DISK = (
 
 
 def loads_script(n: int) -> str:
-    """Load a model ``n`` times while another process saves two models over it in turn; count failures."""
+    """Load a model ``n`` times while another process saves two different models over it in turn; count
+    failures (and the generations seen, which shows the saves did run during the loads)."""
     return f"""
 import subprocess, sys, time
 from lstmcast.io.saving import read_model
 saver = ("import sys\\nfrom lstmcast.io.saving import read_model, save\\n"
-         "s = [read_model('m'), read_model('m_json')]\\ni = 0\\n"
+         "s = [read_model('m'), read_model('m_rec')]  # two different models\\ni = 0\\n"
          "while True:\\n    save(s[i % 2], 'm_live', overwrite=True)\\n    i += 1\\n")
 from lstmcast.io.saving import save
 save(read_model('m'), 'm_live')

@@ -332,7 +332,7 @@ def _read_whole(folder: Path, name: str, limit: int, shown: str) -> bytes | None
     path = folder / name
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         if _saving_now(folder):
             return None
         raise ModelFileError(
