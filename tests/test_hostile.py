@@ -456,3 +456,10 @@ def test_a_shipped_dataset_carries_its_target(workspace):
             "--out", "m", "--no-intervals", "--json")  # fmt: skip
     assert r.exit_code == 0, r.output
     assert lstmcast.load("m").columns_()["target"] == ["close"]
+
+
+def test_a_file_given_as_a_model_folder_is_named_as_not_a_model(tmp_path):
+    (tmp_path / "data.csv").write_text("y\n1\n")
+    with pytest.raises(ModelFileError) as e:
+        lstmcast.load(tmp_path / "data.csv")
+    assert str(e.value).startswith(f"{str(tmp_path / 'data.csv')!r} is not a saved lstmcast model: it needs model.json")
