@@ -463,3 +463,14 @@ def test_a_file_given_as_a_model_folder_is_named_as_not_a_model(tmp_path):
     with pytest.raises(ModelFileError) as e:
         lstmcast.load(tmp_path / "data.csv")
     assert str(e.value).startswith(f"{str(tmp_path / 'data.csv')!r} is not a saved lstmcast model: it needs model.json")
+
+
+def test_a_too_short_error_says_the_window_was_chosen_by_auto():
+    from lstmcast.errors import TooShortError
+
+    frame = pd.DataFrame({"d": pd.date_range("2000", periods=10, freq="h"), "y": np.arange(10) + 1.0})
+    with pytest.raises(TooShortError) as e:
+        Forecaster(units=4, epochs=1, ensemble=1, test=0.2, horizon=3).fit(frame, target="y", time="d")
+    assert str(e.value).startswith(
+        "window='auto' (it chose 2: half the 5 rows left for windows (two seasons would be 48)) and horizon=3 need"
+    )

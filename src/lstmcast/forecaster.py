@@ -191,7 +191,8 @@ class Forecaster:
         target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
         steps = strategy.model_horizon(cfg["horizon"])
         split, starts = _cut(series, cfg)
-        check_length(series, split, starts, cfg["window"], steps, target_tf.lag, _split_rows(series, cfg))
+        rows = _split_rows(series, cfg)
+        check_length(series, split, starts, cfg["window"], steps, target_tf.lag, rows, choices["window"])
         transforms = fit_transforms(
             series, split.train_end, Scaler(cfg["scaler"], tuple(cfg["feature_range"])), target_tf
         )
