@@ -403,7 +403,7 @@ def loads_script(n: int) -> str:
 import subprocess, sys, time
 from lstmcast.io.saving import read_model
 saver = ("import sys\\nfrom lstmcast.io.saving import read_model, save\\n"
-         "s = [read_model('m'), read_model('m_rec')]  # two different models\\ni = 0\\n"
+         "s = [read_model('m'), read_model('m_tz')]  # two different models\\ni = 0\\n"
          "while True:\\n    save(s[i % 2], 'm_live', overwrite=True)\\n    i += 1\\n")
 from lstmcast.io.saving import save
 save(read_model('m'), 'm_live')

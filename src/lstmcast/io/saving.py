@@ -293,28 +293,32 @@ def _read_generation(folder: Path, key: str | bytes | None) -> tuple[dict, bytes
 
     Each file is read once, whole, into memory: the weights hashed are the weights loaded. A save
     swaps the folder between the two reads at most ``READ_TRIES`` times in a row; when the weights
-    do not match the document, the document is read again, and a changed document means a save came
-    in between (read both again), an unchanged one means damage (refused).
+    do not match the document, the two paths are looked at again: files that are not the ones read
+    (another inode, or the same inode created anew) mean a save came in between (read both again),
+    the same files mean damage (refused).
     """
     secret = model_key(key)
     where = repr(str(folder / DOCUMENT))
     for _ in range(READ_TRIES):
-        text = _read_whole(folder, DOCUMENT, MAX_DOCUMENT_BYTES, "50 MB")
-        if text is None:
+        read = _read_whole(folder, DOCUMENT, MAX_DOCUMENT_BYTES, "50 MB")
+        if read is None:
             continue  # between the two renames of a save without RENAME_EXCHANGE
-        weights = _read_whole(folder, WEIGHTS, MAX_WEIGHTS_BYTES, "2 GB")
-        if weights is None:
+        text, text_id = read
+        read = _read_whole(folder, WEIGHTS, MAX_WEIGHTS_BYTES, "2 GB")
+        if read is None:
             continue
+        weights, weights_id = read
         doc = parse_document(text, where)
         check_version(doc, where)
         if doc.get("document_sha256") != _digest(doc):
             raise ModelFileError(f"{where} was modified after saving (checksum mismatch); refusing it.")
         if hashlib.sha256(weights).hexdigest() == doc.get("weights_sha256"):
             break
-        if _read_whole(folder, DOCUMENT, MAX_DOCUMENT_BYTES, "50 MB") == text:
+        if (_identity(folder / DOCUMENT), _identity(folder / WEIGHTS)) == (text_id, weights_id):
             raise ModelFileError(
                 f"{str(folder / WEIGHTS)!r} does not match its checksum: it was modified or truncated."
             )
+        # else a save replaced the files between the two reads (even with equal content: A, B, A): again
     else:
         raise ModelFileError(
             f"{str(folder)!r} changed {READ_TRIES} times while it was read (another process keeps saving to it), "
@@ -326,9 +330,18 @@ def _read_generation(folder: Path, key: str | bytes | None) -> tuple[dict, bytes
     return doc, weights
 
 
-def _read_whole(folder: Path, name: str, limit: int, shown: str) -> bytes | None:
-    """The bytes of ``folder/name`` (a regular file, at most ``limit`` bytes, checked before reading); None
-    when it is absent now but the folder was a model a moment ago (a save in progress)."""
+def _identity(path: Path) -> tuple | None:
+    """Which file is at ``path`` now: (device, inode, change time in ns); None when there is none."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino, info.st_ctime_ns
+
+
+def _read_whole(folder: Path, name: str, limit: int, shown: str) -> tuple[bytes, tuple] | None:
+    """(the bytes of ``folder/name``, which file it was: see :func:`_identity`): a regular file of at most
+    ``limit`` bytes (checked before reading); None when it is absent while a save is in progress."""
     path = folder / name
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
@@ -350,7 +363,7 @@ def _read_whole(folder: Path, name: str, limit: int, shown: str) -> bytes | None
                 f"{str(path)!r} is {info.st_size:,} bytes, over lstmcast's {shown} limit for this file; "
                 "refusing to read it."
             )
-        return f.read(limit + 1)
+        return f.read(limit + 1), (info.st_dev, info.st_ino, info.st_ctime_ns)
 
 
 def _saving_now(folder: Path) -> bool:
