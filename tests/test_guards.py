@@ -110,14 +110,15 @@ def test_cli_ctrl_c_after_an_epoch_saves_the_best_weights_and_says_so(monkeypatc
 
     monkeypatch.setattr(progress, "epoch_printer", printer)
     r = cli("train", csv, "--target", "y", "--time", "date", *CLI_TINY, "--out", tmp_path / "m")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 130, r.output  # saved, said so, and the exit code says Ctrl-C
     assert "Training interrupted at epoch 2/3; the best weights (epoch " in r.output
     assert "were saved." in r.output
     assert (tmp_path / "m" / "model.json").exists()
     monkeypatch.undo()
     stop_before_first_epoch(monkeypatch, after=2)
     r = cli("train", csv, "--target", "y", "--time", "date", *CLI_TINY, "--out", tmp_path / "m2", "--json")
-    assert r.exit_code == 0 and json.loads(r.stdout)["interrupted"] is True
+    assert r.exit_code == 130 and json.loads(r.stdout)["interrupted"] is True
+    assert (tmp_path / "m2" / "model.json").exists()
 
 
 def test_a_non_finite_loss_raises_and_fits_nothing():
@@ -169,7 +170,7 @@ def test_a_billion_units_is_refused_before_init():
         Forecaster(**{**TINY, "units": 1_000_000_000}).fit(monthly(), target="y", time="date")
     assert str(e.value) == (
         "units=1000000000 makes a network of 4,000,000,009,000,000,001 parameters, more than lstmcast trains "
-        "(100,000,000): use fewer units, layers or ensemble members."
+        "(100,000,000, LSTMCAST_MAX_PARAMETERS): use fewer units, layers or ensemble members."
     )
 
 

@@ -142,7 +142,10 @@ def test_a_model_replaces_a_model_and_overwrite_replaces_too(models, tmp_path):
     (m0, p0), (m1, p1) = models
     target = m0.save(tmp_path / "out")
     assert files(target) == files(p0)
-    m1.save(target)  # an lstmcast model is replaced without asking
+    with pytest.raises(OverwriteError, match=r"an lstmcast model is already there; pass overwrite=True"):
+        m1.save(target)  # an lstmcast model is not replaced without asking (lstmcast train --out does replace it)
+    assert files(target) == files(p0)
+    m1.save(target, overwrite=True)
     assert files(target) == files(p1)
     m0.save(target, overwrite=True)
     assert files(target) == files(p0) and siblings(target) == []
@@ -153,7 +156,7 @@ def test_replacing_without_renameat2_uses_an_old_sibling_and_cleans_it(models, t
     (m0, p0), (m1, p1) = models
     target = m0.save(tmp_path / "out")
     monkeypatch.setattr(io_files, "exchange", lambda a, b: False)
-    m1.save(target)
+    m1.save(target, overwrite=True)
     assert files(target) == files(p1) and siblings(target) == []
 
 
@@ -172,7 +175,7 @@ def test_a_save_that_fails_while_writing_keeps_the_old_model_bit_identical(model
 
     monkeypatch.setattr(safetensors.numpy, "save_file", broken_save_file)
     with pytest.raises(KeyboardInterrupt):
-        m1.save(target)
+        m1.save(target, overwrite=True)
     assert len(seen) == 1 and seen[0][0].startswith(".out.tmp-")
     assert files(target) == before and siblings(target) == []
     assert lstmcast.load(target).predict().equals(m0.predict())
@@ -188,12 +191,26 @@ def test_a_full_disk_is_one_error_and_the_old_model_stays(models, tmp_path, monk
 
     monkeypatch.setattr(saving, "write_new", full)
     with pytest.raises(WriteError) as e:
-        m1.save(target)
+        m1.save(target, overwrite=True)
     assert str(e.value) == (
         f"cannot save the model to {str(target)!r}: No space left on device; "
         f"the previous content of {str(target)!r} is unchanged."
     )
     assert files(target) == before and siblings(target) == []
+
+
+def test_a_full_disk_saving_to_a_new_folder_says_nothing_was_written(models, tmp_path, monkeypatch):
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(saving, "write_new", full)
+    target = tmp_path / "new"
+    with pytest.raises(WriteError) as e:
+        models[0][0].save(target)
+    assert str(e.value) == (
+        f"cannot save the model to {str(target)!r}: No space left on device; nothing was written at {str(target)!r}."
+    )
+    assert not target.exists() and siblings(target) == []
 
 
 def test_stale_temporaries_of_dead_processes_are_cleaned_up(models, tmp_path):
@@ -236,7 +253,7 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
         "try:\n"
         "    while True:\n"
         "        in_save = True\n"
-        "        save(states[i % 2], sys.argv[3])\n"
+        "        save(states[i % 2], sys.argv[3], overwrite=True)\n"
         "        in_save = False\n"
         "        i += 1\n"
         "        if i == 2:\n"
@@ -270,7 +287,7 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
         loaded = lstmcast.load(target)
         assert loaded.predict().equals((m0 if files(target) == expected[0] else m1).predict())
     assert during == 2, outcomes
-    m0.save(target)  # whatever an interrupted save left behind goes with the next save
+    m0.save(target, overwrite=True)  # whatever an interrupted save left behind goes with the next save
     assert siblings(target) == []
 
 
@@ -489,7 +506,7 @@ def test_a_read_only_filesystem_is_one_line(workspace, tmp_path, monkeypatch):
     assert json.loads(r.stdout)["error"] == {
         "type": "WriteError",
         "message": f"cannot save the model to {str(tmp_path / 'm')!r}: Read-only file system; "
-        f"the previous content of {str(tmp_path / 'm')!r} is unchanged.",
+        f"nothing was written at {str(tmp_path / 'm')!r}.",  # a new folder: there was no previous content
     }
     assert list(tmp_path.iterdir()) == []
 

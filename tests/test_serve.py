@@ -202,7 +202,7 @@ def test_a_model_replaced_on_disk_is_swapped_atomically(models, tmp_path):
         threads = [threading.Thread(target=hammer) for _ in range(3)]
         for t in threads:
             t.start()
-        new.save(folder)  # renameat2 exchange while requests run
+        new.save(folder, overwrite=True)  # renameat2 exchange while requests run
         after = None
         for _ in range(200):  # the next requests pick the new files up
             after = c.post("/forecast", json={}).json()
@@ -374,7 +374,7 @@ def test_a_request_that_waited_for_the_lock_does_not_load_the_same_files_again(m
     folder = tmp_path / "live"
     load(models["root"] / "models" / "sales").save(folder)
     slot = build_registry(model=folder).slot(None)
-    load(models["root"] / "other").save(folder)  # new files on disk
+    load(models["root"] / "other").save(folder, overwrite=True)  # new files on disk
     loads = []
     real = reg.load_version
     monkeypatch.setattr(reg, "load_version", lambda name, path, *root: loads.append(path) or real(name, path, *root))

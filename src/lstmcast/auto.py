@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmcast.data.seasons import season_length, seasonal_strength, spread_slope
+from lstmcast.errors import ConfigError
 
 SEASON_MODES = ("season", "season-mean")
 
@@ -78,6 +79,11 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None, loss=None) -> tupl
         choices["seasonal_period"] = Choice(m, why)
     else:
         m = cfg["seasonal_period"]
+        if m > n:  # refused before any season-long array is built
+            raise ConfigError(
+                f"seasonal_period={m} is longer than the training part ({n} rows): pass a seasonal_period of at "
+                f"most {n} (one season must fit in the data), or leave it out to read it from the frequency."
+            )
         choices["seasonal_period"] = Choice(m, "set by you")
     out["seasonal_period"] = m
 
@@ -108,6 +114,8 @@ def resolve(cfg: dict, y_train: np.ndarray, freq: str | None, loss=None) -> tupl
     if cfg["normalize"] == "auto" and "normalize" not in choices:
         if cfg["difference"] not in ("auto", 0):
             out["normalize"], why = "last", "difference= is set: windows relative to their last value"
+        elif m > n:
+            out["normalize"], why = "last", f"seasonal period {m} is longer than the {n} training rows"
         elif m > 1:
             out["normalize"], why = "season", f"seasonal period {m}: windows relative to their average and last season"
         else:

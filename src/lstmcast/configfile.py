@@ -8,11 +8,13 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
 from lstmcast.errors import ConfigError
 from lstmcast.params import NAMES, PARAMS, unknown_message
+from lstmcast.resources import check_file_size
 
 DATA_KEYS = ("data", "id", "target", "time", "features", "future", "static")
 
@@ -21,6 +23,7 @@ def read_config(path: str | Path | None) -> dict:
     """A flat TOML table of parameter names and data keys (values as written)."""
     if path is None:
         return {}
+    check_file_size(path, "config file")  # a FIFO, /dev/zero or a huge file is refused before reading
     try:
         with open(path, "rb") as fh:
             doc = tomllib.load(fh)
@@ -59,7 +62,7 @@ def column_names(key: str, value):
     if value is None:
         return None
     if isinstance(value, str):
-        names = [v.strip() for v in value.split(",") if v.strip()]
+        names = split_names(value)
         if not names:
             raise ConfigError(f"{key}={value!r} names no column.")
         if value == "all" or (len(names) == 1 and key in ("target", "time", "id")):
@@ -68,6 +71,13 @@ def column_names(key: str, value):
     if isinstance(value, (list, tuple)) and key not in ("time", "id") and all(isinstance(v, str) for v in value):
         return list(value)
     raise ConfigError(f"{key}={value!r} must be a column name or a list of column names.")
+
+
+def split_names(text: str) -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``; a comma that is part of a name is written ``\\,``:
+    ``"sales\\, EUR,promo"`` -> ``["sales, EUR", "promo"]`` (names as in a CSV header, ids as written)."""
+    parts = re.split(r"(?<!\\),", text)
+    return [p.strip().replace("\\,", ",") for p in parts if p.strip()]
 
 
 def _toml_value(v) -> str:

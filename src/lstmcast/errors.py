@@ -80,6 +80,10 @@ class DataFilledWarning(UserWarning):
     """Values were filled because ``fill=`` asked for it; the message says how many, per column."""
 
 
+class UnusedColumnsWarning(UserWarning):
+    """Columns of the data that no role reads (not a target, time, id, feature, future or static column)."""
+
+
 class ShortSeriesWarning(UserWarning):
     """Series of a panel too short for a window: they add nothing to training and cannot be forecast."""
 

@@ -24,6 +24,7 @@ from lstmcast.data.panel import Panel
 from lstmcast.data.panel_load import is_long, load_panel
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
 from lstmcast.data.series import Series, load_series
+from lstmcast.data.sources import reading
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import (
@@ -37,7 +38,7 @@ from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.fitting import check_finite, init_members, loss_space, refit, reporter
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.summary import Summary, format_summary
-from lstmcast.resources import check_training
+from lstmcast.resources import check_forecast, check_training
 from lstmcast.stats.combination import NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
@@ -86,12 +87,20 @@ class Forecaster:
         return {name: getattr(self, name) for name in P.NAMES}
 
     def set_params(self, **params) -> Forecaster:
-        """Change constructor arguments (checked at the next ``fit``); returns self."""
+        """Change constructor arguments (checked at the next ``fit``); returns self.
+
+        On a fitted model, changing any of them but ``verbose`` makes it unfitted: its weights
+        belong to the old settings (fit again), and it can no longer be saved as the old model.
+        """
         unknown = sorted(set(params) - set(P.NAMES))
         if unknown:
             raise ConfigError(P.unknown_message(unknown))
+        changed = [n for n, v in params.items() if n != "verbose" and not _same(v, getattr(self, n))]
         for name, value in params.items():
             setattr(self, name, value)
+        if changed and hasattr(self, "params_"):
+            for name in [k for k in self.__dict__ if k.endswith("_")]:
+                del self.__dict__[name]
         return self
 
     def __repr__(self) -> str:
@@ -154,14 +163,16 @@ class Forecaster:
                 static=static,
                 freq=cfg["freq"],
                 fill=cfg["fill"],
+                **reading(cfg),
             )
             fit_panel(self, panel, cfg, on_epoch_end)
             return self
         strategy = get_strategy(cfg["strategy"])
         strategy.check_roles(static=_names(static))
         series = load_series(
-            data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future
-        )
+            data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future,
+            **reading(cfg),
+        )  # fmt: skip
         if cfg["calendar"]:
             series = calendar_features.add_to_series(series)
         strategy.check_roles(features=series.features, future=series.future)
@@ -182,7 +193,8 @@ class Forecaster:
         target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
         steps = strategy.model_horizon(cfg["horizon"])
         split, starts = _cut(series, cfg)
-        check_length(series, split, starts, cfg["window"], steps, target_tf.lag, _split_rows(series, cfg))
+        rows = _split_rows(series, cfg)
+        check_length(series, split, starts, cfg["window"], steps, target_tf.lag, rows, choices["window"])
         transforms = fit_transforms(
             series, split.train_end, Scaler(cfg["scaler"], tuple(cfg["feature_range"])), target_tf
         )
@@ -381,6 +393,7 @@ class Forecaster:
 
             horizon = self.config_["horizon"] if horizon is None else horizon
             P.PARAMS["horizon"].check_value(horizon)
+            check_forecast(self, horizon)  # before any array is allocated
             levels = check_levels(level) if level is not None else ()
             qs = check_quantiles(quantiles) if quantiles is not None else ()
             return predict_panel(self, horizon, data, future, levels, qs, self._check_samples(samples))
@@ -455,6 +468,7 @@ class Forecaster:
         cfg = self.config_
         horizon = cfg["horizon"] if horizon is None else horizon
         P.PARAMS["horizon"].check_value(horizon)
+        check_forecast(self, horizon)  # before any array is allocated
         strategy = get_strategy(cfg["strategy"])
         if not strategy.one_step and horizon > self.spec_.horizon:
             raise ConfigError(
@@ -487,6 +501,7 @@ class Forecaster:
         self._check_fitted()
         horizon = self.config_["horizon"] if horizon is None else horizon
         P.PARAMS["horizon"].check_value(horizon)
+        check_forecast(self, horizon, "make_future_frame")  # before any array is allocated
         if self.is_panel_:
             from lstmcast.global_model import make_future_frame
 
@@ -642,7 +657,8 @@ class Forecaster:
         schema = self.series_
         if self.config_.get("calendar"):  # the calendar columns are computed, not read
             schema = dataclasses.replace(schema, future=calendar_features.user_columns(schema.future))
-        series = load_history(schema, data, self.config_["fill"], self.config_["window"] + self.transforms_.target.lag)
+        need = self.config_["window"] + self.transforms_.target.lag
+        series = load_history(schema, data, self.config_["fill"], need, **reading(self.config_, warn_unused=False))
         return calendar_features.add_to_series(series) if self.config_.get("calendar") else series
 
     def _data_parts(self, data):

@@ -452,6 +452,7 @@ def forecast_panel(
 def _newer(model, data):
     """(panel, transforms, model-space values) of newer history ``data`` in the training columns."""
     from lstmcast.data.panel_load import load_panel
+    from lstmcast.data.sources import reading
 
     trained = model.panel_
     cfg = model.config_
@@ -469,6 +470,7 @@ def _newer(model, data):
         static=list(encoding.names) if encoding else None,
         freq=trained.freq,
         fill=cfg["fill"],
+        **reading(cfg, warn_unused=False),  # dates and numbers read as at fit time
     )
     if cfg.get("calendar"):
         panel = calendar_features.add_to_panel(panel)

@@ -195,6 +195,22 @@ def part(name, v):
     raise ConfigError(f"{name}={v!r} must be a fraction (0.2), a row count (24) or a start timestamp ('1959-01').")
 
 
+def date_format(name, v):
+    if v is None:
+        return None
+    if not isinstance(v, str) or "%" not in v:
+        raise ConfigError(f"{name}={v!r} must be a strftime format such as '%d/%m/%Y' or '%Y-%m-%d %H:%M'.")
+    return v
+
+
+def thousands(name, v):
+    if v is None:
+        return None
+    if not isinstance(v, str) or len(v) != 1 or v.isdigit() or v in ".-+eE":
+        raise ConfigError(f"{name}={v!r} must be one character that separates thousands, such as ',' or \"'\" or ' '.")
+    return v
+
+
 def frequency(name, v):
     if v is None:
         return None
@@ -213,6 +229,24 @@ def seed(name, v):
     if not _is_int(v) or not 0 <= int(v) < 2**32:
         raise ConfigError(f"{name}={v!r} must be an integer between 0 and 2**32 - 1.")
     return int(v)
+
+
+def capped(check: Callable, limit: str, fix: str) -> Callable:
+    """``check``, then at most the resource limit ``limit`` (:func:`lstmcast.resources.limit`, configurable)."""
+
+    def checked(name, v):
+        v = check(name, v)
+        if _is_int(v):
+            from lstmcast.resources import limit as resource_limit
+
+            most = resource_limit(limit)
+            if v > most:
+                raise ConfigError(
+                    f"{name}={v} is more than lstmcast allows ({most:,}, LSTMCAST_MAX_{limit.upper()}): {fix}."
+                )
+        return v
+
+    return checked
 
 
 def auto(check: Callable, what: str) -> Callable:
@@ -316,7 +350,9 @@ _TABLE = (
         str,
         _auto_text(int),
     ),
-    Param("horizon", 1, integer(), "Future steps to forecast.", "forecast", int),
+    Param(
+        "horizon", 1, capped(integer(), "horizon", "ask for fewer steps"), "Future steps to forecast.", "forecast", int
+    ),
     Param(
         "combine",
         True,
@@ -409,6 +445,21 @@ _TABLE = (
     ),
     Param("freq", None, frequency, "pandas frequency (D, MS, B...); inferred when absent.", "data"),
     Param(
+        "date_format",
+        None,
+        date_format,
+        "strftime format of the time column's text, e.g. %d/%m/%Y (default: inferred from the values).",
+        "data",
+    ),
+    Param("day_first", False, boolean, "Read dates such as 01/02/2015 day first (1 February).", "data", bool),
+    Param(
+        "thousands",
+        None,
+        thousands,
+        "Thousands separator of numbers written as text, e.g. ',' to read '1,234' as 1234.",
+        "data",
+    ),
+    Param(
         "fill",
         None,
         choice("interpolate", "ffill", "zero", optional=True),
@@ -436,7 +487,7 @@ _TABLE = (
     Param(
         "epochs",
         "auto",
-        auto(integer(), "a positive integer"),
+        capped(auto(integer(), "a positive integer"), "epochs", "use fewer epochs, or early stopping (patience=)"),
         "Training epochs; auto: about 500 optimizer steps (at most 500 epochs).",
         "train",
         str,

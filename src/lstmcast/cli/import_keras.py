@@ -46,7 +46,7 @@ def import_keras(
         for given in (keras_file, source):  # never save over an input
             if isinstance(given, Path) and out.exists() and given.exists() and out.resolve() == given.resolve():
                 raise OverwriteError(f"refusing to save the model to {str(out)!r}: it is an input of this command.")
-        check_save_path(out, force)  # refused before any work
+        check_save_path(out, force, inputs=[keras_file, source if isinstance(source, Path) else None])  # first
         model = from_keras(
             keras_file,
             source,
@@ -64,7 +64,7 @@ def import_keras(
             window=window,
             freq=freq,
         )
-        save(model.to_state(), out, overwrite=force)
+        save(model.to_state(), out, overwrite=force, replace_model=True)
         if as_json:
             emit_json(
                 {
@@ -84,7 +84,9 @@ def import_keras(
 def _names(text: str | None):
     if text is None:
         return None
-    names = [n.strip() for n in text.split(",") if n.strip()]
+    from lstmcast.configfile import split_names
+
+    names = split_names(text)  # "a\\,b" is the one column "a,b"
     return names[0] if len(names) == 1 else names
 
 

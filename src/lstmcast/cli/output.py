@@ -126,7 +126,7 @@ def write_frame(frame: pd.DataFrame, path: Path, force: bool = False, inputs=())
 
     An existing file is replaced only with ``force``; a file in ``inputs`` never.
     """
-    from lstmcast.io.files import write_file
+    from lstmcast.io.files import escape_formulas, write_file
 
     check_frame_path(path, force, inputs)
     suffix = path.suffix.lower()
@@ -134,8 +134,8 @@ def write_frame(frame: pd.DataFrame, path: Path, force: bool = False, inputs=())
 
     plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None  # a long table: no index column
     out = frame if plain else frame.reset_index()
-    if suffix == ".csv":
-        return write_file(path, lambda tmp: out.to_csv(tmp, index=False))
+    if suffix == ".csv":  # a spreadsheet opens CSV files: ids such as '=cmd|...' are written as text
+        return write_file(path, lambda tmp: escape_formulas(out).to_csv(tmp, index=False))
     if suffix in (".parquet", ".pq"):
         return write_file(path, lambda tmp: out.to_parquet(tmp, index=False))
     return write_file(path, lambda tmp: out.to_json(tmp, orient="records", date_format="iso", indent=1))

@@ -9,7 +9,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but er
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON (machine-readable).")]
 DataFile = Annotated[Optional[Path], typer.Argument(help="CSV or Parquet file.")]  # noqa: UP045
 Dataset = Annotated[Optional[str], typer.Option(help="Use a shipped dataset instead (see 'lstmcast datasets list').")]  # noqa: UP045
-Target = Annotated[Optional[str], typer.Option(help="Column(s) to forecast, comma-separated.")]  # noqa: UP045
+Target = Annotated[Optional[str], typer.Option(help="Column(s) to forecast, comma-separated (a\\,b: one name).")]  # noqa: UP045
 Id = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--id", help="Series id column of a long table: many series, one model (default: unique_id)."),

@@ -41,6 +41,11 @@ def plot(
                 raise ConfigError("--kind fit needs --data: a saved model keeps only the rows it forecasts from.")
             plot_in_sample(m.actual(data), m.predict_in_sample(data=data), out)
         else:
+            if not m.history_.loss:  # weights imported (from_keras): an empty chart would say nothing
+                raise ConfigError(
+                    f"{str(model)!r} has no training history (its weights were not trained by lstmcast, e.g. "
+                    "imported from Keras): there is no loss curve to plot; use --kind forecast or fit."
+                )
             plot_history(m.history_.loss, m.history_.val_loss, out)
         if as_json:
             emit_json({"plot": str(out), "kind": kind})

@@ -26,7 +26,9 @@ def predict(
     level: Level = None,
     quantiles: Quantiles = None,
     ids: Optional[str] = typer.Option(  # noqa: UP045
-        None, "--ids", help="Many series: the series --plot draws, comma-separated (default: up to 12 of them)."
+        None,
+        "--ids",
+        help="Many series: the series --plot draws, comma-separated (an id with a comma: a\\,b).",
     ),
     samples: Optional[int] = typer.Option(  # noqa: UP045
         None, help="Sample paths per ensemble member behind a recursive distribution model's intervals."
@@ -48,7 +50,8 @@ def predict(
         check_plot_path(plot, force, [*inputs, output])
         levels, qs = interval_options(level, quantiles, extra)
         m = load(model)
-        fut = read_source(future) if future is not None else None
+        ids_as_text = (m.panel_.id_name,) if m.is_panel_ else ()  # "007" stays "007"
+        fut = read_source(future, text=ids_as_text) if future is not None else None
         forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs, samples=samples)
         if output is not None:
             write_frame(forecast, output, force, inputs)
@@ -56,9 +59,10 @@ def predict(
             from lstmcast.plot import plot_fans, plot_forecast
 
             if m.is_panel_:  # a few series (--ids), or up to 12 spread over the ids
+                from lstmcast.configfile import split_names
                 from lstmcast.plot import plot_series
 
-                chosen = [i.strip() for i in ids.split(",") if i.strip()] if ids else None
+                chosen = split_names(ids) if ids else None  # an id holding a comma: "a\\,b"
                 steps = len(forecast) // m.panel_.n_series
                 plot_series(m.actual(data), forecast, m.panel_.id_name, chosen, path=plot, last=4 * steps)
             elif levels:  # shaded bands for the intervals

@@ -1,9 +1,9 @@
 """``lstmcast train``: fit a model on a CSV/Parquet file or a shipped dataset and save it.
 
-Ctrl-C during training: after at least one epoch the best weights so far are saved and the output
+Ctrl-C during training: after at least one epoch the best weights so far are saved, the output
 says so ("Training interrupted at epoch k/N; the best weights (epoch b) were saved.", JSON
-``"interrupted": true``); before the first epoch finished nothing is saved, one line says so and
-the exit code is 130, as for any Ctrl-C. A diverged training (NaN loss) saves nothing (exit 1).
+``"interrupted": true``) and the exit code is 130; before the first epoch finished nothing is saved,
+one line says so and the exit code is 130, as for any Ctrl-C. A diverged training (NaN loss) saves nothing (exit 1).
 """
 
 import warnings
@@ -93,8 +93,9 @@ def train(
         cfg = read_config(config)
         source = data_source(data, dataset, cfg)
         # refused before training, not after: an --out that is not ours, a plot over an input or an existing file
-        check_save_path(out, force)
-        check_plot_path(plot, force, [source if isinstance(source, Path) else None, config])
+        inputs = [source if isinstance(source, Path) else None, config]  # never an output, whatever --force says
+        check_save_path(out, force, inputs=inputs)
+        check_plot_path(plot, force, inputs)
         columns = column_options(cfg, target=target, time=time, features=features, future=future, id=id, static=static)
         for role in ("id", "static"):  # many series only: fit takes them only when given
             if columns.get(role) is None:
@@ -124,7 +125,9 @@ def train(
             model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json
         toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
-        save(model.to_state(), out, overwrite=force, extra_files={"config.toml": toml})
+        save(
+            model.to_state(), out, overwrite=force, extra_files={"config.toml": toml}, replace_model=True, inputs=inputs
+        )
         evaluation = model.evaluate(warn=False) if not panel and model.split_.n_test else None
         holdout = None if (panel or evaluation is not None) else getattr(model, "holdout_", None)
         if plot is not None:
@@ -146,6 +149,8 @@ def train(
                     "plot": str(plot) if plot else None,
                 }
             )
+            if model.history_.interrupted:  # saved, and said so; the exit code says Ctrl-C, as for any command
+                raise typer.Exit(130)
             return
         h = model.history_
         if h.interrupted:
@@ -189,3 +194,5 @@ def train(
         con.print(f"Model saved to {out} (config: {out / 'config.toml'})")
         if plot is not None:
             con.print(f"Plot written to {plot}")
+        if h.interrupted:
+            raise typer.Exit(130)

@@ -15,7 +15,7 @@ from lstmcast.data.timefmt import format_time
 from lstmcast.errors import DataError
 
 
-def load_history(schema: Series, data, fill: str | None, need: int) -> Series:
+def load_history(schema: Series, data, fill: str | None, need: int, **reading) -> Series:
     """``data`` validated in the fitted ``schema`` (same targets, covariates, frequency); at least ``need`` rows."""
     frame = read_source(data)
     frame.columns = [str(c) for c in frame.columns]
@@ -34,6 +34,7 @@ def load_history(schema: Series, data, fill: str | None, need: int) -> Series:
         freq=schema.freq,
         fill=fill,
         steps=schema.steps,
+        **{"warn_unused": False, **reading},
     )
     if len(series) < need:
         raise DataError(f"predicting needs the last {need} rows (window + difference), got {len(series)}.")

@@ -47,6 +47,8 @@ from lstmcast.data.series import (
     _time_index,
     _whole_numbers,
     load_series,
+    warn_unused_columns,
+    with_thousands,
 )
 from lstmcast.data.sources import _check_unique_columns, read_source
 from lstmcast.data.timefmt import format_time
@@ -68,6 +70,8 @@ def _column_names(data) -> set[str]:
     if isinstance(data, (str, Path)):
         path = Path(data)
         try:
+            if not path.is_file():  # a FIFO would block here (and be read twice): read_source refuses it
+                return {str(c) for c in read_source(data).columns}
             if path.suffix.lower() in (".parquet", ".pq"):
                 import pyarrow.parquet as pq
 
@@ -89,6 +93,11 @@ def load_panel(
     static: list[str] | str | None = None,
     freq: str | None = None,
     fill: str | None = None,
+    *,
+    date_format: str | None = None,
+    day_first: bool = False,
+    thousands: str | None = None,
+    warn_unused: bool = True,
 ) -> Panel:
     """Read and validate a long table of many series into a :class:`Panel`.
 
@@ -98,20 +107,39 @@ def load_panel(
     static: columns holding one value per series. features, future, freq, fill: as ``load_series``,
     applied to every series.
     """
-    return _load(data, id, target, time, features, future, static, freq, fill, fast=True)
+    reading = {"date_format": date_format, "day_first": day_first, "thousands": thousands, "warn_unused": warn_unused}
+    return _load(data, id, target, time, features, future, static, freq, fill, fast=True, **reading)
 
 
-def _load(data, id, target, time, features, future, static, freq, fill, fast: bool) -> Panel:
+def _load(
+    data,
+    id,
+    target,
+    time,
+    features,
+    future,
+    static,
+    freq,
+    fill,
+    fast: bool,
+    date_format=None,
+    day_first=False,
+    thousands=None,
+    warn_unused=True,
+) -> Panel:
     """``load_panel``; ``fast=False`` sends every series through ``load_series`` (the reference the tests compare)."""
     if fill is not None and fill not in FILLS:
         raise ConfigError.choice("fill", fill, FILLS)
     if freq is not None:
         frequency(pd.DatetimeIndex([]), None, freq)  # refuses a string that is no pandas frequency
-    frame, index_time = _frame(data)
+    frame, index_time = _frame(data, ID if id is None else id)
     time = index_time if time is None and index_time is not None else time
     id_name, time, targets, feats, known, statics, detected = _roles(frame, id, target, time, features, future, static)
+    if warn_unused:
+        warn_unused_columns([c for c in frame.columns if c not in {id_name, time, *targets, *feats, *known, *statics}])
+    frame = with_thousands(frame, [*targets, *feats, *known], thousands)
     codes_in, ids = _ids(frame[id_name], id_name)
-    times, to_utc = _times(frame, time)
+    times, to_utc = _times(frame, time, date_format, day_first)
     order = _order(codes_in, times, len(ids))
     codes = codes_in if order is None else codes_in[order]  # (total_rows,) series of each sorted row
     lengths = np.bincount(codes, minlength=len(ids))
@@ -164,7 +192,7 @@ def _load(data, id, target, time, features, future, static, freq, fill, fast: bo
     )
 
 
-def _frame(data) -> tuple[pd.DataFrame, str | None]:
+def _frame(data, id_name: str | None = None) -> tuple[pd.DataFrame, str | None]:
     """(the table with named index levels as columns and string column names, the column a DatetimeIndex became).
 
     A DataFrame is read as it is, not copied (nothing here writes to it).
@@ -175,7 +203,7 @@ def _frame(data) -> tuple[pd.DataFrame, str | None]:
             raise EmptyDataError("the data has no rows: check the file or filter that produced it.")
         frame = data
     else:
-        frame = read_source(data)
+        frame = read_source(data, text=(id_name,) if id_name else ())  # ids as written: "007" is not 7
     index_time = None
     if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
         frame = frame.set_axis(frame.index.to_timestamp(), axis=0)
@@ -273,7 +301,7 @@ def _ids(raw: pd.Series, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
     return number[codes], tuple(text[rank])
 
 
-def _times(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index | None, bool]:
+def _times(frame: pd.DataFrame, time: str | None, date_format=None, day_first=False) -> tuple[pd.Index | None, bool]:
     """(the time column as a DatetimeIndex or int64 Index in table order, or None; whether it was converted to UTC)."""
     if time is None:
         return None, False
@@ -285,7 +313,7 @@ def _times(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index | None, bool
         if (~np.isfinite(floats) | (floats != np.round(floats))).any():
             _whole_numbers(raw, time)  # raises its error, naming the row
         return pd.Index(floats.astype(np.int64)), False
-    index, _, to_utc = _time_index(frame, time)
+    index, _, to_utc = _time_index(frame, time, date_format, day_first)
     return index, to_utc
 
 
@@ -352,6 +380,13 @@ def _static(table: _Sorted, statics: list[str], id_name: str) -> tuple[pd.DataFr
         values = uniques.take(codes[first])
         if pd.api.types.is_numeric_dtype(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
             out[c] = np.asarray(values, dtype=np.float64)
+            bad = ~np.isfinite(out[c])
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise MissingValueError(
+                    f"series {table.ids[i]!r}: static column {c!r} is {float(out[c][i])!r}, not a finite number; give "
+                    f"every series a finite value, or leave {c!r} out of static=."
+                )
         else:
             out[c] = pd.array([str(v) for v in values], dtype=object)
             categorical.append(c)

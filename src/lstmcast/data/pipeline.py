@@ -73,8 +73,13 @@ def rows_needed(window: int, horizon: int, lag: int, n_rows: int, split_rows) ->
     return n_rows + 1
 
 
-def check_length(series: Series, split: Split, starts: dict, window: int, horizon: int, lag: int, split_rows) -> None:
-    """Raise TooShortError, saying how many rows are needed, when a part has no window."""
+def check_length(
+    series: Series, split: Split, starts: dict, window: int, horizon: int, lag: int, split_rows, chosen=None
+) -> None:
+    """Raise TooShortError, saying how many rows are needed, when a part has no window.
+
+    chosen: the window's Choice when ``window="auto"`` picked it; the message then says so, and why.
+    """
     bounds = split.bounds()
     empty = [p for p in PARTS if len(starts[p]) == 0 and (p == "train" or bounds[p][1] > bounds[p][0])]
     if not empty:
@@ -84,7 +89,10 @@ def check_length(series: Series, split: Split, starts: dict, window: int, horizo
     if split.n_val or split.n_test:
         parts += f" and at least {horizon} row(s) in each held-out part"
     diff = f" plus difference={lag}" if lag else ""
+    shown = f"window={window}"
+    if chosen is not None and chosen.reason != "set by you":
+        shown = f"window='auto' (it chose {window}: {chosen.reason})"
     raise TooShortError(
-        f"window={window} and horizon={horizon}{diff} need {parts}: the data needs {needed} rows, got {len(series)}; "
+        f"{shown} and horizon={horizon}{diff} need {parts}: the data needs {needed} rows, got {len(series)}; "
         "use a shorter window or horizon, a smaller test/validation part, or more data."
     )

@@ -31,6 +31,7 @@ squares overflow float64.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -40,7 +41,14 @@ import pandas as pd
 from lstmcast.data.calendar import business_days_skipped, frequency, reindex
 from lstmcast.data.sources import read_source
 from lstmcast.data.timefmt import format_time
-from lstmcast.errors import ColumnError, ConfigError, DataError, MissingValueError, TimeIndexError
+from lstmcast.errors import (
+    ColumnError,
+    ConfigError,
+    DataError,
+    MissingValueError,
+    TimeIndexError,
+    UnusedColumnsWarning,
+)
 
 FILLS = ("interpolate", "ffill", "zero")
 STEPS = ("calendar", "observations")
@@ -125,6 +133,10 @@ def load_series(
     future: list[str] | str | None = None,
     *,
     steps: str | None = None,
+    date_format: str | None = None,
+    day_first: bool = False,
+    thousands: str | None = None,
+    warn_unused: bool = True,
 ) -> Series:
     """Read and validate ``data``.
 
@@ -152,8 +164,8 @@ def load_series(
     frame.columns = [str(c) for c in frame.columns]
     detected = None
     if time is None and not isinstance(frame.index, (pd.DatetimeIndex, pd.PeriodIndex)):
-        time = detected = _date_column(frame)
-    index, time_name, to_utc = _time_index(frame, time)
+        time = detected = _date_column(frame, date_format, day_first)
+    index, time_name, to_utc = _time_index(frame, time, date_format, day_first)
     if time_name is not None and time_name in frame.columns:
         frame = frame.drop(columns=[time_name])
     targets = _targets(frame, target, time_name)
@@ -166,6 +178,9 @@ def load_series(
             "keep it in future= if its values are known in advance, else in features=."
         )
     cols = list(targets) + list(feats) + list(known)
+    if warn_unused:
+        warn_unused_columns([c for c in frame.columns if c not in cols])
+    frame = with_thousands(frame, cols, thousands)
     for c in cols:
         _check_numeric(frame, c)
     table = frame[cols].astype(np.float64)
@@ -224,7 +239,36 @@ def load_series(
     )
 
 
-def _date_column(frame: pd.DataFrame) -> str | None:
+def with_thousands(frame: pd.DataFrame, cols: list, thousands: str | None) -> pd.DataFrame:
+    """``frame`` with its text columns among ``cols`` read as numbers written with ``thousands`` separators
+    (``"1,234.5"`` -> 1234.5); a cell that is still no number is left as it is (the numeric check names it)."""
+    if thousands is None:
+        return frame
+    out = frame.copy()
+    for c in cols:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            text = out[c].astype("string").str.strip().str.replace(thousands, "", regex=False)
+            numbers = pd.to_numeric(text, errors="coerce")
+            if not (numbers.isna() & out[c].notna()).any():
+                out[c] = numbers.astype(np.float64)
+    return out
+
+
+def warn_unused_columns(unused: list) -> None:
+    """Say which columns no role reads: a ``promo`` column without ``future=`` is otherwise ignored in silence."""
+    if unused:
+        names = ", ".join(repr(str(c)) for c in unused[:10]) + (
+            f" and {len(unused) - 10} more" if len(unused) > 10 else ""
+        )
+        warnings.warn(
+            f"column(s) {names} are not used: name them in features= (past values) or future= (values known in "
+            "advance) to use them, or drop them from the data to silence this warning.",
+            UnusedColumnsWarning,
+            stacklevel=4,
+        )
+
+
+def _date_column(frame: pd.DataFrame, date_format: str | None = None, day_first: bool = False) -> str | None:
     """The one column holding dates, when time= is not given: a datetime column, or text whose values all
     parse as dates. None when there is none; several such columns are refused (name one with time=)."""
     found = []
@@ -237,7 +281,7 @@ def _date_column(frame: pd.DataFrame) -> str | None:
             if len(sample) and sample.str.contains(r"\d").all():
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    parsed = pd.to_datetime(sample, errors="coerce")
+                    parsed = pd.to_datetime(sample, errors="coerce", format=date_format, dayfirst=day_first)
                 if parsed.notna().all() and (parsed.dt.year >= 1000).all():  # '1,5' parses as year 1: not a date
                     found.append(c)
     if len(found) > 1:
@@ -245,13 +289,15 @@ def _date_column(frame: pd.DataFrame) -> str | None:
     return str(found[0]) if found else None
 
 
-def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | None, bool]:
+def _time_index(
+    frame: pd.DataFrame, time: str | None, date_format: str | None = None, day_first: bool = False
+) -> tuple[pd.Index, str | None, bool]:
     """(time index, its name, whether timestamps with several UTC offsets were converted to UTC)."""
     if time is None:
         if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
             frame.index = frame.index.to_timestamp()
         if isinstance(frame.index, pd.DatetimeIndex):
-            return frame.index, frame.index.name or "index", False
+            return _nanoseconds(frame.index, frame.index.name), frame.index.name or "index", False
         idx = frame.index
         named = idx.name is not None and str(idx.name) not in frame.columns
         row_steps = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
@@ -269,24 +315,52 @@ def _time_index(frame: pd.DataFrame, time: str | None) -> tuple[pd.Index, str | 
         pass  # not a number of steps: parsed (and refused) as timestamps below
     elif pd.api.types.is_integer_dtype(raw) or pd.api.types.is_float_dtype(raw):
         return _whole_numbers(raw, time), time, False
-    parsed, to_utc = _parse_times(raw)
+    parsed, to_utc = _parse_times(raw, date_format, day_first)
     bad = parsed.isna() & raw.notna()
     if raw.isna().any() or bad.any():
         row = int(np.argmax((bad | raw.isna()).to_numpy()))
+        how = f" in date_format={date_format!r}" if date_format else ""
         raise TimeIndexError(
-            f"time column {time!r} has a value that is not a timestamp: {raw.iloc[row]!r} at row {row}; "
+            f"time column {time!r} has a value that is not a timestamp{how}: {raw.iloc[row]!r} at row {row}; "
             "fix or remove that row."
         )
-    return pd.DatetimeIndex(parsed, name=time), time, to_utc
+    return _nanoseconds(pd.DatetimeIndex(parsed, name=time), time), time, to_utc
 
 
-def _parse_times(raw: pd.Series) -> tuple[pd.Series, bool]:
+def _nanoseconds(index: pd.DatetimeIndex, name: str | None) -> pd.DatetimeIndex:
+    """``index``, whose dates must fit in nanoseconds, the unit the calendar computations here use: dates
+    outside that range (before 1677-09-21 or after 2262-04-11) are refused with one line naming the first."""
+    try:
+        index.as_unit("ns")  # checked only: the index keeps the unit pandas gave it
+        return index
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        years = np.asarray(index.year)
+        bad = (years < 1678) | (years > 2261)
+        row = int(np.argmax(bad)) if bad.any() else 0
+        raise TimeIndexError(
+            f"time column {name or 'index'!r} holds {index[row].isoformat()} at row {row}, outside the dates lstmcast "
+            f"reads ({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}): give the time as whole numbers "
+            "(e.g. years) instead, or drop those rows."
+        ) from None
+
+
+def _parse_times(raw: pd.Series, date_format: str | None = None, day_first: bool = False) -> tuple[pd.Series, bool]:
     """(timestamps, whether they were converted to UTC); unparseable values become NaT.
+
+    ``date_format`` (strftime) reads every value in that format; ``day_first`` reads ambiguous
+    dates such as 01/02/2015 as 1 February. Without them, pandas infers the format:
 
     Text with several UTC offsets (a local zone across daylight saving time) cannot share one
     fixed offset, so it is converted to UTC rather than refused. Dates that do not all parse
     month first but all parse day first (13/01/2023) are read day first, every one of them.
     """
+    if date_format is not None or day_first:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return pd.to_datetime(raw, errors="coerce", format=date_format, dayfirst=day_first), False
+            except (ValueError, TypeError):  # several UTC offsets
+                return pd.to_datetime(raw, errors="coerce", format=date_format, dayfirst=day_first, utc=True), True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pandas warns about mixed offsets before (or instead of) raising
@@ -363,12 +437,21 @@ def _listing(cols) -> str:
 
 
 def _targets(frame: pd.DataFrame, target, time_name) -> list[str]:
+    if target is None and frame.attrs.get("target") in frame.columns:  # a shipped dataset names its target
+        return [str(frame.attrs["target"])]
     if target is None:
-        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or _numbers_only(frame[c])]
         if len(numeric) == 1:
             return numeric
+        if len(frame.columns) == 1:  # the one column there is: the numeric check below names its bad value
+            return [str(frame.columns[0])]
         raise ColumnError(
             f"cannot tell which column to forecast among {_listing(frame.columns)}: pass target= the column name."
+        )
+    if not isinstance(target, (str, list, tuple)):
+        raise ColumnError(
+            f"target={target!r} is not a column name: column names are read as text, so pass "
+            f"target={str(target)!r} (columns are {_listing(frame.columns)})."
         )
     names = [target] if isinstance(target, str) else list(target)
     for name in names:
@@ -411,14 +494,30 @@ def _check_numeric(frame: pd.DataFrame, col: str) -> None:
             f"column {col!r} holds complex numbers (dtype {s.dtype}): lstmcast forecasts real values; pass the "
             "real part (.real), the magnitude (abs()) or both as separate columns."
         )
-    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s) or _numbers_only(s)):
         row = _first_non_number(s.to_numpy(object))
         value = repr(s.iloc[row])
         value = value if len(value) <= 60 else f"{value[:40]}... ({len(value)} characters)"
-        raise ColumnError(
-            f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; "
-            "convert it to numbers or choose another column."
-        )
+        hint = "convert it to numbers or choose another column"
+        if isinstance(s.iloc[row], str) and THOUSANDS.match(s.iloc[row].strip()):
+            hint = "it looks like a number with thousands separators: pass thousands=',' (--thousands ',')"
+        raise ColumnError(f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; {hint}.")
+
+
+def _numbers_only(s: pd.Series) -> bool:
+    """An object column holding only real numbers and missing values (None, NaN): numeric, as float64."""
+    if s.dtype != object:
+        return False
+
+    def number(v) -> bool:
+        if v is None or isinstance(v, (float, np.floating)):
+            return True
+        return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and abs(v) <= 2**53
+
+    return all(number(v) for v in s.to_numpy(object))
+
+
+THOUSANDS = re.compile(r"^[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")  # "1,234", "1.234.567,5"
 
 
 def _first_non_number(values: np.ndarray) -> int:

@@ -18,8 +18,12 @@ from lstmcast.errors import ColumnError, DataError, EmptyDataError
 SEPARATORS = {";": "';'", "\t": "'\\t' (tab)", "|": "'|'"}  # a one-column CSV whose header holds one of these
 
 
-def read_source(data, sep: str | None = None) -> pd.DataFrame:
+def read_source(data, sep: str | None = None, text: tuple[str, ...] = (), **options) -> pd.DataFrame:
     """CSV/Parquet path, pandas Series/DataFrame or NumPy array -> DataFrame (a copy).
+
+    text: columns read from a CSV exactly as written, as strings (series ids: ``"007"`` stays
+    ``"007"``, ``"1e3"`` is not 1000, ``"NA"`` is an id, not a missing value; only an empty cell
+    is missing). options: ``thousands=`` (``"1,234"`` read as 1234), passed to the CSV reader.
 
     sep: the CSV separator (default ``","``, tab for ``.tsv``). A CSV read as one column whose
     header holds ``;``, a tab or ``|`` is refused with a hint to pass ``sep=``. Files that are not
@@ -27,10 +31,16 @@ def read_source(data, sep: str | None = None) -> pd.DataFrame:
     naming the problem and the fix.
     """
     if isinstance(data, (str, Path)):
-        frame = _read_file(Path(data), sep)
+        frame = _read_file(Path(data), sep, tuple(text), options)
     elif isinstance(data, pd.DataFrame):
         frame = data.copy()
     elif isinstance(data, pd.Series):
+        if isinstance(data.index, pd.MultiIndex):  # (id, time) levels: many series, not one
+            levels = [str(n) if n is not None else f"level {i}" for i, n in enumerate(data.index.names)]
+            raise DataError(
+                f"the Series has a {data.index.nlevels}-level index ({', '.join(levels)}), which holds several "
+                "series, not one: pass series.reset_index() and name its columns, fit(frame, id=..., time=...)."
+            )
         frame = data.to_frame(name=data.name if data.name is not None else "y")
     elif isinstance(data, (np.ndarray, list, tuple)):
         arr = np.asarray(data)
@@ -52,12 +62,26 @@ def read_source(data, sep: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def _read_file(path: Path, sep: str | None) -> pd.DataFrame:
+READING = {"date_format": None, "day_first": False, "thousands": None}  # Forecaster parameters of reading data
+
+
+def reading(cfg: dict, warn_unused: bool = True) -> dict:
+    """The keywords of load_series / load_panel that a model's settings ``cfg`` give: how to read dates and
+    numbers written as text (``date_format``, ``day_first``, ``thousands``), the same at fit and predict time;
+    ``warn_unused=False`` for newer data, whose extra columns were already named at fit time."""
+    return {**{k: cfg.get(k, v) for k, v in READING.items()}, "warn_unused": warn_unused}
+
+
+def _read_file(path: Path, sep: str | None, text: tuple[str, ...] = (), options: dict | None = None) -> pd.DataFrame:
     name = repr(str(path))
     if not path.exists():
         raise DataError(f"data file {name} does not exist: check the path.")
     if path.is_dir():
         raise DataError(f"data path {name} is a folder, not a file: pass a CSV or Parquet file.")
+    if not path.is_file():  # read more than once below: a FIFO would hang, a device never end
+        raise DataError(
+            f"data path {name} is not a regular file (a pipe, device or socket): save the data to a file and pass that."
+        )
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
@@ -66,8 +90,8 @@ def _read_file(path: Path, sep: str | None) -> pd.DataFrame:
         if not path.name.endswith(".gz"):
             _check_text(path)
         try:
-            frame = pd.read_csv(path, sep=sep)
             header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
+            frame = pd.read_csv(path, sep=sep, **_text_columns(header, text), **(options or {}))
         except pd.errors.EmptyDataError:
             raise EmptyDataError(f"data file {name} is empty: it needs a header row and data rows.") from None
         except UnicodeDecodeError as exc:
@@ -86,6 +110,22 @@ def _read_file(path: Path, sep: str | None) -> pd.DataFrame:
         _check_unique_columns([str(h) for h in header], f"data file {name}")
         return frame
     raise DataError(f"cannot tell the format of {name}: use a .csv or .parquet file.")
+
+
+def _text_columns(header: list, text: tuple[str, ...]) -> dict:
+    """read_csv arguments that read the ``text`` columns as written (str, only an empty cell missing) and
+    every other column as pandas does by default."""
+    wanted = [c for c in text if c in header]
+    if not wanted:
+        return {}
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    words = sorted(STR_NA_VALUES)
+    return {
+        "dtype": {c: str for c in wanted},
+        "keep_default_na": False,
+        "na_values": {c: ([""] if c in wanted else words) for c in header if isinstance(c, str)},
+    }
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -118,7 +118,8 @@ def sine(length: int = 1000, stop: float = 100.0, noise: float = 0.0, seed: int 
 def load(name: str, **options) -> pd.Series | pd.DataFrame:
     """A shipped dataset as pandas, with a proper time index.
 
-    Single series come back as a Series, ``msft`` as a DataFrame. ``sine`` takes
+    Single series come back as a Series, ``msft`` as a DataFrame whose ``attrs["target"]`` names
+    its usual target (``close``), which ``fit`` uses when no ``target=`` is given. ``sine`` takes
     ``length``, ``stop``, ``noise`` and ``seed``.
     """
     _check(name)
@@ -138,4 +139,5 @@ def load(name: str, **options) -> pd.Series | pd.DataFrame:
         return pd.Series(df["sunspots"].to_numpy(np.float64), index=idx, name="sunspots")
     df = _read("msft.csv")
     df.index = pd.DatetimeIndex(pd.to_datetime(df.pop("date")), name="date")
+    df.attrs["target"] = _INFO[name].target  # fit(df) forecasts it unless target= names another column
     return df

@@ -66,6 +66,16 @@ def check_exportable(model) -> None:
     spec = model.spec_
     if spec.static_columns or spec.kind != "recurrent":
         raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")
+    values = np.asarray(model.series_.values, np.float64)
+    biggest = float(np.nanmax(np.abs(values))) if values.size else 0.0
+    if (
+        biggest > float(np.finfo(np.float32).max) / 16
+    ):  # the graph computes in float32: these would become inf, then NaN
+        raise ConfigError(
+            f"ONNX export computes in float32, but this model was fitted on values up to {biggest:.3g}, beyond "
+            f"float32's range ({np.finfo(np.float32).max:.3g}): its forecasts would be NaN; rescale the data "
+            "(e.g. divide it by a power of ten) and fit again to export it."
+        )
 
 
 def build_graph(model) -> onnx.ModelProto:

@@ -162,7 +162,7 @@ def check_output_path(path, overwrite: bool = False, inputs=()) -> Path:
     """
     target = Path(path)
     for source in inputs:
-        if source is not None and same_file(target, Path(source)):
+        if source is not None and (same_file(target, Path(source)) or inside(target, Path(source))):
             raise OverwriteError(
                 f"refusing to write {str(target)!r}: it is the input file {str(source)!r}; choose another output path."
             )
@@ -180,6 +180,14 @@ def is_a_folder(target: Path) -> OverwriteError:
     return OverwriteError(
         f"cannot write {str(target)!r}: it is a folder; give a file path instead (inside it or elsewhere)."
     )
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` lies inside the folder ``folder``, by real paths (links resolved)."""
+    try:
+        return os.path.isdir(folder) and os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep)
+    except (OSError, ValueError):
+        return False
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -216,3 +224,28 @@ def write_file(path, write: Callable[[Path], object]) -> Path:
         remove_tree(tmp)
         raise
     return target
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def escape_formulas(frame):
+    """A copy of ``frame`` whose text cells (and column names) that a spreadsheet would run as a formula
+    (``=cmd|...``, ``+1+1``, ``@SUM(...)``) start with ``'``, as OWASP advises for CSV files; numbers
+    written as text (``-5``, ``+1.5``) are left as they are. ``frame`` itself is not changed."""
+    import pandas as pd
+
+    def escape(value):
+        if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+            return value
+        try:
+            float(value)
+            return value
+        except ValueError:
+            return "'" + value
+
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = out[column].map(escape)
+    return out.rename(columns=escape)

@@ -25,11 +25,13 @@ from pathlib import Path
 import numpy as np
 
 from lstmcast.errors import ModelFileError
+from lstmcast.resources import limit
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
 MAX_JSON_BYTES = 16 * 2**20  # a Sequential stack's configuration is a few KB
 MAX_WEIGHTS_BYTES = 2**31  # as lstmcast's own weights files
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+CHUNK = 1 << 20  # members are unpacked a MiB at a time, each chunk checked against the limit
 RESAVE = "load it in Keras 3 and save it with model.save('model.keras')"
 
 
@@ -73,7 +75,7 @@ def read_archive(path) -> KerasArchive:
                 )
             config = _json(archive, CONFIG, where)
             metadata = _json(archive, METADATA, where) if METADATA in names else {}
-            weights = _member(archive, WEIGHTS, MAX_WEIGHTS_BYTES, where)
+            weights = _member(archive, WEIGHTS, min(MAX_WEIGHTS_BYTES, limit("member_bytes")), where, HDF5_MAGIC)
     except zipfile.BadZipFile as exc:
         raise ModelFileError(
             f"{where} is not a .keras file or is truncated (not a readable zip: {exc}); {RESAVE}."
@@ -83,19 +85,34 @@ def read_archive(path) -> KerasArchive:
     return KerasArchive(str(path), config, metadata if isinstance(metadata, dict) else {}, weights)
 
 
-def _member(archive: zipfile.ZipFile, name: str, limit: int, where: str) -> bytes:
-    """One member's bytes, refused above ``limit`` (by its header and by what is actually read)."""
+def _member(archive: zipfile.ZipFile, name: str, limit: int, where: str, magic: bytes = b"") -> bytes:
+    """One member's bytes, refused above ``limit`` (by its header, then while it is unpacked, chunk by chunk)
+    and, with ``magic``, unless its first bytes are ``magic``: nothing more than ``limit`` is ever held."""
     info = archive.getinfo(name)
     if info.file_size > limit:
-        raise ModelFileError(f"{where}: {name} is {info.file_size:,} bytes, over lstmcast's limit of {limit:,}.")
+        raise ModelFileError(
+            f"{where}: {name} is {info.file_size:,} bytes, over lstmcast's limit of {limit:,} "
+            "(LSTMCAST_MAX_MEMBER_BYTES); refusing to unpack it."
+        )
+    out = io.BytesIO()
     try:
         with archive.open(info) as f:
-            data = f.read(limit + 1)
+            while chunk := f.read(CHUNK):
+                if magic and out.tell() == 0 and not chunk.startswith(magic[: len(chunk)]):
+                    raise ModelFileError(
+                        f"{where}: {name} is not an HDF5 file (it starts with {chunk[:8]!r}); {RESAVE}."
+                    )
+                if out.tell() + len(chunk) > limit:
+                    raise ModelFileError(
+                        f"{where}: {name} unpacks to more than lstmcast's limit of {limit:,} bytes "
+                        "(LSTMCAST_MAX_MEMBER_BYTES), more than its header says; refusing it."
+                    )
+                out.write(chunk)
+    except ModelFileError:
+        raise
     except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:  # a CRC mismatch, a cut archive
         raise ModelFileError(f"{where}: {name} is truncated or damaged ({exc}); {RESAVE}.") from None
-    if len(data) > limit:
-        raise ModelFileError(f"{where}: {name} holds more than lstmcast's limit of {limit:,} bytes.")
-    return data
+    return out.getvalue()
 
 
 def _json(archive: zipfile.ZipFile, name: str, where: str):

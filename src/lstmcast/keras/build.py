@@ -63,6 +63,7 @@ def from_keras(
     from lstmcast.keras.scaling import scaler_of
     from lstmcast.keras.weights import read_params
     from lstmcast.nn.network import NetworkSpec
+    from lstmcast.resources import check_parameters
     from lstmcast.strategies import get_strategy
     from lstmcast.train.history import History
     from lstmcast.train.losses import get_loss
@@ -128,6 +129,9 @@ def from_keras(
         season=cfg["seasonal_period"],
         head=loss.head,
         future_relative=FUTURE_RELATIVE,
+    )
+    check_parameters(  # before a weight is read or a parameter allocated
+        spec.count(), f"{where} (units={','.join(map(str, spec.units))})", "this Keras model is too large to import"
     )
     params = read_params(archive, stack, spec)
     transforms = Transforms(fitted_scaler, TargetTransform(log=False, lag=0), series.n_targets)

@@ -17,6 +17,7 @@ import numpy as np
 
 from lstmcast.errors import TrainingDivergedError, TrainingInterrupted
 from lstmcast.nn.network import NetworkSpec, Params
+from lstmcast.resources import check_schedule
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.history import History
 from lstmcast.train.losses import Loss
@@ -82,6 +83,7 @@ def train(
     epoch and the likely causes: diverged weights are never returned.
     """
     n_windows = int(len(train_starts))
+    check_schedule(auto_epochs(cfg, n_windows) if cfg.epochs == "auto" else cfg.epochs, steps_per_epoch(cfg, n_windows))
     members = members_of(params)
     mesh = training_mesh(cfg.devices)
     programs = training_programs(spec, loss, cfg, n_windows, members, mesh)
