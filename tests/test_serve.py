@@ -67,6 +67,7 @@ def test_empty_body_equals_lstmcast_predict(models, client):
         assert answer["forecast"] == json.loads(cli_out.output)["forecast"]
         assert values(answer["forecast"], "sales") == load(folder).predict()["sales"].tolist()
         assert answer["model"] == "sales" and len(answer["checksum"]) == 64
+        assert answer["checksum"] == json.loads(cli_out.output)["checksum"]  # predict --json names the version too
 
 
 def test_history_in_the_body_equals_predict_data(models, client):

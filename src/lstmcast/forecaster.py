@@ -34,6 +34,7 @@ from lstmcast.errors import (
     IntervalWarning,
     NotFittedError,
 )
+from lstmcast.evaluate.peers import check_against
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.fitting import check_finite, init_members, loss_space, refit, reporter
 from lstmcast.nn.network import NetworkSpec
@@ -781,7 +782,7 @@ class Forecaster:
         return draw._finish(fig, path)
 
     # -- evaluation ----------------------------------------------------------
-    def evaluate(self, data=None, part: str = "test", warn: bool = True, level=None) -> Evaluation:
+    def evaluate(self, data=None, part: str = "test", warn: bool = True, level=None, against=None) -> Evaluation:
         """Metrics of the ``test`` (or ``validation``) windows on the original scale, with baselines.
 
         data: score another series in the training schema, cut by the same
@@ -792,11 +793,16 @@ class Forecaster:
         level: also score prediction intervals (e.g. ``[80, 95]``): coverage, width, MSIS,
         pinball and scaled CRPS beside seasonal naive's intervals (``.intervals``), and the
         calibration table (``.calibration``).
+        against: ``"statsforecast"`` adds AutoETS, AutoARIMA and AutoTheta rows, each fitted up to every
+        origin the model is scored at (statsforecast must be installed; :mod:`lstmcast.evaluate.peers`).
         """
         self._check_fitted()
+        peers = check_against(against)
         if self.is_panel_:  # one forecast of the horizon from each series' training end
-            if data is not None or level is not None:
-                raise ConfigError("evaluate() of many series scores the fitted data's test part, without level=.")
+            if data is not None or level is not None or peers:
+                raise ConfigError(
+                    "evaluate() of many series scores the fitted data's test part, without level= or against=."
+                )
             from lstmcast.evaluate.panel_backtest import evaluate_panel
 
             return evaluate_panel(self)
@@ -816,9 +822,15 @@ class Forecaster:
         origins = starts + cfg["window"] - 1
         scaled = window_loss(self.params_, self.spec_, point_error(self.loss_), values, starts)
         period = seasonal_period(s.freq, cfg["seasonal_period"])
+        if peers:
+            from lstmcast.evaluate.peers import peer_forecasts
+
+            extra = peer_forecasts(raw, origins, cfg["horizon"], period)
+        else:
+            extra = None
         if level is None:
             pred = self.forecast_at(values, raw, starts)
-            return score(raw, origins, pred, split.train_end, period, scaled_mse=scaled, warn=warn)
+            return score(raw, origins, pred, split.train_end, period, scaled_mse=scaled, warn=warn, peers=extra)
         levels = check_levels(level)
         taus = all_quantiles(levels, SCORE_QUANTILES)
         pred, q = self.forecast_intervals(values, raw, starts, cfg["horizon"], taus)
@@ -833,6 +845,7 @@ class Forecaster:
             quantiles=q,
             taus=taus,
             levels=levels,
+            peers=extra,
         )
 
     def backtest(

@@ -41,7 +41,8 @@ def predict(
     with user_errors(as_json=as_json):
         from lstmcast.cli.intervals import interval_options
         from lstmcast.data.sources import read_source
-        from lstmcast.io.saving import OURS, load
+        from lstmcast.forecaster import Forecaster
+        from lstmcast.io.saving import OURS, read_model
 
         # never over an input (the data, the future values, the model's own files); existing files only with --force
         inputs = [data, future, *(model / name for name in OURS)]
@@ -49,7 +50,8 @@ def predict(
             check_frame_path(output, force, inputs)
         check_plot_path(plot, force, [*inputs, output])
         levels, qs = interval_options(level, quantiles, extra)
-        m = load(model)
+        state = read_model(model)  # checked whole; its document_sha256 names the saved version, as serve says
+        m = Forecaster.from_state(state)
         ids_as_text = (m.panel_.id_name,) if m.is_panel_ else ()  # "007" stays "007"
         fut = read_source(future, text=ids_as_text) if future is not None else None
         forecast = m.predict(horizon=horizon, data=data, future=fut, level=levels, quantiles=qs, samples=samples)
@@ -72,7 +74,8 @@ def predict(
         if as_json:
             records = forecast if m.is_panel_ else forecast.reset_index()
             time_col = forecast.columns[1] if m.is_panel_ else records.columns[0]
-            emit_json({"forecast": records.astype({time_col: str}).to_dict(orient="records")})
+            forecast_records = records.astype({time_col: str}).to_dict(orient="records")
+            emit_json({"model": model.name, "checksum": state["document_sha256"], "forecast": forecast_records})
             return
         con = console(quiet)
         if m.is_panel_:  # a long table: the first rows, and how to get them all

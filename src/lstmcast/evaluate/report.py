@@ -87,8 +87,12 @@ def score(
     quantiles: np.ndarray | None = None,
     taus: np.ndarray | None = None,
     levels=(),
+    peers: dict | None = None,
 ) -> Evaluation:
     """Score ``predictions`` (n, H, targets) made at ``origins`` (n,) of the actual ``y`` (rows, targets).
+
+    peers: other methods' forecasts (n, H, targets) by name, scored as rows of the table after the
+    baselines (they are neither the model nor a baseline: the skill stays against the best baseline).
 
     The MASE scale comes from the rows before ``train_end`` only. ``quantiles`` (n, H, targets, Q)
     at ``taus`` (Q,) add interval metrics for ``levels`` (percent) beside seasonal naive's own
@@ -107,6 +111,8 @@ def score(
         rows[name] = all_metrics(actual, forecast, scale)
     table = pd.DataFrame(rows).T
     baselines = table.drop(index="model")
+    for name, forecast in (peers or {}).items():
+        table.loc[name] = pd.Series(all_metrics(actual, forecast, scale))
     best = str(baselines["mae"].idxmin())
     skill = 1.0 - table.loc["model", "mae"] / table.loc[best, "mae"] if table.loc[best, "mae"] > 0 else float("nan")
     intervals = calibration = None
