@@ -45,12 +45,13 @@ def test_train_without_a_test_part_scores_the_calibration_forecasts_beside_the_b
         in r.output
     )
     assert f"Skill: {expected.skill:+.1%} MAE" in r.output
-    assert "Calibrating prediction intervals (about one more fit" in r.output
+    assert "combine" in r.output and "validation MASE" in r.output  # what fit chose, and on which scores
+    assert "Calibrating prediction intervals" not in r.output  # fit calibrated with the combination: no second copy
     assert f"(loss: {model.loss_space_})" in r.output and "mae of log values, differenced at lag 12" in r.output
 
 
 def test_without_intervals_train_says_how_to_get_a_score(air):
-    r = train(air, "--out", air / "n", "--no-intervals")
+    r = train(air, "--out", air / "n", "--no-intervals", "--no-combine")  # combining validates, so it scores
     assert r.exit_code == 0, r.output
     assert "No holdout score: pass --test 0.2 (or keep --intervals)" in r.output and "Skill" not in r.output
 

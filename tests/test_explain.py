@@ -47,7 +47,7 @@ def test_attributions_add_up_to_the_forecast_minus_the_baseline_forecast(covaria
 
 
 def test_one_member_explains_exactly_the_forecast_predict_gives(covariates):
-    model = Forecaster(**{**covariates.get_params(), "ensemble": 1})
+    model = Forecaster(**{**covariates.get_params(), "ensemble": 1, "combine": False})  # the network's forecast
     model.fit(promo_sales(), target="sales", time="day", features=["visits"], future=["promo"])
     plan = pd.DataFrame({"promo": [0.0, 1.0, 1.0]})
     e = model.explain(future=plan)

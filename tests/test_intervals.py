@@ -144,8 +144,8 @@ def test_a_damaged_calibration_is_refused(fitted):
 
 
 def test_refitting_drops_the_old_calibration(fitted):
-    model = Forecaster(horizon=4, seasonal_period=12, **SMALL).fit(noisy_sine())
-    model.predict(level=[80])
+    model = Forecaster(horizon=4, seasonal_period=12, combine=False, **SMALL).fit(noisy_sine())
+    model.predict(level=[80])  # calibrates on first use (combine=True calibrates in fit)
     model.fit(noisy_sine(seed=3))
     assert not hasattr(model, "calibration_")
 
@@ -197,7 +197,7 @@ def test_cli_train_calibrates_and_predict_level_writes_interval_columns(tmp_path
     assert result.exit_code == 0 and "y-lo-95" in json.loads(result.output)["forecast"][0]
     result = runner.invoke(app, ["predict", str(out), "--level", "80", "0.5"])
     assert result.exit_code == 1
-    assert "unexpected argument 0.5: give interval levels as --level 80 95" in result.output
+    assert "--level 80.0 0.5: levels are percentages (80 for an 80% interval)" in result.output
 
 
 def test_a_series_too_short_to_set_rows_aside_uses_the_naive_errors():

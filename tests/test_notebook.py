@@ -58,7 +58,7 @@ def test_verbose_auto_shows_progress_at_the_prompt_and_is_silent_in_scripts(monk
 
 
 def test_fit_says_what_its_loss_is_measured_on_and_calibration_says_it_runs(capsys):
-    model = Forecaster(horizon=4, seasonal_period=12, **{**SMALL, "verbose": 2}).fit(noisy_sine())
+    model = Forecaster(horizon=4, seasonal_period=12, combine=False, **{**SMALL, "verbose": 2}).fit(noisy_sine())
     out = capsys.readouterr().out
     assert f"Loss: {model.loss_space_}\n" in out and "Epoch 3/3" in out
     assert model.loss_space_.startswith("mae of values") and "evaluate() scores the original scale" in out

@@ -175,7 +175,7 @@ def test_without_a_path_every_plot_function_returns_its_figure_and_writes_nothin
     monkeypatch.chdir(tmp_path)
     history, forecast = _frames(levels=(80,))
     in_sample = pd.DataFrame({"y": history["y"], "y_pred": history["y"] + 1.0, "part": "train"})
-    runs = pd.DataFrame({"fold": 0, "origin": 0, "time": [1, 2], "actual": [1.0, 2.0], "prediction": [1.5, 2.5]})
+    runs = pd.DataFrame({"ds": [1, 2], "cutoff": 0, "y": [1.0, 2.0], "forecast": [1.5, 2.5]})  # a backtest frame
     figures = [
         plot_forecast(history, forecast),
         plot_in_sample(history, in_sample, note="holdout MAE 1.0"),

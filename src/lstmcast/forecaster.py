@@ -33,6 +33,7 @@ from lstmcast.errors import (
     DataFilledWarning,
     IntervalWarning,
     NotFittedError,
+    TrainingInterrupted,
 )
 from lstmcast.evaluate.peers import check_against
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
@@ -256,8 +257,16 @@ class Forecaster:
         self.n_rows_, self.first_index_ = len(series), series.index[0]
         for name in ("calibration_", "holdout_", "panel_", "ends_", "series_scales_", "combination_"):  # earlier fit's
             self.__dict__.pop(name, None)
-        if cfg["combine"] and loss.kind == "point":  # validation picks the combination; intervals come with it
-            self.calibrate()
+        if cfg["combine"] and loss.kind == "point" and not history.interrupted:
+            try:  # validation picks the combination; the intervals come with it
+                self.calibrate()
+            except TrainingInterrupted:  # Ctrl-C while the copy trained: the network alone, as Ctrl-C leaves it
+                for name in ("calibration_", "holdout_", "combination_"):
+                    self.__dict__.pop(name, None)
+                history.interrupted = True
+                choices["combine"] = Choice(NETWORK, "Ctrl-C while the validation copy trained: the network alone")
+        elif cfg["combine"] and history.interrupted:
+            choices["combine"] = Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
         elif cfg["combine"]:
             choices["combine"] = Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
         return self

@@ -120,7 +120,8 @@ def train(
         panel = model.is_panel_
         if plot is not None and panel:
             raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
-        if intervals and not model.history_.interrupted and model.loss_.kind == "point":
+        calibrated = getattr(model, "calibration_", None) is not None  # combine=True calibrates inside fit
+        if intervals and not calibrated and not model.history_.interrupted and model.loss_.kind == "point":
             con.print("Calibrating prediction intervals (about one more fit; --no-intervals skips it)...")
             model.calibrate()  # kept with the model: predict --level needs no training data
         # config.toml goes into the same atomic swap as the weights and model.json

@@ -66,7 +66,7 @@ def check_exportable(model) -> None:
     spec = model.spec_
     if spec.static_columns or spec.kind != "recurrent":
         raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")
-    values = np.asarray(model.series_.values, np.float64)
+    values = np.asarray(model.panel_.stacked() if model.is_panel_ else model.series_.values, np.float64)
     biggest = float(np.nanmax(np.abs(values))) if values.size else 0.0
     if (
         biggest > float(np.finfo(np.float32).max) / 16
