@@ -44,7 +44,7 @@ def models(tmp_path_factory):
     sine = datasets.load("sine", length=200)
     out = []
     for seed in (0, 1):
-        m = Forecaster(window=8, units=64, epochs=1, batch_size=32, ensemble=1, seed=seed).fit(sine)
+        m = Forecaster(window=8, units=64, epochs=1, batch_size=32, ensemble=1, seed=seed, combine=False).fit(sine)
         out.append((m, m.save(d / f"m{seed}")))
     return out
 
@@ -469,7 +469,7 @@ def test_an_unexpected_exception_is_one_line(workspace, monkeypatch):
     def boom(path):
         raise ValueError("boom\nsecond line")
 
-    monkeypatch.setattr(saving, "load", boom)
+    monkeypatch.setattr(saving, "read_model", boom)  # predict reads the state (and its checksum)
     r = run("predict", workspace / "model")
     assert r.exit_code == 1
     assert r.output == "Error: ValueError: boom second line (run with --debug for the traceback)\n"
@@ -484,7 +484,7 @@ def test_ctrl_c_in_a_command_is_one_line_and_exit_130(workspace, monkeypatch):
     def interrupted(path):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(saving, "load", interrupted)
+    monkeypatch.setattr(saving, "read_model", interrupted)
     r = run("predict", workspace / "model")
     assert r.exit_code == 130 and r.output == "Interrupted.\n"
 
@@ -515,7 +515,7 @@ def test_a_plain_os_error_is_one_line_without_errno(workspace, monkeypatch):
     def missing(path):
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", "gone.csv")
 
-    monkeypatch.setattr(saving, "load", missing)
+    monkeypatch.setattr(saving, "read_model", missing)
     r = run("predict", workspace / "model")
     assert r.exit_code == 1 and r.output == "Error: No such file or directory: 'gone.csv'\n"
 
