@@ -163,3 +163,17 @@ def test_a_series_too_short_to_validate_the_network_hedges_with_the_best_statist
     assert all(w == pytest.approx(1 / len(comb.weights)) for w in comb.weights.values())
     assert "too short to validate the network" in model.choices_["combine"].reason
     assert np.all(np.isfinite(model.predict().to_numpy()))
+
+
+def test_calibration_errors_are_cross_fitted_between_the_two_halves_of_the_origins():
+    rng = np.random.default_rng(5)
+    y = (50 + np.cumsum(rng.normal(0, 1, 150)))[:, None]  # (rows, 1)
+    origins = np.arange(100, 130)
+    net = y[origins][:, None, :] + rng.normal(0, 2, (30, 4, 1))  # a noisy network forecast
+    comb, crossed = C.build(net, y, origins, 100, 134, 4, 1)
+    parts = C.members(net, y, origins, 4, 1, C.fit_params(y[:100], 1), C.CONTEXT)
+    actual, scale = y[origins[:, None] + np.arange(1, 5)[None, :]], C.mase_scale(y[:100], 1)
+    for part, other in ((slice(0, 15), slice(15, None)), (slice(15, None), slice(0, 15))):
+        w = C.choose(C.scores({k: f[other] for k, f in parts.items()}, actual[other], scale))
+        np.testing.assert_allclose(crossed[part], sum(v * parts[k][part] for k, v in w.items()))
+    assert comb.weights == C.choose(C.scores(parts, actual, scale))  # the model's own weights: all origins

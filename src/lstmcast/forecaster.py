@@ -586,10 +586,11 @@ class Forecaster:
             why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
             pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
             if cfg["combine"]:
-                self.combination_ = build_combination(pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"])
+                self.combination_, pred = build_combination(
+                    pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"]
+                )  # pred: each half of the origins combined with the weights the other half chose
                 self.choices_["combine"] = Choice(self.combination_.chosen(), self.combination_.describe())
-                pred = self.combination_.forecast(pred, raw, first, horizon)
-                why += "; the combined forecast's errors"
+                why += "; the combined forecast's errors, each half of the origins weighted as the other chose"
         else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)
             if cfg["combine"] and n > horizon:
                 self.combination_ = build_unvalidated(raw, n, horizon, cfg["seasonal_period"])

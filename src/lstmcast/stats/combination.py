@@ -22,7 +22,8 @@ best ones (``combine=True``, the default for point losses):
    0.879, inverse-score weights 0.846 to 0.869, and the network alone 0.912.
 4. The chosen statistical candidates are refitted on the newest ``CONTEXT`` training rows;
    the forecast is the weighted mean, and the calibration errors (the intervals) are the
-   combined forecast's own.
+   combined forecast's own, each half of the origins combined with the weights chosen on the
+   other half (:func:`build`), so the selection does not make the intervals too narrow.
 
 A training part too short to set rows aside for the copy (:func:`build_unvalidated`) cannot
 score the network: the statistical candidates are scored on the history instead, and the
@@ -190,21 +191,32 @@ def build(
     horizon: int,
     m: int,
     context: int = CONTEXT,
-) -> Combination:
+) -> tuple[Combination, np.ndarray]:
     """Score every candidate from ``origins`` (n,) and fit the chosen ones on the training part.
 
     network_val: (n, H, k) the calibration copy's forecasts from ``origins``; raw: (rows >= n_train, k) the
     targets; cutoff: rows the copy trained on (the candidates' parameters are fitted on them for scoring);
     n_train: rows of the training part (the chosen candidates are refitted on its newest ``context``).
+    Returns the combination and its calibration forecasts (n, H, k): each half of the origins combined
+    with the weights chosen on the other half (cross-fitting), so the errors the intervals are built from
+    are not those the weights were picked to make small (picked on the same origins, the 95% intervals
+    of 24 real series covered 87.9% instead of 95%).
     """
     val_params = fit_params(raw[:cutoff], m, context)
     forecasts = members(network_val, raw, origins, horizon, m, val_params, context)
     rows = origins[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
-    score = scores(forecasts, raw[rows], mase_scale(raw[:cutoff], m))
-    weights = choose(score)
+    actual, scale = raw[rows], mase_scale(raw[:cutoff], m)
+    weights = choose(scores(forecasts, actual, scale))
+    half = len(origins) // 2
+    crossed = sum(w * forecasts[name] for name, w in weights.items())  # (n, H, k)
+    if half:
+        for part, other in ((slice(0, half), slice(half, None)), (slice(half, None), slice(0, half))):
+            w_other = choose(scores({k: f[other] for k, f in forecasts.items()}, actual[other], scale))
+            crossed[part] = sum(w * forecasts[name][part] for name, w in w_other.items())
     chosen = {name for name in weights if name in METHODS}
     params = {k: v for k, v in fit_params(raw[:n_train], m, context).items() if k in chosen} if chosen else {}
-    return Combination(weights, params, m, min(context, n_train), score)
+    score = scores(forecasts, actual, scale)
+    return Combination(weights, params, m, min(context, n_train), score), crossed
 
 
 def build_unvalidated(raw: np.ndarray, n_train: int, horizon: int, m: int, context: int = CONTEXT) -> Combination:
