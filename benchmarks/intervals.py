@@ -55,6 +55,7 @@ def _variant(**settings):
 
 VARIANTS = {
     "lstmcast": _variant(),
+    "network": _variant(combine=False),  # the LSTM alone (the default before combine=True)
     "quantile": _variant(loss="quantile", quantiles=tuple(TAUS)),
     "normal": _variant(loss="normal"),
     "studentt": _variant(loss="studentt"),
