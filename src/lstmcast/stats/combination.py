@@ -59,15 +59,17 @@ def _segments(raw: np.ndarray, origins: np.ndarray, context: int):
         yield pos, raw[rows]
 
 
-def fit_params(raw: np.ndarray, m: int, context: int = CONTEXT) -> dict[str, list[tuple]]:
-    """Each smoothing method's parameters per target, fitted on the last ``context`` rows of ``raw`` (rows, k)."""
+def fit_params(raw: np.ndarray, m: int, context: int = CONTEXT, names=tuple(METHODS)) -> dict[str, list[tuple]]:
+    """The parameters per target of the smoothing methods in ``names``, fitted on the last ``context`` rows
+    of ``raw`` (rows, k)."""
     x = raw[-context:]
-    out: dict[str, list[tuple]] = {name: [] for name in METHODS}
+    out: dict[str, list[tuple]] = {name: [] for name in METHODS if name in names}
     for j in range(raw.shape[1]):
         hist = x[None, :, j]  # (1, L)
         adjusted = Season(hist, m).adjust(hist)
         fitted: dict[tuple, tuple] = {}
-        for name, (fit, _) in METHODS.items():
+        for name in out:
+            fit = METHODS[name][0]
             if fit not in fitted:
                 fitted[fit] = fit(adjusted)
             out[name].append(fitted[fit])
@@ -208,16 +210,15 @@ def build(
     forecasts = members(network_val, raw, origins, horizon, m, val_params, context)
     rows = origins[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
     actual, scale = raw[rows], mase_scale(raw[:cutoff], m)
-    weights = choose(scores(forecasts, actual, scale))
+    score = scores(forecasts, actual, scale)
+    weights = choose(score)
     half = len(origins) // 2
     crossed = sum(w * forecasts[name] for name, w in weights.items())  # (n, H, k)
     if half:
         for part, other in ((slice(0, half), slice(half, None)), (slice(half, None), slice(0, half))):
             w_other = choose(scores({k: f[other] for k, f in forecasts.items()}, actual[other], scale))
             crossed[part] = sum(w * forecasts[name][part] for name, w in w_other.items())
-    chosen = {name for name in weights if name in METHODS}
-    params = {k: v for k, v in fit_params(raw[:n_train], m, context).items() if k in chosen} if chosen else {}
-    score = scores(forecasts, actual, scale)
+    params = fit_params(raw[:n_train], m, context, tuple(weights))  # only the chosen smoothers are refitted
     return Combination(weights, params, m, min(context, n_train), score), crossed
 
 
