@@ -177,3 +177,57 @@ def test_calibration_errors_are_cross_fitted_between_the_two_halves_of_the_origi
         w = C.choose(C.scores({k: f[other] for k, f in parts.items()}, actual[other], scale))
         np.testing.assert_allclose(crossed[part], sum(v * parts[k][part] for k, v in w.items()))
     assert comb.weights == C.choose(C.scores(parts, actual, scale))  # the model's own weights: all origins
+
+
+def test_a_default_fit_trains_its_validation_copy_once_and_fine_tunes_the_final_model_from_it(monkeypatch):
+    y = pd.Series(_seasonal(), index=pd.date_range("2000-01", periods=96, freq="MS"))
+    rows = []
+    train_copy = Forecaster._train_copy
+
+    def counted(self, s, cfg, cutoff):
+        rows.append(cutoff)
+        return train_copy(self, s, cfg, cutoff)
+
+    monkeypatch.setattr(Forecaster, "_train_copy", counted)
+    f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto"}).fit(y)
+    assert len(rows) == 1 and rows[0] < 96 - 6
+    assert "from the validation copy's weights" in f.choices_["epochs"].reason
+    errors = f.calibration_.errors.copy()
+    f.calibrate()  # an explicit calibration trains the same copy again, bit for bit: the same scores
+    assert rows == [rows[0], rows[0]] and np.array_equal(f.calibration_.errors, errors)
+    # epochs set by the user: the final model trains from scratch, then the copy (the order before)
+    g = Forecaster(horizon=6, seasonal_period=12, seed=0, **TINY).fit(y)
+    assert g.choices_["epochs"].reason == "set by you" and len(rows) == 3
+
+
+def test_step_budget_samples_the_windows_when_whole_epochs_overshoot():
+    from lstmcast.forecaster import _step_budget
+    from lstmcast.train.config import TrainConfig
+
+    tc, starts = TrainConfig(batch_size=32), np.arange(6257, dtype=np.int32)  # 196 batches an epoch
+    cfg = {"steps_per_epoch": None, "batch_size": 32, "seed": 3}
+    picked = _step_budget(cfg, tc, starts, 300)  # two whole epochs would be 392 steps
+    assert cfg["epochs"] == 2 and len(picked) == 150 * 32 and np.all(np.diff(picked) > 0)
+    assert np.array_equal(picked, _step_budget(dict(cfg), tc, starts, 300))  # seeded: the same sample
+    short = np.arange(100, dtype=np.int32)  # 4 batches an epoch: whole epochs come close enough
+    assert _step_budget(cfg, tc, short, 300) is short and cfg["epochs"] == 75
+
+
+def test_damped_trend_grid_fit_matches_nelder_mead():
+    from scipy import optimize
+
+    from lstmcast.stats.smoothing import ALPHA, BETA, PHI, _damped
+
+    rng = np.random.default_rng(2)
+    lo, hi = np.array([ALPHA[0], BETA[0], PHI[0]]), np.array([ALPHA[1], BETA[1], PHI[1]])
+    for n, drift in ((40, 0.0), (200, 0.3), (500, -0.2)):
+        x = (np.cumsum(rng.normal(drift, 1, n)) + rng.normal(0, 2, n))[None]
+
+        def sse(p, x=x):
+            return float(_damped(x, *np.clip(p, lo, hi))[2][0])
+
+        reference = min(
+            optimize.minimize(sse, np.array(s), method="Nelder-Mead", options={"maxiter": 400}).fun
+            for s in ((0.3, 0.05, 0.95), (0.8, 0.2, 0.9))
+        )
+        assert sse(np.array(fit_damped(x))) <= reference * 1.005

@@ -295,3 +295,14 @@ def test_cli_backtest_and_evaluate_score_intervals_and_draw_calibration(tmp_path
     assert set(doc["intervals"]) == {"model", "seasonal_naive"} and doc["calibration"][0]["level"] == 80.0
     result = runner.invoke(app, ["evaluate", str(out), "--data", str(data), "--calibration", str(tmp_path / "c.png")])
     assert result.exit_code == 1 and "--calibration needs --level" in result.output
+
+
+def test_intervals_never_narrow_further_ahead():
+    from lstmcast.uncertainty.conformal import Calibration
+
+    errors = np.zeros((19, 3, 1))
+    errors[:, 0, 0] = np.arange(1, 20)  # step 1's errors are larger than step 2's
+    errors[:, 1, 0] = np.arange(1, 20) / 2
+    errors[:, 2, 0] = np.arange(1, 20) * 2
+    widths = Calibration(errors, 50).half_widths(np.array([0.8]))[:, 0, 0]  # (H,)
+    assert widths.tolist() == [16.0, 16.0, 32.0]  # rank ceil(20 * 0.8) = 16: 16, max(8, 16), 32

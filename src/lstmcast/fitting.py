@@ -28,6 +28,12 @@ def init_members(spec: NetworkSpec, seed: int, members: int):
     return jax.vmap(lambda k: init_params(k, spec))(init_keys), jax.numpy.stack([k[1] for k in keys])
 
 
+def member_keys(seed: int, members: int):
+    """The training key of :func:`init_members`, for weights that start from another model's (no initializer run)."""
+    keys = [jax.random.split(jax.random.key(seed + j))[1] for j in range(members)]
+    return keys[0] if members == 1 else jax.numpy.stack(keys)
+
+
 def refit(params, history, initial, spec, loss, train_cfg, values, starts, key):
     """After early stopping: retrain on training + validation windows for the best epoch count.
 

@@ -37,7 +37,7 @@ from lstmcast.errors import (
 )
 from lstmcast.evaluate.peers import check_against
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
-from lstmcast.fitting import check_finite, init_members, loss_space, refit, reporter
+from lstmcast.fitting import check_finite, init_members, loss_space, member_keys, refit, reporter
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.summary import Summary, format_summary
 from lstmcast.resources import check_forecast, check_training
@@ -47,7 +47,7 @@ from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss, point_error
 from lstmcast.train.programs import members_of, window_loss
-from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
+from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, steps_per_epoch, train
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, Calibration, calibration_plan
 from lstmcast.uncertainty.head_quantiles import SAMPLES, head_paths, head_quantiles
 from lstmcast.uncertainty.names import (
@@ -62,6 +62,27 @@ from lstmcast.uncertainty.names import (
 FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
 MAX_SAMPLES = 100_000
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
+# A combined fit trains the validation copy first, then fine-tunes it on every row: together about the
+# TARGET_STEPS of a network fitted alone, so validation costs little more than the fit it validates.
+COPY_STEPS, FINE_TUNE_STEPS = 300, 150
+
+
+def _step_budget(cfg: dict, train_cfg: TrainConfig, starts: np.ndarray, target: int) -> np.ndarray:
+    """Set ``cfg["epochs"]`` for about ``target`` optimizer steps over ``starts``; returns the starts to train on.
+
+    Whole epochs when they come within 15% of ``target``; otherwise the epochs run over a
+    random sample (seeded) of the windows sized to make ``target`` steps: the same compiled
+    epoch as the whole set's (a count in its bucket), where a cap on steps per epoch would
+    compile another program.
+    """
+    per_epoch = steps_per_epoch(train_cfg, len(starts))
+    epochs = max(round(target / per_epoch), 1)
+    cfg["epochs"] = epochs
+    if cfg["steps_per_epoch"] is not None or epochs * per_epoch <= 1.15 * target:
+        return starts
+    size = -(-target // epochs) * cfg["batch_size"]  # windows per epoch for about target steps in all
+    pick = np.random.default_rng(cfg["seed"]).choice(len(starts), min(size, len(starts)), replace=False)
+    return starts[np.sort(pick)]
 
 
 class Forecaster:
@@ -219,30 +240,59 @@ class Forecaster:
         )
         values = transforms.to_model_space(series.values)  # (rows, columns)
         check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
-        initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"])
         callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
         train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
-        if cfg["epochs"] == "auto":
-            cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
-            choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
-            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
-        else:
-            choices["epochs"] = Choice(cfg["epochs"], "set by you")
-        try:
-            params, history = train(
-                initial,
-                spec,
-                loss,
-                train_cfg,
-                values,
-                starts["train"],
-                train_key,
-                val_starts=starts["validation"],
-                on_epoch_end=callback,
+        copy = None  # the validation copy, trained first when the combination will need it
+        if cfg["epochs"] == "auto" and cfg["combine"] and loss.kind == "point" and cfg["patience"] is None:
+            cutoff, origins = calibration_plan(
+                split.train_end, cfg["horizon"], cfg["window"] + target_tf.lag + steps + MIN_WINDOWS - 1
             )
-        finally:
-            if getattr(callback, "progress", None) is not None:
-                callback.progress.stop()  # early stopping, Ctrl-C or an error ended training before the last epoch
+            if origins >= MIN_CONFORMAL:
+                copy = self._train_copy(series, cfg, cutoff)
+        fit_starts = starts["train"]
+        if copy is not None:  # the final model starts from the copy's weights
+            initial, train_key = copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
+        else:
+            initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"])
+        if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: it is the model
+            transforms, params, history = copy.transforms_, copy.params_, copy.history_
+            values = transforms.to_model_space(series.values)
+            cfg["epochs"] = copy.config_["epochs"]
+            choices["epochs"] = Choice(cfg["epochs"], f"Ctrl-C: the copy trained on rows 1..{cutoff} only")
+        else:
+            if copy is not None:  # fine-tune the copy on every row, from its parameters
+                fit_starts = _step_budget(cfg, train_cfg, starts["train"], FINE_TUNE_STEPS)
+                choices["epochs"] = Choice(
+                    cfg["epochs"],
+                    f"about {FINE_TUNE_STEPS} optimizer steps from the validation copy's weights (it trained about "
+                    f"{COPY_STEPS} steps on rows 1..{cutoff})",
+                )
+                train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+            elif cfg["epochs"] == "auto" and getattr(self, "_step_target", None):  # a validation copy
+                fit_starts = _step_budget(cfg, train_cfg, starts["train"], self._step_target)
+                choices["epochs"] = Choice(cfg["epochs"], f"about {self._step_target} optimizer steps")
+                train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+            elif cfg["epochs"] == "auto":
+                cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
+                choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
+                train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+            else:
+                choices["epochs"] = Choice(cfg["epochs"], "set by you")
+            try:
+                params, history = train(
+                    initial,
+                    spec,
+                    loss,
+                    train_cfg,
+                    values,
+                    fit_starts,
+                    train_key,
+                    val_starts=starts["validation"],
+                    on_epoch_end=callback,
+                )
+            finally:
+                if getattr(callback, "progress", None) is not None:
+                    callback.progress.stop()  # early stopping, Ctrl-C or an error ended training before the last epoch
         if (
             train_cfg.patience is not None
             and len(starts["validation"])
@@ -259,12 +309,15 @@ class Forecaster:
             self.__dict__.pop(name, None)
         if cfg["combine"] and loss.kind == "point" and not history.interrupted:
             try:  # validation picks the combination; the intervals come with it
+                self._copy = copy
                 self.calibrate()
             except TrainingInterrupted:  # Ctrl-C while the copy trained: the network alone, as Ctrl-C leaves it
                 for name in ("calibration_", "holdout_", "combination_"):
                     self.__dict__.pop(name, None)
                 history.interrupted = True
                 choices["combine"] = Choice(NETWORK, "Ctrl-C while the validation copy trained: the network alone")
+            finally:
+                self.__dict__.pop("_copy", None)
         elif cfg["combine"] and history.interrupted:
             choices["combine"] = Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
         elif cfg["combine"]:
@@ -521,6 +574,23 @@ class Forecaster:
         return pd.DataFrame({name: np.nan for name in user}, index=s.future_index(horizon))
 
     # -- uncertainty ---------------------------------------------------------
+    def _train_copy(self, s: Series, cfg: dict, cutoff: int) -> Forecaster:
+        """The validation copy: the same settings (the automatic ones as chosen on all rows), trained on rows 1..cutoff.
+
+        Its forecasts from the origins after ``cutoff`` are the conformal scores and pick the
+        combination; with ``epochs="auto"`` the final model fine-tunes from its weights.
+        """
+        from lstmcast.train.progress import say
+
+        verbose = P.PARAMS["verbose"].check_value(self.verbose)  # as set now, not at fit time
+        say(verbose, f"Validation: training a copy on rows 1..{cutoff}, to forecast the newest rows it does not see...")
+        fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+        sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
+        if cfg["combine"] and self.epochs == "auto" and self.patience is None:  # the final model fine-tunes from it
+            sub._step_target = COPY_STEPS
+        part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
+        return sub._fit_series(part, sub._checked())
+
     def calibrate(self) -> Forecaster:
         """Calibrate conformal prediction intervals (:mod:`lstmcast.uncertainty.conformal`); returns self.
 
@@ -568,18 +638,9 @@ class Forecaster:
         raw = s.values[:n, : s.n_targets]
         cutoff, origins = calibration_plan(n, horizon, cfg["window"] + lag + steps + MIN_WINDOWS - 1)
         if origins >= MIN_CONFORMAL:
-            fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
-            from lstmcast.train.progress import say
-
-            verbose = P.PARAMS["verbose"].check_value(self.verbose)  # as set now, not at fit time
-            say(
-                verbose,
-                f"Calibrating prediction intervals: training a copy on rows 1..{cutoff} and forecasting from the "
-                f"{origins} origins after them (about one more fit; saved with the model)...",
-            )
-            sub = Forecaster(**{**self.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
-            part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
-            sub._fit_series(part, sub._checked())
+            sub = self.__dict__.pop("_copy", None)  # trained by fit already, or trained now
+            if sub is None or sub.n_rows_ != cutoff:
+                sub = self._train_copy(s, cfg, cutoff)
             values = sub.transforms_.to_model_space(s.values[:n])
             first = np.arange(origins) + cutoff - 1  # (origins,) the last row each forecast sees
             method = "conformal"

@@ -67,21 +67,45 @@ def forecast_ses(x: np.ndarray, params, h: int) -> np.ndarray:
     return np.repeat(level[:, None], h, axis=1)  # (B, h)
 
 
+def _grid_search(sse, lo: np.ndarray, hi: np.ndarray, start: np.ndarray, rounds: int = 4) -> np.ndarray:
+    """Minimize ``sse(P) -> (P,)``, vectorized over parameter sets (P, d), inside the box [lo, hi].
+
+    A coarse grid ``start`` (P, d) first, then ``rounds`` local 3^d grids around the best point,
+    each half as wide: a few vectorized passes over the history instead of hundreds of
+    scalar ones (Nelder-Mead took 0.7 s per damped fit on 500 rows).
+    """
+    best = start[np.argmin(sse(start))]
+    width = (hi - lo) / 8
+    offsets = np.stack(np.meshgrid(*[np.array([-1.0, 0.0, 1.0])] * len(lo), indexing="ij"), -1).reshape(-1, len(lo))
+    for _ in range(rounds):
+        cands = np.clip(best[None, :] + offsets * width[None, :], lo, hi)  # (3^d, d)
+        best = cands[np.argmin(sse(cands))]
+        width = width / 2
+    return best
+
+
+def _damped_sse(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """(P,) sums of squared one-step errors of the damped trend on one history ``x`` (1, L), per parameter set (P, 3)."""
+    xs = np.broadcast_to(x, (len(p), x.shape[1]))
+    return _damped(xs, p[:, 0], p[:, 1], p[:, 2])[2]
+
+
 def fit_damped(x: np.ndarray) -> tuple[float, ...]:
     if x.shape[1] < 6:
         return (0.5, 0.1, 0.9)
     lo = np.array([ALPHA[0], BETA[0], PHI[0]])
     hi = np.array([ALPHA[1], BETA[1], PHI[1]])
-
-    def sse(p):
-        return float(_damped(x, *np.clip(p, lo, hi))[2][0])
-
-    runs = [
-        optimize.minimize(sse, np.array(start), method="Nelder-Mead", options={"xatol": 1e-3, "maxiter": 150})
-        for start in ((0.3, 0.05, 0.95), (0.8, 0.2, 0.9))
-    ]
-    best = min(runs, key=lambda r: r.fun)
-    return tuple(float(v) for v in np.clip(best.x, lo, hi))
+    grid = np.stack(
+        np.meshgrid(
+            [0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99],
+            [0.001, 0.01, 0.05, 0.1, 0.2, 0.35, 0.5],
+            [0.8, 0.85, 0.9, 0.94, 0.98],
+            indexing="ij",
+        ),
+        -1,
+    ).reshape(-1, 3)  # (315, 3)
+    best = _grid_search(lambda p: _damped_sse(x, p), lo, hi, grid)
+    return tuple(float(v) for v in best)
 
 
 def forecast_damped(x: np.ndarray, params, h: int) -> np.ndarray:

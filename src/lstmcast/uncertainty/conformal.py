@@ -11,7 +11,8 @@ How a model is calibrated (:func:`calibration_plan`, run by ``Forecaster.calibra
    calibration scores: errors of a model that never saw those rows, as the final model
    never saw the future.
 3. For a central interval of level L at step h, the half-width is the
-   ``ceil((n + 1) L / 100)``-th smallest absolute error at that step (n scores).
+   ``ceil((n + 1) L / 100)``-th smallest absolute error at that step (n scores), or an
+   earlier step's when that is wider: intervals never narrow with the horizon.
 
 Errors are measured where the model's target transform measures them: on the original
 scale, or as differences of logs when the model forecasts ``log(y)`` (``log=True``), so a
@@ -73,7 +74,10 @@ class Calibration:
         n = scores.shape[0]
         ranks = np.array([min(math.ceil((n + 1) * float(a) - 1e-9), n) for a in levels], np.int64)  # (L,)
         ranks = np.maximum(ranks, 1)
-        return np.moveaxis(scores[ranks - 1], 0, -1)  # (H, k, L)
+        widths = scores[ranks - 1]  # (L, H, k)
+        # never narrower further ahead: a step's errors are at least its predecessors' in expectation,
+        # and with few (overlapping) origins the per-step quantiles are noisy
+        return np.moveaxis(np.maximum.accumulate(widths, axis=1), 0, -1)  # (H, k, L)
 
     def short_levels(self, levels) -> list[float]:
         """The levels (percent) whose conformal rank exceeds the number of scores."""
