@@ -85,7 +85,7 @@ def _grid_search(sse, lo: np.ndarray, hi: np.ndarray, start: np.ndarray, rounds:
 
 
 def _damped_sse(x: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """(P,) sums of squared one-step errors of the damped trend on one history ``x`` (1, L), per parameter set (P, 3)."""
+    """(P,) sums of squared one-step errors of the damped trend on one history ``x`` (1, L) per parameters (P, 3)."""
     xs = np.broadcast_to(x, (len(p), x.shape[1]))
     return _damped(xs, p[:, 0], p[:, 1], p[:, 2])[2]
 
