@@ -56,8 +56,10 @@ def test_half_width_is_the_conformal_rank():
     cal = Calibration(errors, cutoff=5)
     # n = 10: level 0.8 -> rank ceil(11 * 0.8) = 9 -> 9; level 0.5 -> ceil(5.5) = 6 -> 6
     assert cal.half_widths(np.array([0.5, 0.8]))[0, 0].tolist() == [6.0, 9.0]
-    # level 0.95 -> rank ceil(10.45) = 11 > n: the largest error, and the level is reported short
-    assert cal.half_widths(np.array([0.95]))[0, 0, 0] == 10.0
+    # level 0.95 -> rank ceil(10.45) = 11 > n: the largest error (10), and the level is reported short;
+    # but at least the 80% half-width (9) times the normal ratio z(0.975) / z(0.9) = 1.5293...
+    ratio = 1.959963984540054 / 1.2815515655446004
+    assert cal.half_widths(np.array([0.95]))[0, 0, 0] == pytest.approx(9.0 * ratio)
     assert cal.short_levels([80, 95]) == [95]
 
 
@@ -306,3 +308,11 @@ def test_intervals_never_narrow_further_ahead():
     errors[:, 2, 0] = np.arange(1, 20) * 2
     widths = Calibration(errors, 50).half_widths(np.array([0.8]))[:, 0, 0]  # (H,)
     assert widths.tolist() == [16.0, 16.0, 32.0]  # rank ceil(20 * 0.8) = 16: 16, max(8, 16), 32
+
+
+def test_a_heavy_tail_keeps_its_own_wider_quantile_above_the_normal_floor():
+    from lstmcast.uncertainty.conformal import Calibration
+
+    errors = np.concatenate([np.ones(90), np.full(10, 50.0)])[:, None, None]  # 10% of the errors are huge
+    widths = Calibration(errors, 50).half_widths(np.array([0.8, 0.95]))[0, 0]
+    assert widths.tolist() == [1.0, 50.0]  # the empirical 95% (50) is above 1.53 x the 80% (1)
