@@ -452,7 +452,7 @@ class Forecaster:
         interval and quantile columns.
         """
         if self.is_panel_:
-            from lstmcast.global_model import predict_panel
+            from lstmcast.global_forecast import predict_panel
 
             horizon = self.config_["horizon"] if horizon is None else horizon
             P.PARAMS["horizon"].check_value(horizon)
@@ -496,7 +496,7 @@ class Forecaster:
         return frame
 
     def _panel_sample_paths(self, samples, horizon, data, future) -> pd.DataFrame:
-        from lstmcast.global_model import forecast_panel
+        from lstmcast.global_forecast import forecast_panel
 
         self._check_spread("sample_paths()")
         n = self._check_samples(samples)
@@ -566,7 +566,7 @@ class Forecaster:
         P.PARAMS["horizon"].check_value(horizon)
         check_forecast(self, horizon, "make_future_frame")  # before any array is allocated
         if self.is_panel_:
-            from lstmcast.global_model import make_future_frame
+            from lstmcast.data.panel_future import make_future_frame
 
             return make_future_frame(self.panel_, horizon)
         s = self.series_
@@ -751,7 +751,7 @@ class Forecaster:
         (many series: a long table ``<id>, <time>, <targets>``)."""
         self._check_fitted()
         if self.is_panel_:
-            from lstmcast.global_model import _newer
+            from lstmcast.global_forecast import _newer
 
             panel = self.panel_ if data is None else _newer(self, data)[0]
             frame = pd.DataFrame(panel.stacked()[:, : panel.n_targets], columns=list(panel.targets))

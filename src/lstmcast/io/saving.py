@@ -423,10 +423,3 @@ def read_model(path, key: str | bytes | None = None) -> dict:
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelFileError(f"cannot read the weights of {str(path)!r}: {exc}") from None
     return {**doc, "arrays": arrays}
-
-
-def load(path):
-    """A Forecaster saved with :func:`save`, ready to predict bit-identically (``lstmcast.load``)."""
-    from lstmcast.forecaster import Forecaster
-
-    return Forecaster.load(path)
