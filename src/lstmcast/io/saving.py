@@ -63,7 +63,8 @@ from lstmcast.io.files import (
     swap_in,
     write_new,
 )
-from lstmcast.io.schema import FORMAT_VERSION, check_document, check_state, check_version, parse_document
+from lstmcast.io.json_checks import parse_document
+from lstmcast.io.schema import FORMAT_VERSION, check_document, check_state, check_version
 
 WEIGHTS = "model.safetensors"
 DOCUMENT = "model.json"
