@@ -827,6 +827,7 @@ class Forecaster:
         (replacing a file there). Returns the Figure, or the path written. Drawn without pyplot.
         """
         from lstmcast import plot as draw
+        from lstmcast.plot.figure import finish
 
         self._check_fitted()
         kinds = ("forecast", "fit", "loss")
@@ -850,7 +851,7 @@ class Forecaster:
         else:
             show = last or max(4 * len(forecast), 3 * self.window_)
             return draw.plot_forecast(self.actual(data), forecast, path, last=show)
-        return draw._finish(fig, path)
+        return finish(fig, path)
 
     # -- evaluation ----------------------------------------------------------
     def evaluate(self, data=None, part: str = "test", warn: bool = True, level=None, against=None) -> Evaluation:
