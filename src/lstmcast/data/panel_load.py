@@ -33,24 +33,21 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.data.calendar import frequency, grid_points
-from lstmcast.data.panel import FAST_GRID, Panel, _datetimes
-from lstmcast.data.series import (
+from lstmcast.data.columns import (
     FILLS,
     MAX_MAGNITUDE,
-    Series,
-    _check_numeric,
-    _date_column,
-    _features,
-    _fill,
-    _listing,
-    _targets,
-    _time_index,
-    _whole_numbers,
-    load_series,
+    check_numeric,
+    fill_missing,
+    listing,
+    role_columns,
+    target_columns,
     warn_unused_columns,
     with_thousands,
 )
+from lstmcast.data.panel import FAST_GRID, Panel, _datetimes
+from lstmcast.data.series import Series, load_series
 from lstmcast.data.sources import _check_unique_columns, read_source
+from lstmcast.data.time_column import date_column, time_index, whole_numbers
 from lstmcast.data.timefmt import format_time
 from lstmcast.errors import ColumnError, ConfigError, DataError, EmptyDataError, MissingValueError, TimeIndexError
 
@@ -152,7 +149,7 @@ def _load(
     static_frame, categorical = _static(table, statics, id_name)
     for c in table.columns:
         try:
-            _check_numeric(frame, c)
+            check_numeric(frame, c)
         except ColumnError:
             table.validate(_culprit(frame[c], codes_in), freq=freq)  # the same error, naming a series
             raise
@@ -224,8 +221,7 @@ def _roles(frame, id, target, time, features, future, static):
     id_name = ID if id is None else id
     if id_name not in cols:
         raise ColumnError(
-            f"id column {id_name!r} not found; columns are {_listing(cols)}. "
-            "Pass id= the column that names each series."
+            f"id column {id_name!r} not found; columns are {listing(cols)}. Pass id= the column that names each series."
         )
     statics = _names(static, "static", cols)
     for role, given in (("target", target), ("features", features), ("future", future)):
@@ -245,17 +241,17 @@ def _roles(frame, id, target, time, features, future, static):
     rest = frame.iloc[:0].drop(columns=[id_name, *statics])  # names and dtypes are enough here
     detected = False
     if time is None:
-        time = TIME if TIME in rest.columns else _date_column(frame.drop(columns=[id_name, *statics]))
+        time = TIME if TIME in rest.columns else date_column(frame.drop(columns=[id_name, *statics]))
         detected = time is not None and time != TIME
     elif time not in cols:
-        raise ColumnError(f"time column {time!r} not found; columns are {_listing(cols)}. Pass time= one of them.")
+        raise ColumnError(f"time column {time!r} not found; columns are {listing(cols)}. Pass time= one of them.")
     if time is not None:
         rest = rest.drop(columns=[time])
     if target is None and TARGET in rest.columns:
         target = TARGET
-    targets = _targets(rest, target, time)
-    known = _features(rest, future, targets, "future")
-    feats = [c for c in _features(rest, features, targets, "feature") if features != "all" or c not in known]
+    targets = target_columns(rest, target, time)
+    known = role_columns(rest, future, targets, "future")
+    feats = [c for c in role_columns(rest, features, targets, "feature") if features != "all" or c not in known]
     both = [c for c in feats if c in known]
     if both:
         raise ColumnError(
@@ -272,7 +268,7 @@ def _names(given, role: str, cols) -> list[str]:
     names = [given] if isinstance(given, str) else list(given)
     for name in names if cols is not None else ():
         if name not in cols:
-            raise ColumnError(f"{role} column {name!r} not found; columns are {_listing(cols)}.")
+            raise ColumnError(f"{role} column {name!r} not found; columns are {listing(cols)}.")
         if names.count(name) > 1:
             raise ColumnError(f"{role} column {name!r} is named twice: name each column once.")
     return names
@@ -311,9 +307,9 @@ def _times(frame: pd.DataFrame, time: str | None, date_format=None, day_first=Fa
             return pd.Index(raw.to_numpy(np.int64)), False
         floats = raw.to_numpy(np.float64, na_value=np.nan)
         if (~np.isfinite(floats) | (floats != np.round(floats))).any():
-            _whole_numbers(raw, time)  # raises its error, naming the row
+            whole_numbers(raw, time)  # raises its error, naming the row
         return pd.Index(floats.astype(np.int64)), False
-    index, _, to_utc = _time_index(frame, time, date_format, day_first)
+    index, _, to_utc = time_index(frame, time, date_format, day_first)
     return index, to_utc
 
 
@@ -600,7 +596,7 @@ def _on_step(s: Series, step: int, fill: str | None) -> Series:
             "and fill them."
         )
     table = pd.DataFrame(s.values, index=s.index, columns=list(s.columns))
-    table = table.reindex(pd.RangeIndex(first, last + step, step, name=name)).apply(lambda c: _fill(c, fill))
+    table = table.reindex(pd.RangeIndex(first, last + step, step, name=name)).apply(lambda c: fill_missing(c, fill))
     filled = {"missing steps": n_missing} | {c: n_missing + s.filled.get(c, 0) for c in s.columns}  # as load_series
     return replace(s, index=table.index, values=table.to_numpy(np.float64), step=step, filled=filled)
 
