@@ -3,9 +3,9 @@
 Each check accepts what a user may pass from Python, the command line or a TOML file and
 normalizes it (``np.int64`` -> ``int``, lists -> tuples), or raises one
 :class:`~lstmcast.errors.ConfigError` that names the parameter, the value and the fix. The
-factories (:func:`integer`, :func:`number`, :func:`choice`, :func:`capped`, :func:`auto`) make
-checks for a range, a set of options, a resource limit or the value ``"auto"``.
-:mod:`lstmcast.params` attaches one to every parameter.
+factories (:func:`integer`, :func:`number`, :func:`choice`, :func:`auto`) make
+checks for a range, a set of options or the value ``"auto"``. :mod:`lstmcast.params` attaches
+one to every parameter (and caps some at a resource limit, ``params.capped``).
 """
 
 from __future__ import annotations
@@ -24,23 +24,23 @@ def _numpy_types(*names: str) -> tuple:
     return tuple(getattr(np, n) for n in names) if np is not None else ()
 
 
-def _is_bool(v) -> bool:
+def is_bool(v) -> bool:
     return isinstance(v, (bool, *_numpy_types("bool_")))
 
 
-def _is_int(v) -> bool:
-    return isinstance(v, (int, *_numpy_types("integer"))) and not _is_bool(v)
+def is_int(v) -> bool:
+    return isinstance(v, (int, *_numpy_types("integer"))) and not is_bool(v)
 
 
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float, *_numpy_types("integer", "floating"))) and not _is_bool(v)
+def is_number(v) -> bool:
+    return isinstance(v, (int, float, *_numpy_types("integer", "floating"))) and not is_bool(v)
 
 
 def integer(lo: int = 1, optional: bool = False, what: str = "", hi: int | None = None) -> Callable:
     def check(name, v):
         if v is None and optional:
             return None
-        if not _is_int(v) or v < lo or (hi is not None and v > hi):
+        if not is_int(v) or v < lo or (hi is not None and v > hi):
             kind = "a positive integer" if lo == 1 else f"an integer >= {lo}"
             if hi is not None:
                 kind = f"an integer from {lo} to {hi}"
@@ -54,7 +54,7 @@ def number(lo: float | None = None, hi: float | None = None, *, lo_open=False, h
     def check(name, v):
         if v is None and optional:
             return None
-        ok = _is_number(v) and math.isfinite(float(v))
+        ok = is_number(v) and math.isfinite(float(v))
         if ok and lo is not None:
             ok = float(v) > lo if lo_open else float(v) >= lo
         if ok and hi is not None:
@@ -89,20 +89,20 @@ def column_name(name, v):
 
 
 def boolean(name, v):
-    if not _is_bool(v):
+    if not is_bool(v):
         raise ConfigError(f"{name}={v!r} must be True or False.")
     return bool(v)
 
 
 def units(name, v):
     values = tuple(v) if isinstance(v, (tuple, list)) else (v,)
-    if not values or not all(_is_int(u) and u >= 1 for u in values):
+    if not values or not all(is_int(u) and u >= 1 for u in values):
         raise ConfigError(f"{name}={v!r} must be one or more positive integers, e.g. units=(64, 32).")
     return tuple(int(u) for u in values)
 
 
 def value_range(name, v):
-    if not isinstance(v, (tuple, list)) or len(v) != 2 or not all(_is_number(x) for x in v):
+    if not isinstance(v, (tuple, list)) or len(v) != 2 or not all(is_number(x) for x in v):
         raise ConfigError(f"{name}={v!r} must be two numbers (low, high), e.g. (0, 1).")
     lo, hi = float(v[0]), float(v[1])
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
@@ -112,7 +112,7 @@ def value_range(name, v):
 
 def quantile_levels(name, v):
     values = tuple(v) if isinstance(v, (tuple, list)) else (v,)
-    if not values or not all(_is_number(q) and 0.0 < float(q) < 1.0 for q in values):
+    if not values or not all(is_number(q) and 0.0 < float(q) < 1.0 for q in values):
         raise ConfigError(f"{name}={v!r} must be one or more numbers strictly between 0 and 1, e.g. (0.1, 0.5, 0.9).")
     out = tuple(sorted({float(q) for q in values}))
     if len(out) != len(values):
@@ -126,13 +126,13 @@ def quantile_levels(name, v):
 
 def part(name, v):
     """A held-out part: a fraction in (0, 1), a row count, or the timestamp where it starts."""
-    if v is None or (_is_number(v) and v == 0):
+    if v is None or (is_number(v) and v == 0):
         return 0
-    if _is_int(v):
+    if is_int(v):
         if v < 0:
             raise ConfigError(f"{name}={v!r} rows must be 0 or more.")
         return int(v)
-    if _is_number(v):
+    if is_number(v):
         if not 0.0 < float(v) < 1.0:
             raise ConfigError(f"{name}={v!r} as a fraction must be between 0 and 1, e.g. {name}=0.2.")
         return float(v)
@@ -182,27 +182,9 @@ def frequency(name, v):
 
 
 def seed(name, v):
-    if not _is_int(v) or not 0 <= int(v) < 2**32:
+    if not is_int(v) or not 0 <= int(v) < 2**32:
         raise ConfigError(f"{name}={v!r} must be an integer between 0 and 2**32 - 1.")
     return int(v)
-
-
-def capped(check: Callable, limit: str, fix: str) -> Callable:
-    """``check``, then at most the resource limit ``limit`` (:func:`lstmcast.resources.limit`, configurable)."""
-
-    def checked(name, v):
-        v = check(name, v)
-        if _is_int(v):
-            from lstmcast.resources import limit as resource_limit
-
-            most = resource_limit(limit)
-            if v > most:
-                raise ConfigError(
-                    f"{name}={v} is more than lstmcast allows ({most:,}, LSTMCAST_MAX_{limit.upper()}): {fix}."
-                )
-        return v
-
-    return checked
 
 
 def auto(check: Callable, what: str) -> Callable:
@@ -222,7 +204,7 @@ def auto(check: Callable, what: str) -> Callable:
 def devices(name, v):
     if isinstance(v, str) and v == "all":
         return "all"
-    if not _is_int(v) or v < 1:
+    if not is_int(v) or v < 1:
         raise ConfigError(f"{name}={v!r} must be 'all' (every device JAX sees) or a positive integer.")
     return int(v)
 
@@ -230,7 +212,7 @@ def devices(name, v):
 def verbose(name, v):
     if v == "auto":
         return v
-    if not _is_int(v) or v not in (0, 1, 2):
+    if not is_int(v) or v not in (0, 1, 2):
         raise ConfigError(
             f"{name}={v!r} must be 'auto' (progress in interactive sessions), 0 (silent), 1 (progress bar) "
             "or 2 (a line per epoch)."

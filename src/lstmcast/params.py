@@ -30,13 +30,13 @@ from lstmcast.errors import ConfigError
 from lstmcast.param_checks import (
     auto,
     boolean,
-    capped,
     choice,
     column_name,
     date_format,
     devices,
     frequency,
     integer,
+    is_int,
     number,
     part,
     quantile_levels,
@@ -79,6 +79,25 @@ class Param:
     def parse(self, value):
         """A value from the command line (text) or a TOML file (typed) -> the checked argument."""
         return self.check(self.name, self.convert(value))
+
+
+# a check capped at a resource limit: here, not in param_checks, which then needs nothing of lstmcast but errors
+def capped(check: Callable, limit: str, fix: str) -> Callable:
+    """``check``, then at most the resource limit ``limit`` (:func:`lstmcast.resources.limit`, configurable)."""
+
+    def checked(name, v):
+        v = check(name, v)
+        if is_int(v):
+            from lstmcast.resources import limit as resource_limit
+
+            most = resource_limit(limit)
+            if v > most:
+                raise ConfigError(
+                    f"{name}={v} is more than lstmcast allows ({most:,}, LSTMCAST_MAX_{limit.upper()}): {fix}."
+                )
+        return v
+
+    return checked
 
 
 # -- the table ---------------------------------------------------------------------------------
