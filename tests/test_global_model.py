@@ -6,9 +6,9 @@ import pytest
 
 from lstmcast import Forecaster
 from lstmcast.data.panel_transforms import PanelTransforms
+from lstmcast.data.panel_windows import forecast_rows, train_ends, window_starts
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ColumnError, ConfigError, DataError, TooShortError
-from lstmcast.global_model import forecast_rows, train_ends, window_starts
 
 SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0)
 

@@ -10,8 +10,8 @@ import pytest
 import lstmcast
 from lstmcast import Forecaster
 from lstmcast.data.panel_transforms import MIN_HISTORY, pad_left, with_mask
+from lstmcast.data.panel_windows import forecast_rows, mask_column, window_starts
 from lstmcast.errors import ModelFileError, ShortSeriesWarning, TooShortError
-from lstmcast.global_model import forecast_rows, mask_column, window_starts
 from lstmcast.io.saving import _digest
 from lstmcast.strategies import get_strategy
 

@@ -219,7 +219,7 @@ def _explained(model, windows, fut, steps, columns, future_columns, targets, slo
 
 def _explain_panel(model, data, future, steps: int) -> Explanation:
     """Every series' next forecast explained, the windows of all series in one batched call per chunk."""
-    from lstmcast.global_model import predict_panel
+    from lstmcast.global_forecast import predict_panel
 
     spec = model.spec_
     chunks: list = []
@@ -251,7 +251,7 @@ def _explain_panel(model, data, future, steps: int) -> Explanation:
 
 def _panel_columns(model, panel, width: int) -> tuple[str, ...]:
     """The names of a global model's input columns: targets, features, statics, the padding mask, future."""
-    from lstmcast.global_model import mask_column
+    from lstmcast.data.panel_windows import mask_column
 
     spec = model.spec_
     names = list(panel.targets) + list(panel.features)

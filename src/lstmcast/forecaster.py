@@ -452,7 +452,7 @@ class Forecaster:
         interval and quantile columns.
         """
         if self.is_panel_:
-            from lstmcast.global_model import predict_panel
+            from lstmcast.global_forecast import predict_panel
 
             horizon = self.config_["horizon"] if horizon is None else horizon
             P.PARAMS["horizon"].check_value(horizon)
@@ -496,7 +496,7 @@ class Forecaster:
         return frame
 
     def _panel_sample_paths(self, samples, horizon, data, future) -> pd.DataFrame:
-        from lstmcast.global_model import forecast_panel
+        from lstmcast.global_forecast import forecast_panel
 
         self._check_spread("sample_paths()")
         n = self._check_samples(samples)
@@ -566,7 +566,7 @@ class Forecaster:
         P.PARAMS["horizon"].check_value(horizon)
         check_forecast(self, horizon, "make_future_frame")  # before any array is allocated
         if self.is_panel_:
-            from lstmcast.global_model import make_future_frame
+            from lstmcast.data.panel_future import make_future_frame
 
             return make_future_frame(self.panel_, horizon)
         s = self.series_
@@ -751,7 +751,7 @@ class Forecaster:
         (many series: a long table ``<id>, <time>, <targets>``)."""
         self._check_fitted()
         if self.is_panel_:
-            from lstmcast.global_model import _newer
+            from lstmcast.global_forecast import _newer
 
             panel = self.panel_ if data is None else _newer(self, data)[0]
             frame = pd.DataFrame(panel.stacked()[:, : panel.n_targets], columns=list(panel.targets))
@@ -827,6 +827,7 @@ class Forecaster:
         (replacing a file there). Returns the Figure, or the path written. Drawn without pyplot.
         """
         from lstmcast import plot as draw
+        from lstmcast.plot.figure import finish
 
         self._check_fitted()
         kinds = ("forecast", "fit", "loss")
@@ -850,7 +851,7 @@ class Forecaster:
         else:
             show = last or max(4 * len(forecast), 3 * self.window_)
             return draw.plot_forecast(self.actual(data), forecast, path, last=show)
-        return draw._finish(fig, path)
+        return finish(fig, path)
 
     # -- evaluation ----------------------------------------------------------
     def evaluate(self, data=None, part: str = "test", warn: bool = True, level=None, against=None) -> Evaluation:

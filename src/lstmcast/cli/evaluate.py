@@ -32,8 +32,8 @@ def evaluate(
         if calibration is not None and not level:
             raise ConfigError("--calibration needs --level (the intervals to check), e.g. --level 80 95.")
         check_plot_path(calibration, force, [data, plot])
+        from lstmcast import load
         from lstmcast.cli.intervals import interval_options
-        from lstmcast.io.saving import load
 
         levels, _ = interval_options(level, None, extra)
         m = load(model)

@@ -26,8 +26,8 @@ def explain(
     forecast minus that of a flat history)."""
     with user_errors(as_json=as_json):
         check_plot_path(plot, force, [data, future])
+        from lstmcast import load
         from lstmcast.data.sources import read_source
-        from lstmcast.io.saving import load
 
         m = load(model)
         fut = read_source(future) if future is not None else None

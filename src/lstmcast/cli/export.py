@@ -20,7 +20,7 @@ def export(
 ) -> None:
     """Export a saved model's forecast as an ONNX graph: raw history in, original-scale forecast out."""
     with user_errors():
-        from lstmcast.io.saving import load
+        from lstmcast import load
 
         m = load(model)
         path = m.to_onnx(onnx, overwrite=overwrite)

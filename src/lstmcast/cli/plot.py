@@ -27,7 +27,7 @@ def plot(
     """Draw a saved model's forecast, its fit over the data, or its training loss."""
     with user_errors(as_json=as_json):
         check_plot_path(out, force, [data])
-        from lstmcast.io.saving import load
+        from lstmcast import load
         from lstmcast.plot import plot_forecast, plot_history, plot_in_sample
 
         if kind not in KINDS:

@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.data.calendar import grid_points
-from lstmcast.data.series import Series, _listing, future_index
+from lstmcast.data.columns import listing
+from lstmcast.data.series import Series
+from lstmcast.data.time_column import future_index
 from lstmcast.errors import ConfigError, DataError
 
 FAST_GRID = 10_000_000  # a shared calendar grid longer than this is not built: the series are checked one by one
@@ -100,7 +102,7 @@ class Panel:
         """Where series ``id`` sits in ``ids``."""
         i = self._positions.get(str(id))
         if i is None:
-            raise DataError(f"series {str(id)!r} is not in the panel; its ids start {_listing(self.ids[:3])}.")
+            raise DataError(f"series {str(id)!r} is not in the panel; its ids start {listing(self.ids[:3])}.")
         return i
 
     @cached_property

@@ -22,39 +22,25 @@ Decisions:
 * Static columns (``static=``) hold one value per series: numeric ones (booleans included) are
   kept as float, other ones (text, or a pandas ``category`` column, the way to mark integer
   codes as categories) as strings and listed in ``static_categorical``.
+
+The roles of the columns are read in :mod:`lstmcast.data.panel_roles`, the rows sorted and
+checked per series in :mod:`lstmcast.data.panel_rows`; this module holds the order they run in.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lstmcast.data.calendar import frequency, grid_points
-from lstmcast.data.panel import FAST_GRID, Panel, _datetimes
-from lstmcast.data.series import (
-    FILLS,
-    MAX_MAGNITUDE,
-    Series,
-    _check_numeric,
-    _date_column,
-    _features,
-    _fill,
-    _listing,
-    _targets,
-    _time_index,
-    _whole_numbers,
-    load_series,
-    warn_unused_columns,
-    with_thousands,
-)
-from lstmcast.data.sources import _check_unique_columns, read_source
-from lstmcast.data.timefmt import format_time
-from lstmcast.errors import ColumnError, ConfigError, DataError, EmptyDataError, MissingValueError, TimeIndexError
-
-ID, TIME, TARGET = "unique_id", "ds", "y"  # the Nixtla convention, used when those columns exist
+from lstmcast.data.calendar import frequency
+from lstmcast.data.columns import FILLS, check_numeric, warn_unused_columns, with_thousands
+from lstmcast.data.panel import Panel
+from lstmcast.data.panel_roles import ID, TARGET, TIME, column_roles, long_frame, time_values
+from lstmcast.data.panel_rows import SortedRows, bad_series, culprit, series_ids, sort_order, splice, static_table
+from lstmcast.data.sources import read_source
+from lstmcast.errors import ColumnError, ConfigError
 
 
 def is_long(data, id=None) -> bool:
@@ -132,15 +118,17 @@ def _load(
         raise ConfigError.choice("fill", fill, FILLS)
     if freq is not None:
         frequency(pd.DatetimeIndex([]), None, freq)  # refuses a string that is no pandas frequency
-    frame, index_time = _frame(data, ID if id is None else id)
+    frame, index_time = long_frame(data, ID if id is None else id)
     time = index_time if time is None and index_time is not None else time
-    id_name, time, targets, feats, known, statics, detected = _roles(frame, id, target, time, features, future, static)
+    id_name, time, targets, feats, known, statics, detected = column_roles(
+        frame, id, target, time, features, future, static
+    )
     if warn_unused:
         warn_unused_columns([c for c in frame.columns if c not in {id_name, time, *targets, *feats, *known, *statics}])
     frame = with_thousands(frame, [*targets, *feats, *known], thousands)
-    codes_in, ids = _ids(frame[id_name], id_name)
-    times, to_utc = _times(frame, time, date_format, day_first)
-    order = _order(codes_in, times, len(ids))
+    codes_in, ids = series_ids(frame[id_name], id_name)
+    times, to_utc = time_values(frame, time, date_format, day_first)
+    order = sort_order(codes_in, times, len(ids))
     codes = codes_in if order is None else codes_in[order]  # (total_rows,) series of each sorted row
     lengths = np.bincount(codes, minlength=len(ids))
     offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
@@ -148,13 +136,13 @@ def _load(
         times = pd.Index(np.arange(len(codes)) - np.repeat(offsets[:-1], lengths))
     elif order is not None:
         times = times.take(order)
-    table = _Sorted(frame, order, codes, offsets, times, time, ids, id_name, targets, feats, known, fill)
-    static_frame, categorical = _static(table, statics, id_name)
+    table = SortedRows(frame, order, codes, offsets, times, time, ids, id_name, targets, feats, known, fill)
+    static_frame, categorical = static_table(table, statics, id_name)
     for c in table.columns:
         try:
-            _check_numeric(frame, c)
+            check_numeric(frame, c)
         except ColumnError:
-            table.validate(_culprit(frame[c], codes_in), freq=freq)  # the same error, naming a series
+            table.validate(culprit(frame[c], codes_in), freq=freq)  # the same error, naming a series
             raise
     table.first_duplicate()
     panel_freq, steps, step, rep = table.shared_grid(freq, lengths)
@@ -165,9 +153,9 @@ def _load(
         values = values.copy()
     irregular = table.irregular(panel_freq, steps, step)
     steps = table.agree(np.flatnonzero(irregular), lengths, panel_freq if freq is None else None, step, rep, steps)
-    slow = irregular | _bad_values(values, codes, len(ids)) | (not fast)
+    slow = irregular | bad_series(values, codes, len(ids)) | (not fast)
     found = {int(i): table.slow(int(i), panel_freq, steps, step) for i in np.flatnonzero(slow)}
-    values, times, offsets = _splice(values, times, offsets, found)
+    values, times, offsets = splice(values, times, offsets, found)
     values.flags.writeable = offsets.flags.writeable = False
     return Panel(
         ids=ids,
@@ -190,441 +178,3 @@ def _load(
         to_utc=to_utc,
         time_detected=detected,
     )
-
-
-def _frame(data, id_name: str | None = None) -> tuple[pd.DataFrame, str | None]:
-    """(the table with named index levels as columns and string column names, the column a DatetimeIndex became).
-
-    A DataFrame is read as it is, not copied (nothing here writes to it).
-    """
-    if isinstance(data, pd.DataFrame):
-        _check_unique_columns(list(data.columns), "the data")
-        if len(data) == 0:
-            raise EmptyDataError("the data has no rows: check the file or filter that produced it.")
-        frame = data
-    else:
-        frame = read_source(data, text=(id_name,) if id_name else ())  # ids as written: "007" is not 7
-    index_time = None
-    if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
-        frame = frame.set_axis(frame.index.to_timestamp(), axis=0)
-    if isinstance(frame.index, pd.DatetimeIndex):
-        index_time = str(frame.index.name or "index")
-    if index_time is not None or any(n is not None for n in frame.index.names):
-        names = [str(n) for n in frame.index.names if n is not None] or [index_time]
-        if not set(names) & {str(c) for c in frame.columns}:  # (unique_id, ds) index levels become columns
-            frame = frame.reset_index()
-        else:
-            index_time = None
-    return frame.set_axis([str(c) for c in frame.columns], axis=1), index_time
-
-
-def _roles(frame, id, target, time, features, future, static):
-    """(id, time, targets, features, future, static column names, whether the time column was found by its dates)."""
-    cols = frame.columns
-    id_name = ID if id is None else id
-    if id_name not in cols:
-        raise ColumnError(
-            f"id column {id_name!r} not found; columns are {_listing(cols)}. "
-            "Pass id= the column that names each series."
-        )
-    statics = _names(static, "static", cols)
-    for role, given in (("target", target), ("features", features), ("future", future)):
-        if id_name in _names(given, role, None):
-            raise ColumnError(f"column {id_name!r} is the id column: it cannot be in {role}= too.")
-        both = [c for c in _names(given, role, None) if c in statics]
-        if both:
-            raise ColumnError(
-                f"column {both[0]!r} is both static and in {role}=: a static column holds one value per series; "
-                f"keep it in one of static= and {role}=."
-            )
-    for name, role in ((time, "time"), *((s, "static") for s in statics)):
-        if name == id_name:
-            raise ColumnError(f"column {id_name!r} is the id column: it cannot be the {role} column too.")
-    if time in statics:
-        raise ColumnError(f"column {time!r} is static: it cannot be the time column too.")
-    rest = frame.iloc[:0].drop(columns=[id_name, *statics])  # names and dtypes are enough here
-    detected = False
-    if time is None:
-        time = TIME if TIME in rest.columns else _date_column(frame.drop(columns=[id_name, *statics]))
-        detected = time is not None and time != TIME
-    elif time not in cols:
-        raise ColumnError(f"time column {time!r} not found; columns are {_listing(cols)}. Pass time= one of them.")
-    if time is not None:
-        rest = rest.drop(columns=[time])
-    if target is None and TARGET in rest.columns:
-        target = TARGET
-    targets = _targets(rest, target, time)
-    known = _features(rest, future, targets, "future")
-    feats = [c for c in _features(rest, features, targets, "feature") if features != "all" or c not in known]
-    both = [c for c in feats if c in known]
-    if both:
-        raise ColumnError(
-            f"column {both[0]!r} is both a past-only feature and a future= column: "
-            "keep it in future= if its values are known in advance, else in features=."
-        )
-    return id_name, time, targets, feats, known, statics, detected
-
-
-def _names(given, role: str, cols) -> list[str]:
-    """Column names given as one name or a list; checked against ``cols`` unless it is None."""
-    if given is None or (isinstance(given, str) and given == "all"):
-        return []
-    names = [given] if isinstance(given, str) else list(given)
-    for name in names if cols is not None else ():
-        if name not in cols:
-            raise ColumnError(f"{role} column {name!r} not found; columns are {_listing(cols)}.")
-        if names.count(name) > 1:
-            raise ColumnError(f"{role} column {name!r} is named twice: name each column once.")
-    return names
-
-
-def _ids(raw: pd.Series, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
-    """((rows,) series number of each row, the ids as strings, sorted): one hash of the column, str() per series."""
-    codes, uniques = pd.factorize(raw)
-    missing = codes < 0
-    if missing.any():
-        raise MissingValueError(
-            f"id column {name!r} has {int(missing.sum())} missing value(s), first at row {int(np.argmax(missing))}: "
-            "every row needs a series id; fill them or drop those rows."
-        )
-    text = np.array([str(u) for u in uniques], dtype=object)
-    rank = np.argsort(text, kind="stable")
-    same = np.flatnonzero(text[rank][1:] == text[rank][:-1])
-    if len(same):
-        a, b = (_plain(uniques[rank[j]]) for j in (same[0], same[0] + 1))
-        raise ColumnError(
-            f"id column {name!r} holds {a!r} and {b!r}, the same id as text ({str(a)!r}): ids are compared as "
-            "strings; make them distinct."
-        )
-    number = np.empty(len(rank), np.int64)
-    number[rank] = np.arange(len(rank))
-    return number[codes], tuple(text[rank])
-
-
-def _times(frame: pd.DataFrame, time: str | None, date_format=None, day_first=False) -> tuple[pd.Index | None, bool]:
-    """(the time column as a DatetimeIndex or int64 Index in table order, or None; whether it was converted to UTC)."""
-    if time is None:
-        return None, False
-    raw = frame[time]
-    if not pd.api.types.is_bool_dtype(raw) and pd.api.types.is_numeric_dtype(raw):
-        if pd.api.types.is_integer_dtype(raw) and not raw.isna().any():
-            return pd.Index(raw.to_numpy(np.int64)), False
-        floats = raw.to_numpy(np.float64, na_value=np.nan)
-        if (~np.isfinite(floats) | (floats != np.round(floats))).any():
-            _whole_numbers(raw, time)  # raises its error, naming the row
-        return pd.Index(floats.astype(np.int64)), False
-    index, _, to_utc = _time_index(frame, time, date_format, day_first)
-    return index, to_utc
-
-
-def _ints(times: pd.Index) -> np.ndarray:
-    return times.asi8 if isinstance(times, pd.DatetimeIndex) else times.to_numpy(np.int64)
-
-
-def _order(codes: np.ndarray, times: pd.Index | None, n_series: int) -> np.ndarray | None:
-    """The permutation sorting the rows by (series, time), stable; None when they already are.
-
-    (series, time rank) is one integer key; when those keys are few enough and distinct, each row's
-    place is the count of keys below its own: a counting sort, on 20M shuffled rows ~3x faster than
-    ``np.lexsort`` (8.4 s).
-    """
-    step = np.diff(codes)
-    if times is None:
-        return None if (step >= 0).all() else np.argsort(codes, kind="stable")
-    t = _ints(times)
-    if (step >= 0).all() and ((step > 0) | (np.diff(t) >= 0)).all():
-        return None
-    rank, stamps = pd.factorize(t, sort=True)
-    key = codes * len(stamps) + rank  # (rows,)
-    del rank
-    if n_series * len(stamps) <= 2 * len(codes) + 1024:
-        present = np.zeros(n_series * len(stamps), bool)
-        present[key] = True
-        if int(present.sum()) == len(codes):  # no (series, time) twice: each key's place is its count below
-            place = np.cumsum(present, dtype=np.int64 if len(codes) >= 2**31 else np.int32) - 1
-            order = np.empty(len(codes), np.int64)
-            order[place[key]] = np.arange(len(codes))
-            return order
-    return np.argsort(key, kind="stable")
-
-
-def _static(table: _Sorted, statics: list[str], id_name: str) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
-    """(one row per series of the static columns, the categorical ones); each must be constant within a series."""
-    if not statics:
-        return None, ()
-    first = table.offsets[:-1]
-    out, categorical = {}, []
-    for c in statics:
-        raw = table.frame[c]
-        codes, uniques = pd.factorize(raw)
-        codes = codes if table.order is None else codes[table.order]  # (total_rows,) in (series, time) order
-        missing = codes < 0
-        if missing.any():
-            p = int(np.argmax(missing))
-            row = table.rows(p, p + 1)[0]
-            raise MissingValueError(
-                f"series {table.ids[table.codes[p]]!r}: static column {c!r} is missing (NaN) at row {row}; "
-                f"give every series a value (e.g. 'unknown' for a category) or leave {c!r} out of static=."
-            )
-        changes = codes != np.repeat(codes[first], np.diff(table.offsets))
-        if changes.any():
-            p = int(np.argmax(changes))
-            i = table.codes[p]
-            a, b = _plain(uniques[codes[first[i]]]), _plain(uniques[codes[p]])
-            row = table.rows(p, p + 1)[0]
-            raise ColumnError(
-                f"series {table.ids[i]!r}: static column {c!r} changes within the series ({a!r}, then {b!r} at "
-                f"row {row}); a static column holds one value per series: pass it in features= or "
-                "future= if it changes over time."
-            )
-        values = uniques.take(codes[first])
-        if pd.api.types.is_numeric_dtype(raw) and not isinstance(raw.dtype, pd.CategoricalDtype):
-            out[c] = np.asarray(values, dtype=np.float64)
-            bad = ~np.isfinite(out[c])
-            if bad.any():
-                i = int(np.argmax(bad))
-                raise MissingValueError(
-                    f"series {table.ids[i]!r}: static column {c!r} is {float(out[c][i])!r}, not a finite number; give "
-                    f"every series a finite value, or leave {c!r} out of static=."
-                )
-        else:
-            out[c] = pd.array([str(v) for v in values], dtype=object)
-            categorical.append(c)
-    return pd.DataFrame(out, index=pd.Index(table.ids, name=id_name)), tuple(categorical)
-
-
-def _plain(value):
-    """A NumPy scalar as the Python value it holds (for messages)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _culprit(column: pd.Series, codes: np.ndarray) -> int:
-    """The series of a non-numeric column's first value that is not a number (the first series if none is)."""
-    try:
-        bad = (pd.to_numeric(column, errors="coerce").isna() & column.notna()).to_numpy()
-    except (TypeError, ValueError):
-        return int(codes.min())
-    return int(codes[np.argmax(bad)]) if bad.any() else int(codes.min())
-
-
-def _bad_values(values: np.ndarray, codes: np.ndarray, n_series: int) -> np.ndarray:
-    """(n_series,) True for series with a NaN, infinite or too large value (load_series says which)."""
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(values).all(axis=1) | (np.abs(values) > MAX_MAGNITUDE).any(axis=1)
-    out = np.zeros(n_series, bool)
-    out[codes[bad]] = True
-    return out
-
-
-@dataclass(frozen=True, eq=False)
-class _Sorted:
-    """The table's rows in (series, time) order, as the per-series checks read them."""
-
-    frame: pd.DataFrame
-    order: np.ndarray | None  # (total_rows,) input row of each sorted row; None when the input was sorted
-    codes: np.ndarray  # (total_rows,) series of each sorted row
-    offsets: np.ndarray  # (n_series + 1,)
-    times: pd.Index  # (total_rows,) sorted
-    time: str | None
-    ids: tuple[str, ...]
-    id_name: str
-    targets: list[str]
-    feats: list[str]
-    known: list[str]
-    fill: str | None
-
-    @property
-    def columns(self) -> list[str]:
-        return self.targets + self.feats + self.known
-
-    def rows(self, a: int, b: int) -> np.ndarray:
-        """The input rows of sorted rows a:b."""
-        return np.arange(a, b) if self.order is None else self.order[a:b]
-
-    def index(self, i: int) -> pd.Index:
-        return self.times[self.offsets[i] : self.offsets[i + 1]]
-
-    def validate(self, i: int, **options) -> Series:
-        """``load_series`` on series ``i``'s rows; its errors are raised again with the series named first."""
-        a, b = self.offsets[i], self.offsets[i + 1]
-        sub = self.frame.iloc[self.rows(a, b)][self.columns].reset_index(drop=True)
-        if self.time is not None:
-            sub.insert(0, self.time, self.index(i).to_numpy() if self.times.dtype.kind != "M" else self.index(i))
-        try:
-            return load_series(
-                sub, self.targets, self.time, self.feats or None, fill=self.fill, future=self.known or None, **options
-            )
-        except (DataError, ConfigError) as exc:
-            raise type(exc)(f"series {self.ids[i]!r}: {exc}") from None
-
-    def first_duplicate(self) -> None:
-        """Raise the duplicate-timestamp error of the first series (in id order) that repeats a timestamp."""
-        if self.time is None:
-            return
-        same = np.diff(_ints(self.times)) == 0
-        same[self.offsets[1:-1] - 1] = False  # the step from one series to the next
-        if not same.any():
-            return
-        i = int(self.codes[1:][same].min())
-        index = self.index(i)
-        dup = index.duplicated()
-        row = int(np.argmax(dup))
-        raise TimeIndexError(  # load_series's own hint (pivot a long table) does not fit a panel
-            f"series {self.ids[i]!r}: time column {self.time!r} has {int(dup.sum())} duplicate timestamp(s), first "
-            f"{format_time(index[row])} at row {row}; remove or aggregate the duplicates (e.g. df.groupby("
-            f"[{self.id_name!r}, {self.time!r}]).mean()), or, if two series share this id, give each its own."
-        )
-
-    def shared_grid(self, freq, lengths) -> tuple[str | None, str, int, int]:
-        """(frequency, steps, integer step, the series they were read from) shared by every series."""
-        longest = np.argsort(-lengths, kind="stable")
-        if not isinstance(self.times, pd.DatetimeIndex):
-            if self.time is None or lengths[longest[0]] < 2:
-                return None, "calendar", 1, int(longest[0])
-            return None, "calendar", _step(self.index(int(longest[0]))), int(longest[0])
-        if freq is not None:
-            return freq, "calendar", 1, -1
-        first = None
-        for i in longest[:10]:  # the longest series that has a frequency
-            try:
-                found, trading = frequency(self.index(int(i)), self.time, None)
-            except TimeIndexError as exc:
-                first = first or (int(i), exc)
-                continue
-            return found, "calendar" if trading is None else "observations", 1, int(i)
-        raise TimeIndexError(f"series {self.ids[first[0]]!r}: {first[1]}")
-
-    def irregular(self, freq, steps, step) -> np.ndarray:
-        """(n_series,) True for series whose rows are not consecutive points of the shared grid (or step)."""
-        out = np.zeros(len(self.ids), bool)
-        if self.time is None:
-            return out
-        t = _ints(self.times)
-        within = np.ones(max(len(t) - 1, 0), bool)
-        within[self.offsets[1:-1] - 1] = False
-        if not isinstance(self.times, pd.DatetimeIndex):
-            out[self.codes[1:][within & (np.diff(t) != step)]] = True
-            return out
-        fixed = _fixed_step(freq, self.times.unit) if steps == "calendar" and self.times.tz is None else None
-        if fixed is not None:  # 'D', 'h', '15min' without a time zone: a constant difference
-            out[self.codes[1:][within & (np.diff(t) != fixed)]] = True
-            return out
-        lo, hi = self.times.min(), self.times.max()
-        if grid_points(lo, hi, freq) > FAST_GRID:
-            out[:] = True
-            return out
-        grid = pd.date_range(lo, hi, freq=freq).as_unit(self.times.unit).asi8  # one grid for every series
-        pos = np.minimum(np.searchsorted(grid, t), len(grid) - 1)
-        out[self.codes[grid[pos] != t]] = True
-        out[self.codes[1:][within & (np.diff(pos) != 1)]] = True
-        return out
-
-    def agree(self, which, lengths, freq, step, rep: int, steps: str) -> str:
-        """Refuse an irregular series of 3+ rows whose own frequency (or step) differs from the shared one.
-
-        ``freq`` is None when freq= was given (nothing to agree on). Returns the panel's steps:
-        "observations" when one of these series reads as trading days.
-        """
-        datetimes = isinstance(self.times, pd.DatetimeIndex)
-        if self.time is None or (datetimes and freq is None):
-            return steps
-        for i in (int(i) for i in which if lengths[i] >= 3):
-            if not datetimes:
-                own = _step(self.index(i))
-                if own != step:
-                    raise TimeIndexError(
-                        f"series {self.ids[i]!r} steps by {own} but series {self.ids[rep]!r} by {step}: every series "
-                        f"of a panel shares one step of its time column {self.time!r}; relabel the series that differ."
-                    )
-                continue
-            try:
-                own, trading = frequency(self.index(i), self.time, None)
-            except TimeIndexError:
-                continue  # too irregular to say: checked against the shared grid
-            if own != freq:
-                raise TimeIndexError(
-                    f"series {self.ids[i]!r} has frequency {own!r} but series {self.ids[rep]!r} has {freq!r}: every "
-                    "series of a panel shares one frequency; resample the series that differ, or pass freq= to "
-                    f"check them all against one grid (e.g. freq={freq!r})."
-                )
-            if trading is not None:
-                steps = "observations"
-        return steps
-
-    def slow(self, i: int, freq, steps: str, step: int) -> Series:
-        """Series ``i`` validated by ``load_series`` on the shared grid (filled when ``fill=`` asks)."""
-        if isinstance(self.times, pd.DatetimeIndex):
-            if steps == "observations":
-                return self.validate(i, steps="observations")
-            return self.validate(i, freq=freq)
-        s = self.validate(i)
-        if self.time is None or s.step == step or len(s) < 2:
-            return replace(s, step=step)
-        try:
-            return _on_step(s, step, self.fill)
-        except TimeIndexError as exc:
-            raise TimeIndexError(f"series {self.ids[i]!r}: {exc}") from None
-
-
-def _step(index: pd.Index) -> int:
-    """The most common difference of an integer time index (1 for a single row), as load_series reads it."""
-    diffs = np.diff(index.to_numpy(np.int64))
-    if not len(diffs):
-        return 1
-    uniq, counts = np.unique(diffs, return_counts=True)
-    return int(uniq[np.argmax(counts)])
-
-
-def _fixed_step(freq: str, unit: str) -> int | None:
-    """A frequency's constant step in ``unit`` ('D', 'h', '15min'), or None for calendar steps ('MS', 'B', 'W-SUN')."""
-    try:
-        return int(pd.Timedelta(pd.tseries.frequencies.to_offset(freq)) / pd.Timedelta(1, unit=unit))
-    except (TypeError, ValueError):
-        return None
-
-
-def _on_step(s: Series, step: int, fill: str | None) -> Series:
-    """A two-row series of an integer time index put on the panel's step (its own reads as the one difference)."""
-    values = s.index.to_numpy(np.int64)
-    first, last, name = int(values[0]), int(values[-1]), s.time_name
-    if (last - first) % step:
-        raise TimeIndexError(
-            f"time column {name!r} steps by {step} (the panel's step) but value {last} at row 1 is off that step "
-            f"(counting from {first}); pass data on one constant step."
-        )
-    n_missing = (last - first) // step - 1
-    if fill is None:
-        raise TimeIndexError(
-            f"time column {name!r} steps by {step} but has {n_missing} missing step(s), first between {first} (row 0) "
-            f"and {last} (row 1); insert the missing rows, or pass fill='interpolate', 'ffill' or 'zero' to insert "
-            "and fill them."
-        )
-    table = pd.DataFrame(s.values, index=s.index, columns=list(s.columns))
-    table = table.reindex(pd.RangeIndex(first, last + step, step, name=name)).apply(lambda c: _fill(c, fill))
-    filled = {"missing steps": n_missing} | {c: n_missing + s.filled.get(c, 0) for c in s.columns}  # as load_series
-    return replace(s, index=table.index, values=table.to_numpy(np.float64), step=step, filled=filled)
-
-
-def _splice(values, times, offsets, found: dict[int, Series]):
-    """(values, times, offsets) with the rows of the series in ``found`` replaced by their validated rows."""
-    if not found:
-        return values, times, offsets
-    lengths = np.diff(offsets)
-    if all(len(s) == lengths[i] for i, s in found.items()):  # nothing inserted: the rows are already in place
-        for i, s in found.items():
-            values[offsets[i] : offsets[i + 1]] = s.values
-        return values, times, offsets
-    t = _ints(times)
-    parts_v, parts_t, start = [], [], 0
-    for i in sorted(found):
-        s = found[i]
-        idx = s.index.as_unit(times.unit) if isinstance(s.index, pd.DatetimeIndex) else s.index
-        parts_v += [values[start : offsets[i]], s.values]
-        parts_t += [t[start : offsets[i]], _ints(idx)]
-        start = offsets[i + 1]
-        lengths[i] = len(s)
-    parts_v.append(values[start:])
-    parts_t.append(t[start:])
-    t = np.concatenate(parts_t)
-    times = _datetimes(t, times) if isinstance(times, pd.DatetimeIndex) else pd.Index(t)
-    return np.concatenate(parts_v), times, np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)

@@ -178,3 +178,9 @@ def forecast_sources(offsets: np.ndarray, need: int, lag: int) -> tuple[np.ndarr
     valid = local >= lag
     source = offsets[:-1, None] + np.minimum(np.maximum(local, lag), np.maximum(lengths[:, None] - 1, 0))
     return source, valid
+
+
+def fit_transforms(stacked, offsets, ends, cfg: dict, k: int) -> PanelTransforms:
+    """Per-series scalers fitted on each series' rows ``[0, end)`` with the checked settings ``cfg``."""
+    target = TargetTransform(log=cfg["log"], lag=cfg["difference"])
+    return PanelTransforms.fit(stacked, offsets, ends, target, cfg["scaler"], tuple(cfg["feature_range"]), k)

@@ -25,34 +25,42 @@ Timestamps with several UTC offsets (a local zone across daylight saving time) a
 UTC (``Series.to_utc``, said in ``Series.index_note``); forecasts are then labelled in UTC.
 Before a calendar grid is built, a ``freq=`` that would put more than
 :data:`lstmcast.data.calendar.MAX_GRID_POINTS` timestamps over the data's span is refused
-(``freq='ms'``, milliseconds, for ``'MS'``). Values beyond :data:`MAX_MAGNITUDE` are refused: their
-squares overflow float64.
+(``freq='ms'``, milliseconds, for ``'MS'``). Values beyond
+:data:`lstmcast.data.columns.MAX_MAGNITUDE` are refused: their squares overflow float64.
+
+The checks of the value columns are in :mod:`lstmcast.data.columns`, those of the time column in
+:mod:`lstmcast.data.time_column`; this module holds the :class:`Series` and the order they run in.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from lstmcast.data.calendar import business_days_skipped, frequency, reindex
+from lstmcast.data.columns import (
+    FILLS,
+    check_infinite,
+    check_magnitude,
+    check_numeric,
+    fill_missing,
+    role_columns,
+    target_columns,
+    warn_unused_columns,
+    with_thousands,
+)
 from lstmcast.data.sources import read_source
+from lstmcast.data.time_column import check_order, date_column, future_index, integer_steps, time_index
 from lstmcast.data.timefmt import format_time
 from lstmcast.errors import (
     ColumnError,
     ConfigError,
-    DataError,
     MissingValueError,
-    TimeIndexError,
-    UnusedColumnsWarning,
 )
 
-FILLS = ("interpolate", "ffill", "zero")
 STEPS = ("calendar", "observations")
-MAX_MAGNITUDE = 1e150  # larger values overflow float64 once squared (variance, MSE)
 
 
 @dataclass(frozen=True)
@@ -112,17 +120,6 @@ class Series:
         return future_index(self.index, self.freq, horizon, step=self.step)
 
 
-def future_index(index: pd.Index, freq: str | None, horizon: int, step: int = 1) -> pd.Index:
-    """The ``horizon`` timestamps after ``index[-1]`` on ``freq``, or integer steps of ``step``.
-
-    With ``freq="B"`` these are the next business days (weekdays: holidays ahead are not known).
-    """
-    if isinstance(index, pd.DatetimeIndex):
-        return pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=index.name)[1:]
-    last = int(index[-1])
-    return pd.RangeIndex(last + step, last + step * (horizon + 1), step, name=index.name)
-
-
 def load_series(
     data,
     target: str | list[str] | None = None,
@@ -164,13 +161,13 @@ def load_series(
     frame.columns = [str(c) for c in frame.columns]
     detected = None
     if time is None and not isinstance(frame.index, (pd.DatetimeIndex, pd.PeriodIndex)):
-        time = detected = _date_column(frame, date_format, day_first)
-    index, time_name, to_utc = _time_index(frame, time, date_format, day_first)
+        time = detected = date_column(frame, date_format, day_first)
+    index, time_name, to_utc = time_index(frame, time, date_format, day_first)
     if time_name is not None and time_name in frame.columns:
         frame = frame.drop(columns=[time_name])
-    targets = _targets(frame, target, time_name)
-    known = _features(frame, future, targets, "future")
-    feats = [c for c in _features(frame, features, targets, "feature") if features != "all" or c not in known]
+    targets = target_columns(frame, target, time_name)
+    known = role_columns(frame, future, targets, "future")
+    feats = [c for c in role_columns(frame, features, targets, "feature") if features != "all" or c not in known]
     both = [c for c in feats if c in known]
     if both:
         raise ColumnError(
@@ -182,14 +179,14 @@ def load_series(
         warn_unused_columns([c for c in frame.columns if c not in cols])
     frame = with_thousands(frame, cols, thousands)
     for c in cols:
-        _check_numeric(frame, c)
+        check_numeric(frame, c)
     table = frame[cols].astype(np.float64)
     table.index = index
     freq_used = None
     rows_are, skipped, step = "calendar", 0, 1
     filled: dict[str, int] = {}
     if isinstance(index, pd.DatetimeIndex):
-        _check_order(index, time_name)
+        check_order(index, time_name)
         if steps == "observations":
             freq_used, trading = "B", business_days_skipped(index, time_name)
         else:
@@ -201,11 +198,11 @@ def load_series(
             if n_gaps:
                 filled["missing timestamps"] = n_gaps
     elif time_name is not None:  # whole-number time column or named integer index
-        step, table, n_gaps = _integer_steps(table, time_name, fill)
+        step, table, n_gaps = integer_steps(table, time_name, fill)
         if n_gaps:
             filled["missing steps"] = n_gaps
-    _check_infinite(table)
-    _check_magnitude(table)
+    check_infinite(table)
+    check_magnitude(table)
     for c in cols:
         n_nan = int(table[c].isna().sum())
         if n_nan and fill is None:
@@ -215,7 +212,7 @@ def load_series(
                 f"clean the data or pass fill='interpolate', 'ffill' or 'zero'."
             )
         if n_nan:
-            table[c] = _fill(table[c], fill)
+            table[c] = fill_missing(table[c], fill)
             filled[c] = n_nan
             if table[c].isna().any():  # ffill/interpolate cannot fill a leading gap
                 raise MissingValueError(
@@ -237,366 +234,3 @@ def load_series(
         to_utc=to_utc,
         time_detected=detected is not None,
     )
-
-
-def with_thousands(frame: pd.DataFrame, cols: list, thousands: str | None) -> pd.DataFrame:
-    """``frame`` with its text columns among ``cols`` read as numbers written with ``thousands`` separators
-    (``"1,234.5"`` -> 1234.5); a cell that is still no number is left as it is (the numeric check names it)."""
-    if thousands is None:
-        return frame
-    out = frame.copy()
-    for c in cols:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
-            text = out[c].astype("string").str.strip().str.replace(thousands, "", regex=False)
-            numbers = pd.to_numeric(text, errors="coerce")
-            if not (numbers.isna() & out[c].notna()).any():
-                out[c] = numbers.astype(np.float64)
-    return out
-
-
-def warn_unused_columns(unused: list) -> None:
-    """Say which columns no role reads: a ``promo`` column without ``future=`` is otherwise ignored in silence."""
-    if unused:
-        names = ", ".join(repr(str(c)) for c in unused[:10]) + (
-            f" and {len(unused) - 10} more" if len(unused) > 10 else ""
-        )
-        warnings.warn(
-            f"column(s) {names} are not used: name them in features= (past values) or future= (values known in "
-            "advance) to use them, or drop them from the data to silence this warning.",
-            UnusedColumnsWarning,
-            stacklevel=4,
-        )
-
-
-def _date_column(frame: pd.DataFrame, date_format: str | None = None, day_first: bool = False) -> str | None:
-    """The one column holding dates, when time= is not given: a datetime column, or text whose values all
-    parse as dates. None when there is none; several such columns are refused (name one with time=)."""
-    found = []
-    for c in frame.columns:
-        col = frame[c]
-        if pd.api.types.is_datetime64_any_dtype(col):
-            found.append(c)
-        elif col.dtype == object or pd.api.types.is_string_dtype(col):
-            sample = col.dropna().head(20).astype(str)
-            if len(sample) and sample.str.contains(r"\d").all():
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    parsed = pd.to_datetime(sample, errors="coerce", format=date_format, dayfirst=day_first)
-                if parsed.notna().all() and (parsed.dt.year >= 1000).all():  # '1,5' parses as year 1: not a date
-                    found.append(c)
-    if len(found) > 1:
-        raise ColumnError(f"columns {_listing(found)} all hold dates: pass time= the one that is the time column.")
-    return str(found[0]) if found else None
-
-
-def _time_index(
-    frame: pd.DataFrame, time: str | None, date_format: str | None = None, day_first: bool = False
-) -> tuple[pd.Index, str | None, bool]:
-    """(time index, its name, whether timestamps with several UTC offsets were converted to UTC)."""
-    if time is None:
-        if isinstance(frame.index, pd.PeriodIndex):  # periods become the timestamps where they start
-            frame.index = frame.index.to_timestamp()
-        if isinstance(frame.index, pd.DatetimeIndex):
-            return _nanoseconds(frame.index, frame.index.name), frame.index.name or "index", False
-        idx = frame.index
-        named = idx.name is not None and str(idx.name) not in frame.columns
-        row_steps = isinstance(idx, pd.RangeIndex) and idx.start == 0 and idx.step == 1
-        if named and pd.api.types.is_integer_dtype(idx) and not row_steps:
-            # a named integer index (e.g. years) is a time index; unnamed, or 0, 1, 2...: row steps
-            name = str(idx.name)
-            return _whole_numbers(pd.Series(frame.index, name=name), name), name, False
-        return pd.RangeIndex(len(frame)), None, False
-    if time not in frame.columns:
-        raise ColumnError(
-            f"time column {time!r} not found; columns are {_listing(frame.columns)}. Pass time= one of them."
-        )
-    raw = frame[time]
-    if pd.api.types.is_bool_dtype(raw):
-        pass  # not a number of steps: parsed (and refused) as timestamps below
-    elif pd.api.types.is_integer_dtype(raw) or pd.api.types.is_float_dtype(raw):
-        return _whole_numbers(raw, time), time, False
-    parsed, to_utc = _parse_times(raw, date_format, day_first)
-    bad = parsed.isna() & raw.notna()
-    if raw.isna().any() or bad.any():
-        row = int(np.argmax((bad | raw.isna()).to_numpy()))
-        how = f" in date_format={date_format!r}" if date_format else ""
-        raise TimeIndexError(
-            f"time column {time!r} has a value that is not a timestamp{how}: {raw.iloc[row]!r} at row {row}; "
-            "fix or remove that row."
-        )
-    return _nanoseconds(pd.DatetimeIndex(parsed, name=time), time), time, to_utc
-
-
-def _nanoseconds(index: pd.DatetimeIndex, name: str | None) -> pd.DatetimeIndex:
-    """``index``, whose dates must fit in nanoseconds, the unit the calendar computations here use: dates
-    outside that range (before 1677-09-21 or after 2262-04-11) are refused with one line naming the first."""
-    try:
-        index.as_unit("ns")  # checked only: the index keeps the unit pandas gave it
-        return index
-    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
-        years = np.asarray(index.year)
-        bad = (years < 1678) | (years > 2261)
-        row = int(np.argmax(bad)) if bad.any() else 0
-        raise TimeIndexError(
-            f"time column {name or 'index'!r} holds {index[row].isoformat()} at row {row}, outside the dates lstmcast "
-            f"reads ({pd.Timestamp.min.date()} to {pd.Timestamp.max.date()}): give the time as whole numbers "
-            "(e.g. years) instead, or drop those rows."
-        ) from None
-
-
-def _parse_times(raw: pd.Series, date_format: str | None = None, day_first: bool = False) -> tuple[pd.Series, bool]:
-    """(timestamps, whether they were converted to UTC); unparseable values become NaT.
-
-    ``date_format`` (strftime) reads every value in that format; ``day_first`` reads ambiguous
-    dates such as 01/02/2015 as 1 February. Without them, pandas infers the format:
-
-    Text with several UTC offsets (a local zone across daylight saving time) cannot share one
-    fixed offset, so it is converted to UTC rather than refused. Dates that do not all parse
-    month first but all parse day first (13/01/2023) are read day first, every one of them.
-    """
-    if date_format is not None or day_first:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                return pd.to_datetime(raw, errors="coerce", format=date_format, dayfirst=day_first), False
-            except (ValueError, TypeError):  # several UTC offsets
-                return pd.to_datetime(raw, errors="coerce", format=date_format, dayfirst=day_first, utc=True), True
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pandas warns about mixed offsets before (or instead of) raising
-            parsed = pd.to_datetime(raw, errors="coerce")
-    except (ValueError, TypeError):  # pandas 3: "Mixed timezones detected"
-        parsed = None
-    if parsed is None or (parsed.dtype == object and parsed.notna().any()):  # pandas 2: an object column
-        return pd.to_datetime(raw, errors="coerce", utc=True), True
-    if (parsed.isna() & raw.notna()).any() and not pd.api.types.is_numeric_dtype(raw):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            day_first = pd.to_datetime(raw, errors="coerce", dayfirst=True)
-        if not (day_first.isna() & raw.notna()).any():  # 13/01/2023 exists only day first: read them all so
-            return day_first, False
-    return parsed, False
-
-
-def _whole_numbers(raw: pd.Series, name: str) -> pd.Index:
-    """A numeric time column as an integer Index, sorted and without duplicates; floats must be whole numbers."""
-    if pd.api.types.is_integer_dtype(raw) and not raw.isna().any():
-        values = raw.to_numpy(np.int64)
-    else:
-        floats = raw.to_numpy(np.float64, na_value=np.nan)
-        bad = ~np.isfinite(floats) | (floats != np.round(floats))
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise TimeIndexError(
-                f"time column {name!r} has a value that is not a whole number: {float(floats[row])!r} at row {row}; "
-                "a numeric time column holds whole steps (e.g. years): fix that row or pass time= another column."
-            )
-        values = floats.astype(np.int64)
-    idx = pd.Index(values, name=name)
-    if idx.has_duplicates or not idx.is_monotonic_increasing:
-        _check_order(idx, name)
-    return idx
-
-
-def _integer_steps(table: pd.DataFrame, name: str, fill: str | None) -> tuple[int, pd.DataFrame, int]:
-    """(step, table on the full grid of that step, number of steps inserted) for an integer time index.
-
-    The step is the most common difference between consecutive values; any other difference is a
-    gap (missing steps, refused unless ``fill=`` is given) or a value off that step (always refused).
-    """
-    values = table.index.to_numpy(np.int64)
-    if len(values) < 2:
-        return 1, table, 0
-    diffs = np.diff(values)
-    uniq, counts = np.unique(diffs, return_counts=True)
-    step = int(uniq[np.argmax(counts)])  # positive: the values are sorted without duplicates
-    first, last = int(values[0]), int(values[-1])
-    off = (values - first) % step != 0
-    if off.any():
-        row = int(np.argmax(off))
-        raise TimeIndexError(
-            f"time column {name!r} steps by {step} (its most common difference) but value {values[row]} at row {row} "
-            f"is off that step (counting from {first}); pass data on one constant step."
-        )
-    n_missing = (last - first) // step + 1 - len(values)
-    if n_missing == 0:
-        return step, table, 0
-    if fill is None:
-        row = int(np.argmax(diffs != step)) + 1
-        raise TimeIndexError(
-            f"time column {name!r} steps by {step} but has {n_missing} missing step(s), first between "
-            f"{values[row - 1]} (row {row - 1}) and {values[row]} (row {row}); insert the missing rows, "
-            "or pass fill='interpolate', 'ffill' or 'zero' to insert and fill them."
-        )
-    out = table.reindex(pd.RangeIndex(first, last + step, step, name=name))
-    return step, out, n_missing
-
-
-def _listing(cols) -> str:
-    return ", ".join(repr(str(c)) for c in cols)
-
-
-def _targets(frame: pd.DataFrame, target, time_name) -> list[str]:
-    if target is None and frame.attrs.get("target") in frame.columns:  # a shipped dataset names its target
-        return [str(frame.attrs["target"])]
-    if target is None:
-        numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or _numbers_only(frame[c])]
-        if len(numeric) == 1:
-            return numeric
-        if len(frame.columns) == 1:  # the one column there is: the numeric check below names its bad value
-            return [str(frame.columns[0])]
-        raise ColumnError(
-            f"cannot tell which column to forecast among {_listing(frame.columns)}: pass target= the column name."
-        )
-    if not isinstance(target, (str, list, tuple)):
-        raise ColumnError(
-            f"target={target!r} is not a column name: column names are read as text, so pass "
-            f"target={str(target)!r} (columns are {_listing(frame.columns)})."
-        )
-    names = [target] if isinstance(target, str) else list(target)
-    for name in names:
-        if not isinstance(name, str):
-            raise ColumnError(f"target column names must be strings, got {name!r}.")
-        if name not in frame.columns:
-            raise ColumnError(f"target column {name!r} not found; columns are {_listing(frame.columns)}.")
-    dup = [n for i, n in enumerate(names) if n in names[:i]]
-    if dup:
-        raise ColumnError(f"target column {dup[0]!r} is named twice: name each column once.")
-    return names
-
-
-def _features(frame: pd.DataFrame, features, targets: list[str], role: str) -> list[str]:
-    if features is None:
-        return []
-    if isinstance(features, str) and features == "all" and role == "feature":
-        return [c for c in frame.columns if c not in targets and pd.api.types.is_numeric_dtype(frame[c])]
-    names = [features] if isinstance(features, str) else list(features)
-    for name in names:
-        if not isinstance(name, str):
-            raise ColumnError(f"{role} column names must be strings, got {name!r}.")
-        if name not in frame.columns:
-            raise ColumnError(f"{role} column {name!r} not found; columns are {_listing(frame.columns)}.")
-        if name in targets:
-            raise ColumnError(
-                f"column {name!r} is both a target and a {role}: targets are already inputs, drop it from "
-                f"{'features' if role == 'feature' else 'future'}."
-            )
-    dup = [n for i, n in enumerate(names) if n in names[:i]]
-    if dup:
-        raise ColumnError(f"{role} column {dup[0]!r} is named twice: name each column once.")
-    return names
-
-
-def _check_numeric(frame: pd.DataFrame, col: str) -> None:
-    s = frame[col]
-    if pd.api.types.is_complex_dtype(s):
-        raise ColumnError(
-            f"column {col!r} holds complex numbers (dtype {s.dtype}): lstmcast forecasts real values; pass the "
-            "real part (.real), the magnitude (abs()) or both as separate columns."
-        )
-    if pd.api.types.is_bool_dtype(s) or not (pd.api.types.is_numeric_dtype(s) or _numbers_only(s)):
-        row = _first_non_number(s.to_numpy(object))
-        value = repr(s.iloc[row])
-        value = value if len(value) <= 60 else f"{value[:40]}... ({len(value)} characters)"
-        hint = "convert it to numbers or choose another column"
-        if isinstance(s.iloc[row], str) and THOUSANDS.match(s.iloc[row].strip()):
-            hint = "it looks like a number with thousands separators: pass thousands=',' (--thousands ',')"
-        raise ColumnError(f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; {hint}.")
-
-
-def _numbers_only(s: pd.Series) -> bool:
-    """An object column holding only real numbers and missing values (None, NaN): numeric, as float64."""
-    if s.dtype != object:
-        return False
-
-    def number(v) -> bool:
-        if v is None or isinstance(v, (float, np.floating)):
-            return True
-        return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) and abs(v) <= 2**53
-
-    return all(number(v) for v in s.to_numpy(object))
-
-
-THOUSANDS = re.compile(r"^[-+]?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")  # "1,234", "1.234.567,5"
-
-
-def _first_non_number(values: np.ndarray) -> int:
-    """Row of the first cell no float64 column can hold (text that is no number, 10**400), else of the first
-    text or True/False cell, else 0: the cell to name when a column is not numeric.
-
-    >>> _first_non_number(np.array([1.0, 2, 10**400, "x"], dtype=object))
-    2
-    >>> _first_non_number(np.array(["1", "2", "x", None], dtype=object))
-    2
-    >>> _first_non_number(np.array([1.5, "7", True], dtype=object))
-    1
-    """
-    typed = None  # the first text or boolean cell, in case every cell converts
-    for row, v in enumerate(values):
-        if v is None or (isinstance(v, float) and v != v):
-            continue  # missing: the missing-value check names it
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number, str)):
-            typed = row if typed is None else typed
-            continue
-        try:
-            float(v)
-        except (ValueError, OverflowError):
-            return row
-        if isinstance(v, str):
-            typed = row if typed is None else typed
-        elif isinstance(v, int) and not -(2**63) <= v < 2**63:  # beyond int64: pandas kept the column as objects
-            return row
-    return 0 if typed is None else typed
-
-
-def _check_order(index: pd.Index, name: str | None) -> None:
-    dup = index.duplicated()
-    if dup.any():
-        row = int(np.argmax(dup))
-        raise TimeIndexError(
-            f"time column {name!r} has {int(dup.sum())} duplicate timestamp(s), "
-            f"first {format_time(index[row])} at row {row}; "
-            "remove or aggregate the duplicates (e.g. df.groupby(time).mean()); if the table holds several "
-            "series in long format (an id column), pass id= that column (--id on the command line): one model "
-            "for every series."
-        )
-    if not index.is_monotonic_increasing:
-        row = int(np.argmax(np.asarray(index[1:]) < np.asarray(index[:-1]))) + 1
-        raise TimeIndexError(
-            f"time column {name!r} is not sorted: row {row} ({format_time(index[row])}) is earlier than row {row - 1} "
-            f"({format_time(index[row - 1])}); sort the data by time first."
-        )
-
-
-def _check_infinite(table: pd.DataFrame) -> None:
-    for c in table.columns:
-        inf = np.isinf(table[c].to_numpy())
-        if inf.any():
-            row = int(np.argmax(inf))
-            raise MissingValueError(
-                f"column {c!r} has {int(inf.sum())} infinite value(s), "
-                f"first at {format_time(table.index[row])} (row {row}); "
-                "replace them with real numbers (fill= handles only NaN)."
-            )
-
-
-def _check_magnitude(table: pd.DataFrame) -> None:
-    """Refuse values whose squares overflow float64 (variances, squared errors and scalers would be inf or NaN)."""
-    for c in table.columns:
-        v = np.abs(table[c].to_numpy())
-        big = v > MAX_MAGNITUDE  # NaN compares False: left to the NaN check
-        if big.any():
-            row = int(np.argmax(big))
-            raise DataError(
-                f"column {c!r} has values too large to compute with: {table[c].iloc[row]:.3g} at "
-                f"{format_time(table.index[row])} (row {row}); values beyond +-{MAX_MAGNITUDE:.0e} overflow "
-                "float64 in variances and squared errors: rescale the column (e.g. divide it by a power of ten)."
-            )
-
-
-def _fill(s: pd.Series, how: str) -> pd.Series:
-    if how == "interpolate":
-        return s.interpolate(method="linear", limit_direction="forward")
-    if how == "ffill":
-        return s.ffill()
-    return s.fillna(0.0)

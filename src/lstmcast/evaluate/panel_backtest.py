@@ -246,7 +246,7 @@ def _check_longest(panel: Panel, cfg: dict, first_cuts: np.ndarray, folds: int, 
 
 def _eligible(fitted, cuts: np.ndarray, period: int) -> tuple[np.ndarray, int]:
     """(series whose rows before the cut hold a forecast's input and one season, the rows that takes)."""
-    from lstmcast.global_model import forecast_minimum
+    from lstmcast.data.panel_windows import forecast_minimum
 
     need = max(forecast_minimum(fitted), period, 1)  # window + difference, or difference + 2 when padded
     return np.flatnonzero(cuts >= need), need
@@ -258,7 +258,7 @@ def _forecast(fitted, panel: Panel, which, cuts, horizon: int, own, taus):
     own: the series the model was just fitted on (their cuts are the fit's own ends), or None. The known-in-advance
     columns over each forecast's steps are read from the panel's own rows after the cut.
     """
-    from lstmcast.global_model import forecast_panel
+    from lstmcast.global_forecast import forecast_panel
 
     rows = cut_series(panel, which, cuts + horizon)  # the history and the horizon's rows
     future = None

@@ -44,7 +44,7 @@ def check_exportable(model) -> None:
     """Refuse, with what is supported, a model the graph cannot express."""
     model._check_fitted()
     if model.is_panel_:
-        from lstmcast.global_model import mask_column
+        from lstmcast.data.panel_windows import mask_column
 
         if mask_column(model.spec_, model.panel_) is not None:
             raise ConfigError(

@@ -1,5 +1,5 @@
-"""Saving and loading models (safetensors + JSON, no pickle)."""
+"""Saving and reading models (safetensors + JSON, no pickle); ``lstmcast.load`` builds the Forecaster."""
 
-from lstmcast.io.saving import FORMAT_VERSION, load, read_document, read_model, save
+from lstmcast.io.saving import FORMAT_VERSION, read_document, read_model, save
 
-__all__ = ["FORMAT_VERSION", "load", "read_document", "read_model", "save"]
+__all__ = ["FORMAT_VERSION", "read_document", "read_model", "save"]

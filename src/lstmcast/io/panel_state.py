@@ -45,7 +45,7 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         "id_kind": panel.id_kind,
         "static": model.statics_.to_dict() if getattr(model, "statics_", None) is not None else None,
     }
-    from lstmcast.global_model import mask_column
+    from lstmcast.data.panel_windows import mask_column
 
     if mask_column(model.spec_, panel) is not None:  # trained with short series padded: the network reads a mask
         section["mask"] = True
@@ -148,7 +148,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     transforms = PanelTransforms(target, cfg["scaler"], tuple(cfg["feature_range"]), offset, scale, k)
     statics = None
     if section["static"] is not None:
-        from lstmcast.global_model import StaticEncoding
+        from lstmcast.data.statics import StaticEncoding
 
         encoding = StaticEncoding.from_dict(section["static"])
         _expect("static", arrays["static"], np.float64, (n_series, encoding.width))

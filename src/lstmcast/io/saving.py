@@ -63,7 +63,8 @@ from lstmcast.io.files import (
     swap_in,
     write_new,
 )
-from lstmcast.io.schema import FORMAT_VERSION, check_document, check_state, check_version, parse_document
+from lstmcast.io.json_checks import parse_document
+from lstmcast.io.schema import FORMAT_VERSION, check_document, check_state, check_version
 
 WEIGHTS = "model.safetensors"
 DOCUMENT = "model.json"
@@ -423,10 +424,3 @@ def read_model(path, key: str | bytes | None = None) -> dict:
     except (SafetensorError, OSError, ValueError) as exc:
         raise ModelFileError(f"cannot read the weights of {str(path)!r}: {exc}") from None
     return {**doc, "arrays": arrays}
-
-
-def load(path):
-    """A Forecaster saved with :func:`save`, ready to predict bit-identically (``lstmcast.load``)."""
-    from lstmcast.forecaster import Forecaster
-
-    return Forecaster.load(path)

@@ -207,7 +207,7 @@ def restore(state: dict) -> dict:
         extra_state = {} if calibrated is None else {"calibration_": calibrated[0], "series_scales_": calibrated[1]}
         values = transforms.to_model_space(panel.stacked(), panel.offsets())
         if statics is not None:
-            from lstmcast.global_model import with_statics
+            from lstmcast.data.statics import with_statics
 
             values = with_statics(values, panel, statics[0], statics[1])
             extra_state["statics_"] = statics[0]

@@ -51,13 +51,12 @@ class TuneResult:
     folds: int  # rolling origins each trial was scored on
     seasonal_naive_score: float  # seasonal naive's score on the same origins, for scale
     seed: int
+    estimator: type = field(repr=False, compare=False)  # the tuned model's class (Forecaster)
     notes: tuple[str, ...] = field(default=())  # e.g. why fewer origins than asked were used
 
     def best_forecaster(self):
         """A new, unfitted Forecaster with the best trial's settings: call ``.fit(data)`` on it."""
-        from lstmcast.forecaster import Forecaster
-
-        return Forecaster(**self.params)
+        return self.estimator(**self.params)
 
     def __repr__(self) -> str:
         done = int((self.trials["state"] == "complete").sum())
@@ -122,7 +121,6 @@ def tune(
     id=None,
 ) -> TuneResult:
     """Search ``space`` (default :data:`lstmcast.params.SPACE`) for the settings of ``model`` that score best."""
-    from lstmcast.forecaster import Forecaster
     from lstmcast.params import check_params
 
     optuna = import_optuna()
@@ -155,7 +153,7 @@ def tune(
     def objective(trial) -> float:
         values = {name: dim.suggest(trial) for name, dim in dims.items()}
         chosen[trial.number] = values
-        trial_model = Forecaster(**{**model.get_params(), **values, "seed": seed, "verbose": 0})
+        trial_model = type(model)(**{**model.get_params(), **values, "seed": seed, "verbose": 0})
         start = perf_counter()
         try:  # settings this series cannot take (too short, diverged...) make a failed trial, not a failed search
             result = trial_model.backtest(data, **columns, folds=used, step=horizon, refit=refit)
@@ -195,6 +193,7 @@ def tune(
         folds=used,
         seasonal_naive_score=float(extra[best.number]["naive"]),
         seed=seed,
+        estimator=type(model),
         notes=notes,
     )
 

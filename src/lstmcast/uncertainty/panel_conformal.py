@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from lstmcast.data.panel_transforms import series_of_rows
+from lstmcast.data.panel_windows import model_inputs
+from lstmcast.data.statics import with_statics
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, Calibration
 
 ORIGINS_PER_SERIES = 8  # newest origins each series contributes (fewer when it is short)
@@ -104,8 +106,6 @@ def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
     offsets = full.offsets()
-    from lstmcast.global_model import model_inputs, with_statics
-
     values = with_statics(copy.transforms_.to_model_space(full.stacked(), offsets), full, copy.statics_)
     values = model_inputs(copy, full, values)  # + the mask column when the copy was trained with padding
     o = origins[used]

@@ -1,215 +1,29 @@
-"""Matplotlib figures, returned and, given a path, written to PNG or SVG. Nothing here trains or reads files.
+"""Prediction intervals drawn: fan charts of one or many series, and the calibration of the intervals.
 
-Figures are ``matplotlib.figure.Figure`` objects drawn without pyplot, so
-plotting never touches matplotlib's backend or pyplot's global figure list.
-Without a path every function returns its Figure, which Jupyter shows inline
-(axes-level ones, :func:`plot_fan` and :func:`plot_calibration`, return the Axes
-when you pass ``ax=``); with a path it returns the path written.
-Like every output file, a plot is written atomically and replaces what is at its
-path; refusing to overwrite is the caller's choice (the CLI's ``--force``).
+A fan is the history, the point forecast and one band per interval level, narrowest darkest.
+The levels are read from the forecast's ``<target>-lo-<L>`` / ``<target>-hi-<L>`` columns.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
-import matplotlib
 import numpy as np
 import pandas as pd
 from matplotlib.colors import to_rgb
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure as _MatplotlibFigure
 
 from lstmcast.errors import ColumnError, ConfigError, DataError, EmptyDataError
+from lstmcast.plot.figure import MAX_PANELS, Figure, new_axes, save
 from lstmcast.uncertainty.names import check_levels, level_columns, number_text
 
-FORMATS = (".png", ".svg")
-
-
-class Figure(_MatplotlibFigure):
-    """A matplotlib Figure that shows itself in Jupyter and IPython as its PNG.
-
-    Without pyplot nothing registers matplotlib's display hook, so a plain Figure would show as
-    ``<Figure size 1100x450 with 1 Axes>``; this one carries its own (``_repr_png_``). It is an
-    ordinary ``matplotlib.figure.Figure`` otherwise (``savefig``, ``axes``...).
-    """
-
-    def _repr_png_(self) -> bytes:
-        import io
-
-        buffer = io.BytesIO()
-        self.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-        return buffer.getvalue()
-
-
-PART_LABELS = {"train": "Training predictions", "validation": "Validation predictions", "test": "Test predictions"}
-
-
-def _save(fig, path) -> Path:
-    """Write ``fig`` atomically (a temporary sibling, then a rename; a link at ``path`` is replaced, not followed)."""
-    from lstmcast.io.files import write_file
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in FORMATS:
-        raise ConfigError(f"plot path {str(path)!r} must end in .png or .svg.")
-    fig.tight_layout()
-    return write_file(path, lambda tmp: fig.savefig(tmp, dpi=110, format=suffix[1:]))
-
-
-def _finish(fig: Figure, path) -> Figure | Path:
-    """The Figure (no path), or the path it was written to."""
-    if path is None:
-        fig.tight_layout()
-        return fig
-    return _save(fig, path)
-
-
-def _axes(figsize):
-    fig = Figure(figsize=figsize)
-    return fig, fig.subplots()
-
-
-def plot_in_sample(
-    actual: pd.DataFrame, in_sample: pd.DataFrame, path=None, title: str = "", note: str = ""
-) -> Figure | Path:
-    """Actual series, with one-step predictions on the training, validation and test windows.
-
-    actual: the series (one column per target); in_sample: ``Forecaster.predict_in_sample()``.
-    note: a line printed under the title (the CLI's holdout score). path: write the figure there.
-    """
-    target = actual.columns[0]
-    fig, ax = _axes((11, 4.5))
-    ax.plot(actual.index, actual[target], color="0.35", lw=1.4, label="Actual")
-    colors = {"train": "tab:blue", "validation": "tab:green", "test": "tab:orange"}
-    for part, frame in in_sample.groupby("part", sort=False):
-        ax.plot(frame.index, frame[f"{target}_pred"], color=colors[part], lw=1.1, label=PART_LABELS[part])
-    test = in_sample[in_sample["part"] == "test"]
-    if len(test):
-        ax.axvline(test.index[0], color="0.6", ls="--", lw=0.8)
-    ax.set_title(title or f"{target}: actual vs one-step predictions")
-    if note:
-        ax.text(0.01, 0.98, note, transform=ax.transAxes, va="top", ha="left", fontsize="small", color="0.2")
-    ax.set_xlabel(actual.index.name or "step")
-    ax.set_ylabel(str(target))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4, frameon=False)
-    return _finish(fig, path)
-
-
-def score_note(evaluation, what: str) -> str:
-    """``test part: MAE 12.3 vs seasonal_naive 15.1 (skill +18.5%)`` for a fit plot; "" without an evaluation."""
-    if evaluation is None:
-        return ""
-    table, best = evaluation.table, evaluation.best_baseline
-    mae = table.loc["model", "mae"]
-    return f"{what}: MAE {mae:.4g} vs {best} {table.loc[best, 'mae']:.4g} (skill {evaluation.skill:+.1%})"
-
-
-def plot_forecast(
-    history: pd.DataFrame, forecast: pd.DataFrame, path=None, last: int | None = None, title: str = ""
-) -> Figure | Path:
-    """The forecast after the (last ``last`` rows of the) history, one panel line per target.
-
-    Interval and quantile columns (``y-lo-80``...) are left out: :func:`plot_fans` draws them.
-    """
-    hist = history.iloc[-last:] if last else history
-    fig, ax = _axes((11, 4.5))
-    for col in forecast_targets(forecast):
-        line = ax.plot(hist.index, hist[col], lw=1.4, label=f"{col} (history)")[0]
-        joined = pd.concat([hist[[col]].iloc[-1:], forecast[[col]]])
-        ax.plot(
-            joined.index, joined[col], lw=1.6, ls="--", marker=".", color=line.get_color(), label=f"{col} (forecast)"
-        )
-    ax.axvline(hist.index[-1], color="0.6", ls=":", lw=0.8)
-    ax.set_title(title or f"Forecast of {len(forecast)} step(s)")
-    ax.legend(loc="best")
-    return _finish(fig, path)
-
-
-def plot_history(
-    loss: list[float], val_loss: list[float], path=None, title: str = "Training loss", space: str = ""
-) -> Figure | Path:
-    """Loss curves per epoch (log scale); space: what the loss is measured on (``Forecaster.loss_space_``)."""
-    fig, ax = _axes((8, 4))
-    epochs = range(1, len(loss) + 1)
-    ax.plot(epochs, loss, label="loss")
-    if val_loss:
-        ax.plot(epochs, val_loss, label="val_loss")
-    ax.set_yscale("log")
-    ax.set_xlabel("epoch")
-    if space:
-        ax.set_ylabel(f"loss: {space.split(';')[0]}", fontsize="small")
-    ax.set_title(title)
-    ax.legend()
-    return _finish(fig, path)
-
-
-def cv_layout(predictions: pd.DataFrame) -> tuple[str | None, str, str, str]:
-    """(id column or None, time column, first target, its forecast column) of a cross-validation frame
-    (:mod:`lstmcast.evaluate.cv`: ``[id,] ds, cutoff, targets..., forecasts..., interval columns``)."""
-    from lstmcast.evaluate.cv import CUTOFF
-
-    cols = [str(c) for c in predictions.columns]
-    if CUTOFF not in cols or cols.index(CUTOFF) not in (1, 2):
-        raise ColumnError(f"a backtest frame needs [id,] ds, {CUTOFF!r}, targets and forecasts; got {cols}.")
-    c = cols.index(CUTOFF)
-    after = [x for x in cols[c + 1 :] if "-lo-" not in x and "-hi-" not in x]  # targets then their forecasts
-    k = len(after) // 2
-    return (cols[0] if c == 2 else None), cols[c - 1], after[0], after[k]
-
-
-def plot_backtest(
-    predictions: pd.DataFrame, path=None, title: str = "Backtest: forecasts from each cutoff", ids=None
-) -> Figure | Path:
-    """Actual values and each cutoff's forecast (with its widest interval band, if any) of a backtest's
-    cross-validation frame; many series: one panel per series, at most 12 (``ids``: which ones)."""
-    id_name, time_name, target, forecast = cv_layout(predictions)
-    bands = sorted({float(c.rsplit("-", 1)[1]) for c in predictions.columns if str(c).startswith(f"{forecast}-lo-")})
-    if id_name is None:
-        groups, chosen = [(None, predictions)], [None]
-    else:
-        all_ids = list(dict.fromkeys(predictions[id_name].tolist()))
-        if ids is None:
-            pick = np.unique(np.linspace(0, len(all_ids) - 1, min(MAX_PANELS, len(all_ids))).round().astype(int))
-            chosen = [all_ids[i] for i in pick]
-        else:
-            by_text = {str(i): i for i in all_ids}
-            unknown = [i for i in map(str, ids) if i not in by_text]
-            if unknown:
-                raise ColumnError(f"ids: series {unknown[0]!r} is not in the backtest; its ids start {all_ids[:3]!r}.")
-            chosen = [by_text[str(i)] for i in ids][:MAX_PANELS]
-        groups = [(sid, predictions[predictions[id_name] == sid]) for sid in chosen]
-    ncols = 1 if len(chosen) == 1 else 2 if len(chosen) <= 4 else 3
-    nrows = math.ceil(len(chosen) / ncols)
-    fig = Figure(figsize=(11, 4.5) if ncols == 1 else (5.5 * ncols, 3.4 * nrows))
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
-    cmap = matplotlib.colormaps["tab10"]
-    for ax, (sid, frame) in zip(axes, groups):
-        actual = frame.drop_duplicates(time_name).sort_values(time_name)
-        ax.plot(actual[time_name], actual[target], color="0.35", lw=1.4, marker=".", label="Actual")
-        for i, (_cutoff, rows) in enumerate(frame.groupby("cutoff", sort=True)):
-            color = cmap(i % 10)
-            ax.plot(rows[time_name], rows[forecast], color=color, lw=1.2, label=f"cutoff {i}" if i < 10 else None)
-            if bands:
-                widest = number_text(bands[-1])
-                lo, hi = f"{forecast}-lo-{widest}", f"{forecast}-hi-{widest}"
-                ax.fill_between(rows[time_name], rows[lo], rows[hi], color=color, alpha=0.15, lw=0)
-        if sid is not None:
-            ax.set_title(f"{id_name} {sid}")
-    for ax in axes[len(chosen) :]:
-        ax.set_visible(False)
-    fig.suptitle(title if id_name is None else f"{title} ({len(chosen)} series)")
-    axes[0].legend(loc="best", fontsize="small")
-    return _finish(fig, path)
-
-
-# ---- prediction intervals: fan charts and calibration ----------------------------------------------
-
-MAX_PANELS = 12  # plot_fans draws at most this many targets
 MIN_HISTORY = 24  # rows of history shown at least when last=None (otherwise 4 x the horizon)
+
+
 FAN_COLOR = "tab:blue"
+
+
 _DERIVED = re.compile(r"^(?P<target>.+)-(?P<kind>lo|hi|q)-(?P<number>\d+(?:\.\d+)?)$")
 
 
@@ -339,7 +153,7 @@ def plot_fan(
         raise ColumnError(f"target={target!r} is not a forecast column: use one of {targets!r}.")
     own = ax is None
     if own:
-        _, ax = _axes((11, 4.5))
+        _, ax = new_axes((11, 4.5))
     handles, found = _fan(ax, history, forecast, target, levels, last)
     shown = ", ".join(f"{number_text(level)}%" for level in found)
     default = f"{target}: forecast of {len(forecast)} step(s)" + (f", {shown} intervals" if found else "")
@@ -396,7 +210,7 @@ def plot_fans(
     fig.suptitle(f"Forecast of {len(forecast)} step(s)" if title is None else title)
     fig.tight_layout()
     if path is not None:
-        _save(fig, path)
+        save(fig, path)
     return fig
 
 
@@ -430,7 +244,7 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
     top = 100.0 if interval else 1.0
     own = ax is None
     if own:
-        _, ax = _axes((5.5, 5.5))
+        _, ax = new_axes((5.5, 5.5))
     ax.plot([0.0, top], [0.0, top], color="0.5", ls="--", lw=1.0, label="ideal")
     groups = rows.groupby("target", sort=False) if "target" in cols and rows["target"].nunique() > 1 else None
     for name, part in groups if groups is not None else [("observed", rows)]:
@@ -449,7 +263,7 @@ def plot_calibration(table: pd.DataFrame, path=None, ax=None):
         ax.set_title("Quantile calibration")
     ax.legend(loc="upper left")
     if path is not None:
-        _save(ax.figure, path)
+        save(ax.figure, path)
     return ax.figure if own else ax
 
 
@@ -504,40 +318,5 @@ def plot_series(
     fig.suptitle(f"{len(chosen)} of {n_series} series" if title is None else title)
     fig.tight_layout()
     if path is not None:
-        _save(fig, path)
+        save(fig, path)
     return fig
-
-
-def plot_explanation(explanation, path=None, target=None, window: int = 0, title: str | None = None):
-    """An :class:`~lstmcast.explain.Explanation` drawn: attribution per lag and forecast step (a heat map, the
-    columns summed) and per input column (bars, one group per step). Returns the Figure, or the path written."""
-    targets = list(explanation.targets)
-    target = targets[0] if target is None else target
-    if target not in targets:
-        raise ColumnError(f"target={target!r} is not a forecast target: use one of {targets!r}.")
-    by_lag = explanation.by_lag(window).xs(target, level="target")  # (steps, lags)
-    by_column = explanation.by_column(window).xs(target, level="target")  # (steps, columns)
-    fig = Figure(figsize=(12, 4.2))
-    heat, bars = fig.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    limit = float(np.abs(by_lag.to_numpy()).max()) or 1.0
-    image = heat.imshow(by_lag.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
-    heat.set_xticks(range(by_lag.shape[1]), by_lag.columns, rotation=90, fontsize="small")
-    heat.set_yticks(range(by_lag.shape[0]), [f"step {s}" for s in by_lag.index], fontsize="small")
-    heat.set_title("by lag (inputs summed)")
-    fig.colorbar(image, ax=heat, label=f"attribution ({explanation.space} scale)")
-    steps, names = by_column.index.tolist(), list(by_column.columns)
-    width = 0.8 / max(len(steps), 1)
-    for i, step in enumerate(steps):
-        bars.barh(np.arange(len(names)) + i * width, by_column.loc[step].to_numpy(), height=width, label=f"step {step}")
-    bars.set_yticks(np.arange(len(names)) + 0.4 - width / 2, names, fontsize="small")
-    bars.axvline(0.0, color="0.5", lw=0.8)
-    bars.set_title("by input (lags summed)")
-    if len(steps) <= 12:
-        bars.legend(fontsize="x-small", loc="best")
-    f, b = (
-        explanation.forecast[window, 0, targets.index(target)],
-        explanation.baseline[window, 0, targets.index(target)],
-    )
-    default = f"{target}: step 1 forecast {f:.4g} = baseline {b:.4g} + attributions ({explanation.space} scale)"
-    fig.suptitle(default if title is None else title)
-    return _finish(fig, path)
