@@ -98,7 +98,7 @@ def test_a_model_of_many_series_explains_every_series_in_one_batch():
         )
         for i in range(3)
     ]
-    model = Forecaster(window=12, horizon=2, log=False, difference=0, **SMALL).fit(pd.concat(rows))
+    model = Forecaster(window=12, horizon=2, log=False, difference=0, combine=False, **SMALL).fit(pd.concat(rows))
     e = model.explain()
     assert e.series == ("s0", "s1", "s2") and e.lags.shape == (3, 2, 1, 12, 1) and e.space == "original"
     np.testing.assert_allclose(e.forecast[:, :, 0].ravel(), model.predict()["y"].to_numpy(), rtol=1e-6)

@@ -16,7 +16,9 @@ Units: the forecast the network makes is in model space (the target after log, d
 scaler). For a model without log or differencing the attributions are mapped to the original scale
 (the scaler is affine, so completeness holds there too); otherwise they stay in model space, which
 ``Explanation.space`` says. An ensemble is explained through the mean of its members' model-space
-forecasts (its point forecast is their median on the original scale, which has no gradient).
+forecasts (its point forecast is their median on the original scale, which has no gradient). A
+combined model (``combine=True``, the default) is explained through its network's forecast: the
+statistical candidates it is averaged with read no covariates, only the target's history.
 """
 
 from __future__ import annotations
