@@ -1,5 +1,8 @@
 """Many series, one model: accuracy on a real panel and the scale of the engine.
 
+0. ``real``: two panels of the real development set (../shared/data/real): the five monthly departures
+   series (h=24) and its seven quarterly series (h=8), each series' last h points held out. The global
+   default and the network alone (``combine=False``) against seasonal naive and AutoETS per series.
 1. ``employment``: ../shared/data/us_employment.csv.gz (148 monthly US employment series; each
    series' observed span without interior gaps, the last 12 months held out). One global
    ``Forecaster(horizon=12, seed=0)`` on the long table (defaults), then ``predict()``: MASE of
@@ -212,6 +215,57 @@ def quarterly(folder: Path | None, per_series: bool = True) -> None:
             print(
                 f"  {name:15s} panel-average MASE {v.mean():.3f}  gmean MASE/snaive {A.geomean(v / sn):.3f}  "
                 f"beats snaive on {int(np.sum(v < sn))}/{size}"
+            )
+
+
+REAL_PANELS = {  # series of the real development set (shared/data/real) that share a frequency, as panels
+    "departures (monthly, 5 series)": [
+        f"departures_{k}" for k in ("permanent", "reslong", "vislong", "resshort", "visshort")
+    ],
+    "quarterly (7 series)": [
+        "euretail", "qauselec", "austourists", "UKgas", "JohnsonJohnson", "accommodation_vic", "uschange_consumption"
+    ],
+}  # fmt: skip
+
+
+def real_panels(folder: Path | None) -> None:
+    """Two panels of the real development set: the global default, the network alone, seasonal naive and
+    AutoETS (statsforecast, per series) on each series' last h points; panel-average MASE, the geometric mean
+    of MASE relative to seasonal naive, and wins over it."""
+    cases = {c.name: c for c in A.real_cases(folder)} if folder is not None else {}
+    if not cases:
+        print("real: the development set (shared/data/real) not found; skipped")
+        return
+    ets = _ets()
+    for label, names in REAL_PANELS.items():
+        picked = [cases[n] for n in names]
+        h, m = picked[0].h, picked[0].m
+        frames = [pd.DataFrame({"unique_id": c.name, "ds": c.y.index, "y": c.y.to_numpy()}) for c in picked]
+        train, test = hold_out(pd.concat(frames, ignore_index=True), h)
+        preds = {
+            name: Forecaster(horizon=h, seasonal_period=m, seed=0, verbose=0, combine=combine).fit(train).predict()
+            for name, combine in (("global", True), ("global network", False))
+        }
+        mase: dict[str, list[float]] = {"snaive": [], **{name: [] for name in preds}}
+        if ets:
+            mase["AutoETS"] = []
+        for c in picked:
+            y = train[train["unique_id"] == c.name]["y"].to_numpy()
+            actual = test[test["unique_id"] == c.name]["y"].to_numpy()
+            scale = A.mase_scale(y, m)
+            mase["snaive"].append(float(np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale))
+            for name, pred in preds.items():
+                f = pred[pred["unique_id"] == c.name]["y"].to_numpy()
+                mase[name].append(float(np.mean(np.abs(f - actual)) / scale))
+            if ets:
+                mase["AutoETS"].append(float(np.mean(np.abs(ets(y, h, m) - actual)) / scale))
+        print(f"real panel {label}:")
+        sn = np.asarray(mase["snaive"])
+        for name, values in mase.items():
+            v = np.asarray(values)
+            print(
+                f"  {name:15s} panel-average MASE {v.mean():.3f}  gmean MASE/snaive {A.geomean(v / sn):.3f}  "
+                f"beats snaive on {int(np.sum(v < sn))}/{len(v)}"
             )
 
 
@@ -471,8 +525,8 @@ def main() -> None:
     parser.add_argument(
         "parts",
         nargs="*",
-        default=["employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"],
-        help="employment, quarterly, quarterly-draws, scale, short, covariates",
+        default=["real", "employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"],
+        help="real, employment, quarterly, quarterly-draws, scale, short, covariates",
     )
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--length", type=int, default=200)
@@ -481,10 +535,12 @@ def main() -> None:
     parser.add_argument("--no-per-series", action="store_true", help="quarterly: skip the per-series fits")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    parts = {"employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"}
+    parts = {"real", "employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"}
     unknown = set(args.parts) - parts
     if unknown:
         parser.error(f"unknown part(s) {sorted(unknown)}: choose from {', '.join(sorted(parts))}")
+    if "real" in args.parts:
+        real_panels(A._shared_dir(args.data_dir))
     if "employment" in args.parts:
         employment(A._shared_dir(args.data_dir))
     if "quarterly" in args.parts:
