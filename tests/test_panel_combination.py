@@ -90,21 +90,3 @@ def test_combine_false_and_big_panels_keep_the_network_alone(monkeypatch):
     big = Forecaster(**TINY).fit(_panel((60, 60, 60)))
     assert not hasattr(big, "combinations_")
     assert big.choices_["combine"].value == "network" and "at most 2" in big.choices_["combine"].reason
-
-
-def test_per_series_choices_that_lose_to_the_network_pooled_over_the_panel_are_dropped(monkeypatch):
-    build = PC.build_panel
-
-    def worse(pred, *args):  # the cross-fitted combined forecasts made far worse than the network's
-        combos, crossed = build(pred, *args)
-        return combos, crossed + 1e3
-
-    monkeypatch.setattr(PC, "build_panel", worse)
-    model = Forecaster(**TINY).fit(_panel((60, 60, 60)))
-    assert not hasattr(model, "combinations_")
-    choice = model.choices_["combine"]
-    assert choice.value == "network" and "network alone on every series" in choice.reason
-    assert "per-series combination" in choice.reason  # both pooled scores are reported
-    # the intervals are the network's own errors: its forecast is what predict() returns
-    alone = Forecaster(**{**TINY, "combine": False}).fit(_panel((60, 60, 60)))
-    assert model.predict().equals(alone.predict())

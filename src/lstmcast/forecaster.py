@@ -617,13 +617,10 @@ class Forecaster:
 
             cfg = self.config_
             combine = cfg["combine"] and self.loss_.kind == "point" and self.panel_.n_series <= MAX_SERIES
-            self.calibration_, self.series_scales_, combos, pooled = calibrate_panel(self, combine)
-            self.__dict__.pop("combinations_", None)
+            self.calibration_, self.series_scales_, combos = calibrate_panel(self, combine)
             if combos is not None:
-                kept = {self.panel_.ids[i]: c for i, c in enumerate(combos) if c is not None}
-                if kept:
-                    self.combinations_ = kept
-                self.choices_["combine"] = Choice(*describe_panel(kept, self.panel_.n_series, pooled))
+                self.combinations_ = {self.panel_.ids[i]: c for i, c in enumerate(combos) if c is not None}
+                self.choices_["combine"] = Choice(*describe_panel(self.combinations_, self.panel_.n_series))
             self.choices_["intervals"] = Choice(
                 "conformal",
                 f"scale-free errors of a copy trained without each series' newest rows, pooled over "

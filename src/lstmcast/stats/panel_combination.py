@@ -9,13 +9,6 @@ others, and a tourism-like panel of short quarterly series is often won by seaso
 too short to set origins aside gets the unvalidated hedge (the network and the two best statistical
 candidates on its history, a third each); one shorter than a horizon keeps the network alone.
 
-The per-series choices are kept only when they help pooled over the panel: each series' origins
-are split in two halves, each combined with the weights the other half chose (cross-fitting, as
-for one series), and those out-of-sample forecasts must score a lower MASE pooled over every series
-and origin than the network alone; otherwise every series keeps the network. Each series holds a
-few overlapping origins, so its own choice is noisy; where the global network is strong (the
-employment panels of ``benchmarks/panel.py``) the choices cost more than they gave.
-
 The candidates are fitted per series in a Python loop, about 20 ms a series: a panel of more than
 ``MAX_SERIES`` series keeps the network alone (``choices_["combine"]`` says so), where a global model
 of thousands of series is what the network is for.
@@ -80,21 +73,15 @@ def apply(combos: dict, ids, out: np.ndarray, raw: np.ndarray, offsets: np.ndarr
     return out
 
 
-def describe(combos: dict, n_series: int, pooled: tuple[float, float]) -> tuple[str, str]:
-    """(value, reason) of ``choices_["combine"]``: how many series chose each weighting, or why none is kept.
-
-    pooled: the validation MASE pooled over every series and origin, (combined, network alone).
-    """
-    scores = f"pooled validation MASE: per-series combination {pooled[0]:.3f}, network alone {pooled[1]:.3f}"
-    if not combos:
-        return "network", f"the network alone on every series ({scores})"
+def describe(combos: dict, n_series: int) -> tuple[str, str]:
+    """(value, reason) of ``choices_["combine"]``: how many series chose each weighting."""
     counts = Counter(c.chosen() for c in combos.values())
     alone = n_series - len(combos)
     parts = [f"{text} on {n} series" for text, n in counts.most_common()]
     if alone:
         parts.append(f"the network alone on {alone} series shorter than a horizon")
     value = f"per series ({len(counts) + bool(alone)} weightings)"
-    return value, "chosen per series on its newest training origins: " + "; ".join(parts) + f" ({scores})"
+    return value, "chosen per series on its newest training origins: " + "; ".join(parts)
 
 
 def to_list(combos: dict) -> list[dict]:

@@ -65,14 +65,12 @@ def flat_series(scales: np.ndarray, targets: np.ndarray, offsets: np.ndarray) ->
     return np.any(scales <= FLOOR * np.maximum(level, 1.0) * (1 + 1e-9), axis=1)
 
 
-def calibrate_panel(model, combine: bool = False):
-    """(pooled calibration, (S, k) series scales, per-series combinations, pooled scores) of a global model.
+def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarray, list | None]:
+    """(pooled calibration, (S, k) series scales, per-series combinations) of a fitted global model.
 
     The copy trains once. combine: also choose each series' combination
-    (:mod:`lstmcast.stats.panel_combination`) on the copy's forecasts. The combinations are kept when
-    their cross-fitted forecasts (each series' origins weighted by the choice of its other half) score
-    a lower MASE pooled over every series and origin than the network alone; the calibrated errors
-    are then theirs. Without combine the last two items are None; the scores are (combined, network).
+    (:mod:`lstmcast.stats.panel_combination`) on the copy's forecasts, and calibrate the combined
+    forecasts; else the third item is None.
     """
     from lstmcast.strategies import get_strategy
 
@@ -132,27 +130,19 @@ def calibrate_panel(model, combine: bool = False):
         z.reshape(members * n, *z.shape[2:]), np.tile(series, members), np.tile(levels, (members, 1, 1))
     )
     pred = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths  # (N, H, k)
-    actual = raw[origin_rows[:, None] + np.arange(1, horizon + 1)[None, :]]  # (N, H, k)
-    combos, pooled = None, None
+    combos = None
     if combine:  # each series' weights chosen on its own origins; the intervals are the combination's
         from lstmcast.stats.panel_combination import build_panel
 
         every = panel.stacked()[:, : panel.n_targets]
-        combos, crossed = build_panel(
-            pred, every, panel.offsets(), ends, used, origins, horizon, cfg["seasonal_period"]
-        )
-        unit = scales[used][series][:, None, :]  # (N, 1, k)
-        pooled = (float(np.mean(np.abs(actual - crossed) / unit)), float(np.mean(np.abs(actual - pred) / unit)))
-        if pooled[0] < pooled[1]:  # the per-series weights, judged out of sample (cross-fitted), beat the network
-            pred = crossed
-        else:
-            combos = [None] * len(ends)
+        combos, pred = build_panel(pred, every, panel.offsets(), ends, used, origins, horizon, cfg["seasonal_period"])
+    actual = raw[origin_rows[:, None] + np.arange(1, horizon + 1)[None, :]]  # (N, H, k)
     if cfg["log"]:
         errors = np.log(actual) - np.log(pred)
     else:
         errors = (actual - pred) / scales[used][series][:, None, :]
     calibration = Calibration(np.asarray(errors, np.float64), int(len(used)), "conformal", bool(cfg["log"]))
-    return calibration, scales, combos, pooled
+    return calibration, scales, combos
 
 
 def panel_quantiles(cal: Calibration, scales: np.ndarray, point: np.ndarray, taus: np.ndarray) -> np.ndarray:
