@@ -161,7 +161,7 @@ def hold_out(df: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     return df[row < n - h], df[row >= n - h]
 
 
-def quarterly(folder: Path | None, per_series: bool = True) -> None:
+def quarterly(folder: Path | None) -> None:
     """Short quarterly panels: the global model, the default fitted per series, seasonal naive, AutoETS
     (statsforecast) and NeuralForecast's global LSTM (robust scaler, 500 steps), where installed.
 
@@ -181,11 +181,8 @@ def quarterly(folder: Path | None, per_series: bool = True) -> None:
         t0 = time.perf_counter()
         glob = Forecaster(horizon=h, seed=0, verbose=0).fit(train).predict()
         glob_s = time.perf_counter() - t0
-        network = Forecaster(horizon=h, seed=0, verbose=0, combine=False).fit(train).predict()
         nf = nf_global(train, h) if nf_global else None
-        mase: dict[str, list[float]] = {"snaive": [], "global": [], "global network": []}
-        if per_series:
-            mase["per series"] = []
+        mase: dict[str, list[float]] = {"snaive": [], "global": [], "per series": []}
         if ets:
             mase["AutoETS"] = []
         if nf is not None:
@@ -200,10 +197,7 @@ def quarterly(folder: Path | None, per_series: bool = True) -> None:
 
             mase["snaive"].append(err(A.seasonal_naive(y, h, m)))
             mase["global"].append(err(glob[glob["unique_id"] == uid]["y"].to_numpy()))
-            mase["global network"].append(err(network[network["unique_id"] == uid]["y"].to_numpy()))
-            if per_series:
-                one = Forecaster(horizon=h, seed=0, verbose=0).fit(series).predict().iloc[:, 0]
-                mase["per series"].append(err(one))
+            mase["per series"].append(err(Forecaster(horizon=h, seed=0, verbose=0).fit(series).predict().iloc[:, 0]))
             if ets:
                 mase["AutoETS"].append(err(ets(y, h, m)))
             if nf is not None:
@@ -271,22 +265,21 @@ def real_panels(folder: Path | None) -> None:
 
 def quarterly_draws(folder: Path | None) -> None:
     """12 random quarterly panels (4, 8, 16 and 32 series, 3 draws each, numpy seed 123): panel-average MASE
-    of one global model per panel, the default (combined per series) and the network alone (combine=False),
-    and seasonal naive."""
+    of one global model per panel with the default loss (mae) and with the tutorials' mse, and seasonal naive."""
     if folder is None:
         print("quarterly-draws: shared data folder not found (--data-dir); skipped")
         return
     q, ids = quarterly_series(folder)
     h, m = 8, 4
     rng = np.random.default_rng(123)
-    results: dict[str, list[float]] = {"snaive": [], "default": [], "network": []}
+    results: dict[str, list[float]] = {"snaive": [], "mae (default)": [], "mse": []}
     for size in (4, 8, 16, 32):
         for draw in range(3):
             pick = list(rng.choice(ids, size, replace=False))
             train, test = quarterly_split(q, pick, h)
             preds = {
-                name: Forecaster(horizon=h, seed=0, verbose=0, combine=combine).fit(train).predict()
-                for name, combine in (("default", True), ("network", False))
+                name: Forecaster(horizon=h, seed=0, verbose=0, loss=loss).fit(train).predict()
+                for name, loss in (("mae (default)", "mae"), ("mse", "mse"))
             }
             errors: dict[str, list[float]] = {name: [] for name in results}
             for uid in pick:
@@ -305,8 +298,7 @@ def quarterly_draws(folder: Path | None) -> None:
     print(
         "quarterly draws, geometric mean of the panel-average MASE: "
         + ", ".join(f"{name} {A.geomean(np.asarray(v)):.3f}" for name, v in results.items())
-        + f"; the default beats seasonal naive on {sum(a < b for a, b in zip(results['default'], results['snaive']))}"
-        + f"/12, the network alone on {sum(a < b for a, b in zip(results['network'], results['snaive']))}/12"
+        + f"; mae better than mse on {sum(a < b for a, b in zip(results['mae (default)'], results['mse']))}/12"
     )
 
 
@@ -532,7 +524,6 @@ def main() -> None:
     parser.add_argument("--length", type=int, default=200)
     parser.add_argument("--data-dir")
     parser.add_argument("--seeds", type=int, default=1, help="short, covariates: model seeds (0, 1, ...)")
-    parser.add_argument("--no-per-series", action="store_true", help="quarterly: skip the per-series fits")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     parts = {"real", "employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"}
@@ -544,7 +535,7 @@ def main() -> None:
     if "employment" in args.parts:
         employment(A._shared_dir(args.data_dir))
     if "quarterly" in args.parts:
-        quarterly(A._shared_dir(args.data_dir), per_series=not args.no_per_series)
+        quarterly(A._shared_dir(args.data_dir))
     if "quarterly-draws" in args.parts:
         quarterly_draws(A._shared_dir(args.data_dir))
     if "scale" in args.parts:

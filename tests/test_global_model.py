@@ -291,7 +291,7 @@ def test_static_attributes_reach_the_network_and_round_trip(tmp_path):
     ids = sorted(df.unique_id.unique())
     df["region"] = df.unique_id.map({i: ("north" if n % 2 else "south") for n, i in enumerate(ids)})
     df["size"] = df.unique_id.map({i: float(n) for n, i in enumerate(ids)})
-    model = Forecaster(horizon=3, combine=False, **SMALL).fit(df, static=["region", "size"])  # the network's reading
+    model = Forecaster(horizon=3, **SMALL).fit(df, static=["region", "size"])
     spec = model.spec_
     assert (spec.n_static, spec.static_cards, spec.static_at) == (1, (3,), 1)  # north, south + unknown
     assert "embedding (Embedding)" in model.summary() and model.n_params_ == spec.count()

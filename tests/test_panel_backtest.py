@@ -17,10 +17,8 @@ LENGTHS = {"s0": 40, "s1": 48, "s2": 60, "s3": 20}  # s3 is too short for the fi
 H = 3
 
 
-def model(**kw):  # the network alone: these tests follow its folds and fits (the combination is per series)
-    return Forecaster(
-        units=8, epochs=2, ensemble=1, verbose=0, seed=0, horizon=H, window=12, **{"combine": False, **kw}
-    )
+def model(**kw):
+    return Forecaster(units=8, epochs=2, ensemble=1, verbose=0, seed=0, horizon=H, window=12, **kw)
 
 
 def panel_frame(lengths=LENGTHS, seed=0):

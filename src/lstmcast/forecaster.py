@@ -43,8 +43,6 @@ from lstmcast.nn.summary import Summary, format_summary
 from lstmcast.resources import check_forecast, check_training
 from lstmcast.stats.combination import NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
-from lstmcast.stats.panel_combination import MAX_SERIES
-from lstmcast.stats.panel_combination import describe as describe_panel
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss, point_error
@@ -307,7 +305,7 @@ class Forecaster:
         self.transforms_, self.series_, self.split_, self.starts_ = transforms, series, split, starts
         self.values_ = values
         self.n_rows_, self.first_index_ = len(series), series.index[0]
-        for name in ("calibration_", "holdout_", "panel_", "ends_", "series_scales_", "combination_", "combinations_"):
+        for name in ("calibration_", "holdout_", "panel_", "ends_", "series_scales_", "combination_"):  # earlier fit's
             self.__dict__.pop(name, None)
         if cfg["combine"] and loss.kind == "point" and not history.interrupted:
             try:  # validation picks the combination; the intervals come with it
@@ -615,12 +613,7 @@ class Forecaster:
                 )
             from lstmcast.uncertainty.panel_conformal import calibrate_panel
 
-            cfg = self.config_
-            combine = cfg["combine"] and self.loss_.kind == "point" and self.panel_.n_series <= MAX_SERIES
-            self.calibration_, self.series_scales_, combos = calibrate_panel(self, combine)
-            if combos is not None:
-                self.combinations_ = {self.panel_.ids[i]: c for i, c in enumerate(combos) if c is not None}
-                self.choices_["combine"] = Choice(*describe_panel(self.combinations_, self.panel_.n_series))
+            self.calibration_, self.series_scales_ = calibrate_panel(self)
             self.choices_["intervals"] = Choice(
                 "conformal",
                 f"scale-free errors of a copy trained without each series' newest rows, pooled over "

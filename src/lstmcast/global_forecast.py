@@ -138,11 +138,6 @@ def forecast_panel(
             drawn.append(head_paths(model, block, starts, horizon, samples or SAMPLES, undo))
     if windows is not None:
         return panel, transforms
-    combos = getattr(model, "combinations_", None)
-    if combos:  # each series' own weights of the network and the statistical candidates
-        from lstmcast.stats.panel_combination import apply
-
-        out = apply(combos, panel.ids, out, raw, offsets, horizon)
     if not np.isfinite(out).all():
         from lstmcast.fitting import check_finite
 

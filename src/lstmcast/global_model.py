@@ -177,44 +177,9 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     model.choices_ = choices
     model.panel_, model.transforms_, model.values_, model.ends_, model.starts_ = panel, transforms, values, ends, starts
     model.statics_ = statics
-    for name in ("series_", "split_", "calibration_", "series_scales_", "combination_", "combinations_"):
+    for name in ("series_", "split_", "calibration_", "series_scales_"):  # none of the one-series state
         model.__dict__.pop(name, None)
     jax.block_until_ready(model.params_)
-    if cfg["combine"]:
-        _combine(model)
-
-
-def _combine(model) -> None:
-    """Calibrate a fitted global model, choosing each series' combination (:mod:`lstmcast.stats.panel_combination`).
-
-    Or say in ``choices_["combine"]`` why the network stays alone.
-    """
-    from lstmcast.errors import TrainingInterrupted
-    from lstmcast.stats.combination import NETWORK
-    from lstmcast.stats.panel_combination import MAX_SERIES
-
-    n, why = model.panel_.n_series, None
-    if model.loss_.kind != "point":
-        why = f"loss={model.loss_.name!r} forecasts a distribution, not a point"
-    elif model.history_.interrupted:
-        why = "Ctrl-C during training: the network alone, not validated"
-    elif n > MAX_SERIES:
-        why = (
-            f"{n} series: the combination is chosen per series for panels of at most {MAX_SERIES} (combine=False "
-            "says so up front)"
-        )
-    else:
-        try:
-            model.calibrate()  # chooses each series' weights on the copy's forecasts
-        except TrainingInterrupted:
-            for name in ("calibration_", "series_scales_", "combinations_"):
-                model.__dict__.pop(name, None)
-            model.history_.interrupted = True
-            why = "Ctrl-C while the validation copy trained: the network alone"
-        except TooShortError as exc:
-            why = f"not validated: {exc}"
-    if why is not None:
-        model.choices_["combine"] = Choice(NETWORK, why)
 
 
 def _refuse_unforecastable(panel, lag: int) -> None:

@@ -63,13 +63,6 @@ def check_exportable(model) -> None:
             "(combine=True, the default), and the graph holds the network alone; refit with combine=False to "
             "export it."
         )
-    combinations = getattr(model, "combinations_", None)
-    if combinations and any(set(c.weights) != {"network"} for c in combinations.values()):
-        raise ConfigError(
-            "ONNX export of a combined forecast is not supported: this model of many series combines the network "
-            "with statistical forecasts per series (combine=True, the default), and the graph holds the network "
-            "alone; refit with combine=False to export it."
-        )
     spec = model.spec_
     if spec.static_columns or spec.kind != "recurrent":
         raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")

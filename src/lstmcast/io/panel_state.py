@@ -25,12 +25,9 @@ CALIBRATION_ARRAYS = ("cal_errors", "cal_scales")  # a calibrated model: pooled 
 
 def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
     """(the JSON ``panel`` section, the ``panel.*`` arrays) of a fitted global model."""
-    from lstmcast.stats.panel_combination import context_rows
-
     panel, t = model.panel_, model.transforms_
     need = model.config_["window"] + t.target.lag
-    keep = max(need, context_rows(getattr(model, "combinations_", None) or {}))  # the combination reads more
-    tail = panel.tail(keep)
+    tail = panel.tail(need)
     times = tail.times
     if isinstance(times, pd.DatetimeIndex):
         tz = str(times.tz) if times.tz is not None else None
@@ -52,8 +49,6 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
 
     if mask_column(model.spec_, panel) is not None:  # trained with short series padded: the network reads a mask
         section["mask"] = True
-    if keep > need:  # rows kept per series beyond the window's (absent: window + difference)
-        section["keep"] = int(keep)
     arrays = {
         PREFIX + "tail": np.ascontiguousarray(tail.stacked(), np.float64),
         PREFIX + "tail_offsets": np.asarray(tail.offsets(), np.int64),
@@ -112,7 +107,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
             raise ModelFileError(f"array {PREFIX}{name} holds NaN or infinite values: the model is damaged.")
     if np.any(scale == 0):
         raise ModelFileError(f"array {PREFIX}scaler_scale holds a 0: the model is damaged.")
-    need = section.get("keep", cfg["window"] + cfg["difference"])
+    need = cfg["window"] + cfg["difference"]
     lengths = np.diff(offsets)
     kept = np.minimum(np.asarray(section["rows"]), need)
     if not np.array_equal(lengths, kept):

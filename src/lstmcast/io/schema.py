@@ -33,7 +33,6 @@ from lstmcast.io.sections import (
     check_history,
     check_network,
     check_panel,
-    check_panel_combination,
     check_schema,
     check_tail,
     check_transforms,
@@ -150,9 +149,7 @@ def _check_state(state, version: int, envelope: bool) -> dict:
         check_choices(state["choices"])
     if "calibration" in state:
         check_calibration(state["calibration"], cfg, len(schema["targets"]))
-    if "combination" in state and panel:
-        check_panel_combination(state["combination"], state["panel"]["ids"], len(schema["targets"]))
-    elif "combination" in state:
+    if "combination" in state:
         check_combination(state["combination"], len(schema["targets"]))
     return cfg
 

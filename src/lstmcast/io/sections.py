@@ -287,11 +287,9 @@ def check_history(d) -> None:
 def check_panel(d, tail) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
     required = ("id", "ids", "rows", "time_kind", "tz", "unit")
-    an_object(d, "panel", required, (*required, "calibration", "id_kind", "static", "mask", "keep"))
+    an_object(d, "panel", required, (*required, "calibration", "id_kind", "static", "mask"))
     d = {"calibration": None, "id_kind": "str", "static": None, "mask": False, **d}
     a_bool(d["mask"], "panel.mask")
-    if "keep" in d:
-        an_int(d["keep"], "panel.keep", 1)
     a_str(d["id"], "panel.id")
     ids = column_names(d["ids"], "panel.ids", nonempty=True)
     if len(set(ids)) != len(ids):
@@ -322,18 +320,6 @@ def check_panel(d, tail) -> None:
         categorical = column_names(st["categorical"], "panel.static.categorical")
         for i, cats in enumerate(a_list(st["categories"], "panel.static.categories", len(categorical))):
             column_names(cats, f"panel.static.categories[{i}]")
-
-
-def check_panel_combination(d, ids, n_targets: int) -> None:
-    """A global model's per-series combinations: ``{"series": [{"id": id, "combination": {...}}, ...]}``."""
-    an_object(d, "combination", ("series",), ("series",))
-    known, seen = set(ids), set()
-    for i, entry in enumerate(a_list(d["series"], "combination.series")):
-        an_object(entry, f"combination.series[{i}]", ("id", "combination"), ("id", "combination"))
-        if entry["id"] not in known or entry["id"] in seen:
-            raise Invalid(f"combination.series[{i}].id", f"must be one of panel.ids, once: got {show(entry['id'])}")
-        seen.add(entry["id"])
-        check_combination(entry["combination"], n_targets)
 
 
 def check_combination(d, n_targets: int) -> None:

@@ -24,7 +24,6 @@ from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.io.schema import FORMAT1_DEFAULTS, FORMAT_VERSION, check_state
 from lstmcast.stats.combination import Combination
-from lstmcast.stats.panel_combination import from_list, to_list
 from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
 from lstmcast.train.programs import members_of
@@ -154,7 +153,6 @@ def _panel_fitted_state(model) -> dict:
         "tail": {"index": {"kind": section["time_kind"], "values": [], "name": panel.time_name}, "values": []},
         "history": model.history_.to_dict(),
         "panel": section,
-        **({"combination": {"series": to_list(c)}} if (c := getattr(model, "combinations_", None)) else {}),
         "arrays": {**flatten(model.params_), **arrays},
     }
 
@@ -207,8 +205,6 @@ def restore(state: dict) -> dict:
             state["panel"], panel_arrays, schema, cfg, len(schema["targets"])
         )
         extra_state = {} if calibrated is None else {"calibration_": calibrated[0], "series_scales_": calibrated[1]}
-        if "combination" in state:
-            extra_state["combinations_"] = from_list(state["combination"]["series"])
         values = transforms.to_model_space(panel.stacked(), panel.offsets())
         if statics is not None:
             from lstmcast.data.statics import with_statics

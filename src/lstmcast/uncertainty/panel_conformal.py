@@ -65,13 +65,8 @@ def flat_series(scales: np.ndarray, targets: np.ndarray, offsets: np.ndarray) ->
     return np.any(scales <= FLOOR * np.maximum(level, 1.0) * (1 + 1e-9), axis=1)
 
 
-def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarray, list | None]:
-    """(pooled calibration, (S, k) series scales, per-series combinations) of a fitted global model.
-
-    The copy trains once. combine: also choose each series' combination
-    (:mod:`lstmcast.stats.panel_combination`) on the copy's forecasts, and calibrate the combined
-    forecasts; else the third item is None.
-    """
+def calibrate_panel(model) -> tuple[Calibration, np.ndarray]:
+    """(pooled calibration, (S, k) series scales) of a fitted global model; the copy trains once."""
     from lstmcast.strategies import get_strategy
 
     cfg, panel = model.config_, model.panel_
@@ -106,9 +101,7 @@ def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarr
         f"Calibrating prediction intervals: training a copy without the newest rows of {len(used)} series, "
         "then scoring its forecasts of them (about one more fit; saved with the model)...",
     )
-    copy = type(model)(
-        **{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "calendar": False, "combine": False}
-    )
+    copy = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "calendar": False})
     copy.fit(part)  # a Panel: the same global fit
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
@@ -130,19 +123,12 @@ def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarr
         z.reshape(members * n, *z.shape[2:]), np.tile(series, members), np.tile(levels, (members, 1, 1))
     )
     pred = np.median(paths.reshape(z.shape), axis=0) if members > 1 else paths  # (N, H, k)
-    combos = None
-    if combine:  # each series' weights chosen on its own origins; the intervals are the combination's
-        from lstmcast.stats.panel_combination import build_panel
-
-        every = panel.stacked()[:, : panel.n_targets]
-        combos, pred = build_panel(pred, every, panel.offsets(), ends, used, origins, horizon, cfg["seasonal_period"])
     actual = raw[origin_rows[:, None] + np.arange(1, horizon + 1)[None, :]]  # (N, H, k)
     if cfg["log"]:
         errors = np.log(actual) - np.log(pred)
     else:
         errors = (actual - pred) / scales[used][series][:, None, :]
-    calibration = Calibration(np.asarray(errors, np.float64), int(len(used)), "conformal", bool(cfg["log"]))
-    return calibration, scales, combos
+    return Calibration(np.asarray(errors, np.float64), int(len(used)), "conformal", bool(cfg["log"])), scales
 
 
 def panel_quantiles(cal: Calibration, scales: np.ndarray, point: np.ndarray, taus: np.ndarray) -> np.ndarray:
