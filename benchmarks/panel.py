@@ -2,7 +2,7 @@
 
 0. ``real``: two panels of the real development set (../shared/data/real): the five monthly departures
    series (h=24) and its seven quarterly series (h=8), each series' last h points held out. The global
-   default and the network alone (``combine=False``) against seasonal naive and AutoETS per series.
+   default against seasonal naive and AutoETS per series.
 1. ``employment``: ../shared/data/us_employment.csv.gz (148 monthly US employment series; each
    series' observed span without interior gaps, the last 12 months held out). One global
    ``Forecaster(horizon=12, seed=0)`` on the long table (defaults), then ``predict()``: MASE of
@@ -223,9 +223,9 @@ REAL_PANELS = {  # series of the real development set (shared/data/real) that sh
 
 
 def real_panels(folder: Path | None) -> None:
-    """Two panels of the real development set: the global default, the network alone, seasonal naive and
-    AutoETS (statsforecast, per series) on each series' last h points; panel-average MASE, the geometric mean
-    of MASE relative to seasonal naive, and wins over it."""
+    """Two panels of the real development set: the global default, seasonal naive and AutoETS (statsforecast,
+    per series) on each series' last h points; panel-average MASE, the geometric mean of MASE relative to
+    seasonal naive, and wins over it."""
     cases = {c.name: c for c in A.real_cases(folder)} if folder is not None else {}
     if not cases:
         print("real: the development set (shared/data/real) not found; skipped")
@@ -236,10 +236,7 @@ def real_panels(folder: Path | None) -> None:
         h, m = picked[0].h, picked[0].m
         frames = [pd.DataFrame({"unique_id": c.name, "ds": c.y.index, "y": c.y.to_numpy()}) for c in picked]
         train, test = hold_out(pd.concat(frames, ignore_index=True), h)
-        preds = {
-            name: Forecaster(horizon=h, seasonal_period=m, seed=0, verbose=0, combine=combine).fit(train).predict()
-            for name, combine in (("global", True), ("global network", False))
-        }
+        preds = {"global": Forecaster(horizon=h, seasonal_period=m, seed=0, verbose=0).fit(train).predict()}
         mase: dict[str, list[float]] = {"snaive": [], **{name: [] for name in preds}}
         if ets:
             mase["AutoETS"] = []
