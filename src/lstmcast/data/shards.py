@@ -1,0 +1,132 @@
+"""One process's share of a many-series data set: a Parquet dataset partitioned by id, or a list of files.
+
+In a multi-process run (:func:`lstmcast.runtime.distributed`) each process reads only its share
+of the files, never the others (:func:`read_share`). The files are listed in sorted order (paths
+relative to the dataset's folder) and cut into ``processes`` contiguous runs, as even as the file
+count allows: process ``p`` of ``P`` reads files ``[p * F // P, (p + 1) * F // P)``. Contiguous
+runs keep the series' global order (shard 0's, then shard 1's, ...) the order of the sorted files.
+
+A hive-style partitioned dataset (``<folder>/id=<value>/part.parquet``, as
+``DataFrame.to_parquet(folder, partition_cols=["id"])`` writes it) gets its partition columns back
+from the folder names, as text (the same type in every process, whatever its values look like).
+A series must live in one file or one partition: its rows are never split over processes.
+
+>>> import tempfile, pandas as pd
+>>> folder = tempfile.mkdtemp()
+>>> pd.DataFrame({"id": ["a", "a", "b", "b"], "y": [1.0, 2.0, 3.0, 4.0]}).to_parquet(folder, partition_cols=["id"])
+>>> [f.parent.name for f in shard_files(folder)]
+['id=a', 'id=b']
+>>> read = read_share(folder, process=1, processes=2)
+>>> read.frame.to_dict("list"), read.files
+({'y': [3.0, 4.0], 'id': ['b', 'b']}, ('id=b',))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from lstmcast.errors import ConfigError, DataError
+
+PARQUET = (".parquet", ".parq", ".pq")
+
+
+def shard_files(source) -> list[Path]:
+    """The sorted Parquet files of ``source``: a folder (searched recursively, hidden and ``_``-prefixed
+    files such as ``_SUCCESS`` skipped) or a list of file paths (sorted as given paths)."""
+    if isinstance(source, (str, Path)) and Path(source).is_dir():
+        root = Path(source)
+        files = [
+            f
+            for f in root.rglob("*")
+            if f.is_file()
+            and f.suffix.lower() in PARQUET
+            and not any(part.startswith((".", "_")) for part in f.relative_to(root).parts)
+        ]
+        if not files:
+            raise DataError(
+                f"{source}: the folder holds no Parquet file (*.parquet): give a partitioned dataset's folder."
+            )
+        return sorted(files, key=lambda f: f.relative_to(root).as_posix())
+    if isinstance(source, (str, Path)):
+        raise ConfigError(
+            f"{source}: a sharded fit reads a folder of Parquet files (a dataset partitioned by id) or a list of "
+            "files; this is neither."
+        )
+    files = [Path(f) for f in source]
+    if not files:
+        raise ConfigError("the list of files to shard is empty: give at least one Parquet file per process.")
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise DataError(f"{missing[0]}: no such file ({len(missing)} of the {len(files)} given are missing).")
+    if len(set(files)) < len(files):
+        raise ConfigError("the list of files names a file twice: each file is one process's, once.")
+    return sorted(files, key=lambda f: f.as_posix())
+
+
+def share(n_files: int, process: int, processes: int) -> range:
+    """The file numbers (in sorted order) process ``process`` of ``processes`` reads: one contiguous run.
+
+    >>> [list(share(5, p, 2)) for p in range(2)]
+    [[0, 1], [2, 3, 4]]
+    """
+    if n_files < processes:
+        raise ConfigError(
+            f"{n_files} file(s) for {processes} processes: every process needs at least one file of series; "
+            f"write the data in at least {processes} files (partition_cols=[id] writes one per series)."
+        )
+    return range(process * n_files // processes, (process + 1) * n_files // processes)
+
+
+@dataclass(frozen=True)
+class ShardRead:
+    """What one process read: its rows and which files they came from (paths relative to the dataset)."""
+
+    frame: pd.DataFrame
+    files: tuple[str, ...]
+    process: int
+    processes: int
+
+
+def _partition_values(path: Path, root: Path | None) -> dict[str, str]:
+    """The hive ``key=value`` folders between ``root`` and the file, as text columns."""
+    if root is None:
+        return {}
+    values = {}
+    for part in path.relative_to(root).parts[:-1]:
+        if "=" in part:
+            key, value = part.split("=", 1)
+            values[key] = _unescape(value)
+    return values
+
+
+def _unescape(value: str) -> str:
+    from urllib.parse import unquote
+
+    return unquote(value)  # pyarrow percent-encodes partition values that are not safe in a path
+
+
+def read_share(source, process: int, processes: int, columns: list[str] | None = None) -> ShardRead:
+    """Read only process ``process``'s share of ``source`` (:func:`shard_files`, :func:`share`) as one table.
+
+    Partition columns (hive ``key=value`` folders) are added as text, after the file's own columns.
+    A file that already holds a partition column with other values is refused.
+    """
+    files = shard_files(source)
+    root = Path(source) if isinstance(source, (str, Path)) else None
+    mine = [files[i] for i in share(len(files), process, processes)]
+    frames = []
+    for path in mine:
+        frame = pd.read_parquet(path, columns=columns)
+        for key, value in _partition_values(path, root).items():
+            if key in frame.columns and not (frame[key].astype(str) == value).all():
+                raise DataError(f"{path}: its column {key!r} disagrees with its folder {key}={value}.")
+            frame[key] = value
+        frames.append(frame)
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    named = tuple(p.relative_to(root).parent.as_posix() if root else str(p) for p in mine)
+    if root is not None and not all(n != "." for n in named):  # plain files in the folder: name the files
+        named = tuple(p.relative_to(root).as_posix() for p in mine)
+    return ShardRead(frame=frame, files=named, process=process, processes=processes)

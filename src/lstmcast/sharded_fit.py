@@ -1,0 +1,246 @@
+"""One global model trained on series sharded over processes: each process reads only its share.
+
+In a ``jax.distributed`` run (:func:`lstmcast.runtime.distributed` first in every process), every
+process calls ``fit_sharded(Forecaster(...), folder, id="unique_id")`` (or
+``Forecaster(...).fit(folder, id=..., shards="process")``) on the same folder: a Parquet dataset
+partitioned by id, or a list of Parquet files. Process ``p`` reads only its files
+(:mod:`lstmcast.data.shards`), plans its own windows and fits its own per-series scalers. What
+must be global is agreed with JAX collectives (:mod:`lstmcast.train.agree`):
+
+* the frequency (every shard must infer the same one);
+* the settings left at ``"auto"`` (window, season, log, difference, normalize): chosen, as for one
+  process, on up to 64 series spread over the global series order (shard 0's series, then shard
+  1's...), whose training rows are gathered to every process; ``log`` also needs every series'
+  training values positive (a flag from each shard);
+* the steps per epoch (the shard with the most windows sets them; the others pad with weight-0
+  windows) and ``epochs="auto"``;
+* each step's real windows over every shard, which divide the loss (:mod:`lstmcast.train.sharded`).
+
+Every process ends with the same parameters; its fitted model holds its own series (``panel_``),
+so ``predict()`` forecasts those. ``model.shard_`` records what the process read. In one process,
+``shards=P`` runs the same global batches over ``P`` shards read one after the other: the reference
+a distributed run of ``P`` processes matches within float tolerance.
+
+Not yet sharded (refused with a message): ``static=`` columns (their standardization is over every
+series), a validation part and early stopping, and series shorter than a window (left-padding).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmcast.errors import ConfigError, DataError, TooShortError
+
+SHARDS_BY_PROCESS = "process"
+
+
+def fit_sharded(
+    model,
+    source,
+    *,
+    id=None,
+    target=None,
+    time=None,
+    features=None,
+    future=None,
+    static=None,
+    shards: int | str | None = None,
+    on_epoch_end=None,
+):
+    """Fit ``model`` (a Forecaster) on this process's share of ``source``; every process calls it at once.
+
+    source: a folder holding a Parquet dataset partitioned by id (hive ``id=<value>/`` folders) or a
+    list of Parquet files; a series lives in one file. shards: in one process only, the number of
+    shards to simulate (the reference of a run of that many processes); leave it out in a
+    distributed run (or say ``"process"``). Returns ``model``.
+    """
+    from lstmcast.data import calendar_features
+    from lstmcast.data.panel_load import load_panel
+    from lstmcast.data.shards import read_share
+    from lstmcast.data.sources import reading
+    from lstmcast.fitting import init_members, loss_space, reporter
+    from lstmcast.global_model import (
+        _check_positive,
+        _refuse_unforecastable,
+        _warn_short,
+        fit_transforms,
+        train_ends,
+        window_starts,
+    )
+    from lstmcast.nn.network import NetworkSpec
+    from lstmcast.resources import check_training
+    from lstmcast.strategies import get_strategy
+    from lstmcast.train.agree import Group
+    from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
+    from lstmcast.train.losses import check_settings, check_targets, get_loss
+    from lstmcast.train.sharded import local_batch, train_sharded
+
+    cfg = model._checked()
+    _refuse_unsharded(cfg)
+    if static is not None:
+        raise ConfigError(
+            f"static={static!r}: a sharded fit does not take static columns yet (their scaling spans every series); "
+            "leave static out or fit in one process."
+        )
+    group = Group(None if shards == SHARDS_BY_PROCESS else shards)
+    strategy = get_strategy(cfg["strategy"])
+    reads = [read_share(source, s, group.total) for s in group.mine]
+    panels = []
+    for read in reads:
+        panel = load_panel(
+            read.frame, id=id, target=target, time=time, features=features, future=future,
+            freq=cfg["freq"], fill=cfg["fill"], **reading(cfg),
+        )  # fmt: skip
+        panels.append(calendar_features.add_to_panel(panel) if cfg["calendar"] else panel)
+    strategy.check_roles(features=panels[0].features, future=panels[0].future)
+    freqs = group.gather_text([str(p.freq) for p in panels])
+    if len(set(freqs)) > 1:
+        raise DataError(
+            f"the shards' frequencies differ ({sorted(set(freqs))}): pass freq= so every process reads the same one."
+        )
+    k = panels[0].n_targets
+    loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])
+    check_settings(loss, {key: v for key, v in cfg.items() if not (key == "scaler" and v == "minmax")})
+    ends = [train_ends(p.lengths, cfg["test"], cfg["validation"])[0] for p in panels]
+    for p, e in zip(panels, ends):
+        check_targets(loss, p.stacked()[_rows_before(p.offsets(), e), :k], p.targets)
+    cfg, choices = agree_settings(group, cfg, panels, ends, loss, k)
+    check_settings(loss, cfg)
+    if cfg["log"]:
+        for p, e in zip(panels, ends):
+            _check_positive(p.stacked(), p.offsets(), e, p, k)
+    steps = strategy.model_horizon(cfg["horizon"])
+    window, lag = cfg["window"], cfg["difference"]
+    short = [int(np.sum(e < window + lag + steps)) for e in ends]
+    if group.total_sum(short) > 0:
+        raise TooShortError(
+            f"{int(group.total_sum(short))} series hold no whole training window (window={window} + horizon={steps}"
+            + (f" + difference={lag}" if lag else "")
+            + " rows): a sharded fit does not pad short series yet; leave them out or use a shorter window."
+        )
+    starts = [window_starts(p.offsets(), np.full_like(e, lag + window), e, window, steps) for p, e in zip(panels, ends)]
+    for p, e in zip(panels, ends):
+        _refuse_unforecastable(p, lag)
+        _warn_short(p, e, lag, steps, window)
+    transforms = [fit_transforms(p.stacked(), p.offsets(), e, cfg, k) for p, e in zip(panels, ends)]
+    tables = [t.to_model_space(p.stacked(), p.offsets()) for t, p in zip(transforms, panels)]
+    spec = NetworkSpec(
+        cell=cfg["cell"],
+        units=cfg["units"],
+        n_inputs=len(panels[0].columns),
+        window=window,
+        horizon=steps,
+        n_targets=k,
+        dropout=cfg["dropout"],
+        bidirectional=cfg["bidirectional"],
+        dense_units=cfg["dense_units"],
+        n_outputs=loss.n_outputs,
+        n_future=len(panels[0].future),
+        normalize=cfg["normalize"],
+        season=cfg["seasonal_period"],
+        head=loss.head,
+        future_relative=True,
+    )
+    check_training(spec, local_batch(cfg["batch_size"], group.total) * len(group.mine), cfg["ensemble"])
+    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
+    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
+    train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+    try:
+        params, history, plan = train_sharded(initial, spec, loss, train_cfg, group, tables, starts, key, callback)
+    finally:
+        if getattr(callback, "progress", None) is not None:
+            callback.progress.stop()
+    from lstmcast.auto import Choice
+
+    if cfg["epochs"] == "auto":
+        cfg["epochs"] = plan["epochs"]
+        choices["epochs"] = Choice(plan["epochs"], f"about 500 optimizer steps ({plan['steps']} per epoch)")
+    else:
+        choices["epochs"] = Choice(cfg["epochs"], "set by you")
+    if len(panels) > 1:  # one process holding every shard: its model forecasts every series
+        import pandas as pd
+
+        frame = pd.concat([r.frame for r in reads], ignore_index=True)
+        whole = load_panel(
+            frame, id=id, target=target, time=time, features=features, future=future,
+            freq=cfg["freq"], fill=cfg["fill"], **reading(cfg, warn_unused=False),
+        )  # fmt: skip
+        panel = calendar_features.add_to_panel(whole) if cfg["calendar"] else whole
+        end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[0]
+        transform = fit_transforms(panel.stacked(), panel.offsets(), end, cfg, k)
+        train_starts = window_starts(panel.offsets(), np.full_like(end, lag + window), end, window, steps)
+    else:
+        panel, end, transform, train_starts = panels[0], ends[0], transforms[0], starts[0]
+    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
+    model.choices_ = choices
+    model.panel_, model.transforms_, model.ends_ = panel, transform, end
+    model.values_ = transform.to_model_space(panel.stacked(), panel.offsets()) if len(panels) > 1 else tables[0]
+    model.starts_ = {"train": train_starts, "validation": np.zeros(0, np.int32)}
+    model.statics_ = None
+    model.shard_ = {
+        "shards": group.total,
+        "held": list(group.mine),
+        "files": [f for r in reads for f in r.files],
+        "series": [str(i) for p in panels for i in p.ids],
+        "rows": int(sum(len(r.frame) for r in reads)),
+        "windows": int(sum(len(s) for s in starts)),
+        "batch_per_shard": plan["batch"],
+        "steps_per_epoch": plan["steps"],
+    }
+    for name in ("series_", "split_", "calibration_", "series_scales_"):  # none of the one-series state
+        model.__dict__.pop(name, None)
+    return model
+
+
+def _refuse_unsharded(cfg: dict) -> None:
+    """ConfigError for the settings a sharded fit does not support yet."""
+    if cfg["validation"] not in (0, 0.0):
+        raise ConfigError(
+            f"validation={cfg['validation']!r}: a sharded fit has no validation part yet; leave validation at 0."
+        )
+    if cfg["patience"] is not None:
+        raise ConfigError(
+            f"patience={cfg['patience']}: early stopping needs a validation part, which a sharded fit lacks; "
+            "leave patience out."
+        )
+
+
+def _rows_before(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """(rows,) bool: each row lies in its series' first ``ends`` rows (the training part)."""
+    rows = np.repeat(np.arange(len(ends)), np.diff(offsets))
+    return np.arange(offsets[-1]) - offsets[rows] < ends[rows]
+
+
+def agree_settings(group, cfg: dict, panels, ends, loss, k: int):
+    """The "auto" settings every shard agrees on: those one process chooses on the same global sample.
+
+    The sample is the one :func:`lstmcast.global_model.resolve_panel` draws from the global series
+    order (shard after shard); each shard sends its sampled series' training rows to every process.
+    """
+    from lstmcast.auto import Choice
+    from lstmcast.global_model import SAMPLE_SERIES, resolve_panel
+
+    sizes = np.concatenate(group.gather([np.asarray([p.n_series], np.int64) for p in panels]))  # (P,)
+    first = np.concatenate([[0], np.cumsum(sizes)])
+    total = int(first[-1])
+    picks = np.unique(np.linspace(0, total - 1, min(SAMPLE_SERIES, total)).round().astype(int))
+    lengths, rows, positive = [], [], []
+    for shard, panel, end in zip(group.mine, panels, ends):
+        local = picks[(picks >= first[shard]) & (picks < first[shard + 1])] - first[shard]
+        stacked, offsets = panel.stacked(), panel.offsets()
+        lengths.append(end[local].astype(np.int64))
+        rows.append(
+            np.concatenate([stacked[offsets[i] : offsets[i] + end[i], :k] for i in local])
+            if len(local)
+            else np.zeros((0, k))
+        )
+        positive.append(float(np.all(stacked[:, :k][_rows_before(offsets, end)] > 0)))
+    every_length = np.concatenate(group.gather(lengths))
+    sample = np.concatenate(group.gather([np.asarray(r, np.float64) for r in rows]))  # (rows, k)
+    offsets = np.concatenate([[0], np.cumsum(every_length)])
+    out, choices = resolve_panel(dict(cfg), sample, offsets, every_length, panels[0].freq, loss, k)
+    every_positive = group.total_sum(positive) == group.total
+    if cfg["log"] == "auto" and out["log"] and not every_positive:  # the sample was positive, another series not
+        out["log"] = False
+        choices["log"] = Choice(False, choices["log"].reason + ", but some series hold values <= 0")
+    return out, choices

@@ -1,0 +1,154 @@
+"""Series sharded by process (sharded_fit.py, data/shards.py, train/agree.py, train/sharded.py).
+
+Two CPU processes joined through jax.distributed each read half of a partitioned Parquet dataset
+and train one model together; this process computes the same global batches over two shards
+(``shards=2``) as the reference. (This file runs as the subprocess too: ``python
+test_sharded_fit.py OUT PORT PROCESS FOLDER``.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from test_sharding import _finish, _free_port  # noqa: E402  (the same subprocess helpers and TIMEOUT)
+
+SERIES, LENGTH = 6, 60
+SETTINGS = dict(horizon=3, units=(8,), ensemble=2, epochs=2, batch_size=7, seed=0, verbose=0)
+
+
+def panel_frame() -> pd.DataFrame:
+    """Six daily series of different levels (one of them much longer: the shards' window counts differ)."""
+    rng = np.random.default_rng(0)
+    frames = []
+    for i in range(SERIES):
+        n = LENGTH * (3 if i == 1 else 1)
+        t = np.arange(n)
+        y = (10 + 5 * i) * (1 + 0.2 * np.sin(2 * np.pi * t / 7)) + rng.normal(0, 0.3, n)
+        frames.append(
+            pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("2021-01-01", periods=n, freq="D"), "y": y})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def fit(folder, shards) -> dict:
+    """A tiny sharded fit: its parameters, losses, forecasts and what was read."""
+    import jax
+
+    from lstmcast import Forecaster
+
+    model = Forecaster(**SETTINGS).fit(folder, id="unique_id", shards=shards)
+    flat = {jax.tree_util.keystr(p): np.asarray(leaf) for p, leaf in jax.tree_util.tree_leaves_with_path(model.params_)}
+    pred = model.predict()
+    return {
+        "params": flat,
+        "loss": np.asarray(model.history_.loss),
+        "forecast": dict(zip(pred["unique_id"] + "@" + pred["ds"].astype(str), pred["y"])),
+        "shard": model.shard_,
+        "window": model.config_["window"],
+    }
+
+
+def _worker(out: str, port: str, process: str, folder: str) -> None:
+    if os.environ.get("LSTMCAST_CACHE_DIR"):
+        import lstmcast
+
+        lstmcast.configure(cache=os.environ["LSTMCAST_CACHE_DIR"], xla_tuning=False)
+    from lstmcast.runtime import distributed
+
+    distributed(f"127.0.0.1:{port}", num_processes=2, process_id=int(process), initialization_timeout=60)
+    result = fit(folder, "process")
+    np.savez(out + ".npz", loss=result["loss"], **result["params"])
+    Path(out + ".json").write_text(
+        json.dumps({"forecast": result["forecast"], "shard": result["shard"], "window": result["window"]})
+    )
+
+
+def _launch(*args):
+    import subprocess
+
+    env = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(Path(__file__).parents[1] / "src"), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    return subprocess.Popen(
+        [sys.executable, __file__, *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_two_processes_read_disjoint_halves_and_train_the_reference_model(tmp_path):
+    folder = tmp_path / "panel"
+    frame = panel_frame()
+    frame.to_parquet(folder, partition_cols=["unique_id"])
+    port = _free_port()
+    procs = [_launch(tmp_path / f"p{i}", port, i, folder) for i in range(2)]
+    one = fit(folder, 2)  # the same global batches in this process, while the two processes train
+    _finish(procs)
+    runs = [dict(np.load(tmp_path / f"p{i}.npz")) for i in range(2)]
+    notes = [json.loads((tmp_path / f"p{i}.json").read_text()) for i in range(2)]
+    # each process read only its own partitions: disjoint halves, all of them together, their rows alone
+    series = [set(n["shard"]["series"]) for n in notes]
+    assert series == [{"s0", "s1", "s2"}, {"s3", "s4", "s5"}]
+    assert [n["shard"]["files"] for n in notes] == [
+        [f"unique_id=s{i}" for i in range(3)],
+        [f"unique_id=s{i}" for i in range(3, 6)],
+    ]
+    counts = frame["unique_id"].value_counts()
+    assert [n["shard"]["rows"] for n in notes] == [int(sum(counts[s] for s in sorted(ids))) for ids in series]
+    assert notes[0]["shard"]["windows"] != notes[1]["shard"]["windows"]  # the shorter shard stepped with padding
+    assert notes[0]["window"] == notes[1]["window"] == one["window"]  # window="auto" agreed
+    for name in runs[0]:  # every process ends with the same bits
+        np.testing.assert_array_equal(runs[0][name], runs[1][name], err_msg=name)
+    np.testing.assert_allclose(runs[0]["loss"], one["loss"], rtol=1e-5)
+    # Adam divides each gradient by its own running size, so a weight whose gradient is near zero moves by the
+    # float noise of the order of additions: atol is a tenth of one step (learning_rate 1e-3)
+    for name, value in one["params"].items():
+        np.testing.assert_allclose(runs[0][name], value, rtol=1e-5, atol=1e-4, err_msg=name)
+    forecasts = {**notes[0]["forecast"], **notes[1]["forecast"]}  # each process forecasts its own series
+    assert sorted(forecasts) == sorted(one["forecast"])
+    keys = sorted(forecasts)
+    np.testing.assert_allclose([forecasts[k] for k in keys], [one["forecast"][k] for k in keys], rtol=1e-4)
+
+
+def test_a_process_reads_one_contiguous_run_of_the_sorted_files(tmp_path):
+    from lstmcast.data.shards import read_share, shard_files, share
+
+    panel_frame().to_parquet(tmp_path / "d", partition_cols=["unique_id"])
+    (tmp_path / "d" / "_SUCCESS").write_text("")
+    assert len(shard_files(tmp_path / "d")) == SERIES
+    runs = [list(share(7, p, 3)) for p in range(3)]
+    assert runs == [[0, 1], [2, 3], [4, 5, 6]]
+    read = read_share(tmp_path / "d", 1, 2)
+    assert sorted(set(read.frame["unique_id"])) == ["s3", "s4", "s5"] and read.files[0] == "unique_id=s3"
+
+
+def test_sharded_fit_refuses_what_it_does_not_shard_yet(tmp_path):
+    from lstmcast import Forecaster
+    from lstmcast.errors import ConfigError
+
+    panel_frame().to_parquet(tmp_path / "d", partition_cols=["unique_id"])
+    with pytest.raises(ConfigError, match=r"^validation=0\.2: a sharded fit has no validation part yet"):
+        Forecaster(validation=0.2).fit(tmp_path / "d", shards=2)
+    with pytest.raises(ConfigError, match=r"^shards='all': give shards='process'"):
+        Forecaster().fit(tmp_path / "d", shards="all")
+    with pytest.raises(ConfigError, match=r"^7 file\(s\) for 8 processes|^6 file\(s\) for 8 processes"):
+        Forecaster(**SETTINGS).fit(tmp_path / "d", shards=8)
+
+
+if __name__ == "__main__":
+    _worker(*sys.argv[1:])
