@@ -27,6 +27,9 @@ series), a validation part and early stopping, and series shorter than a window 
 
 from __future__ import annotations
 
+import dataclasses
+from time import perf_counter
+
 import numpy as np
 
 from lstmcast.errors import ConfigError, DataError, TooShortError
@@ -84,6 +87,7 @@ def fit_sharded(
         )
     group = Group(None if shards == SHARDS_BY_PROCESS else shards)
     strategy = get_strategy(cfg["strategy"])
+    started = perf_counter()
     reads = [read_share(source, s, group.total) for s in group.mine]
     panels = []
     for read in reads:
@@ -92,6 +96,11 @@ def fit_sharded(
             freq=cfg["freq"], fill=cfg["fill"], **reading(cfg),
         )  # fmt: skip
         panels.append(calendar_features.add_to_panel(panel) if cfg["calendar"] else panel)
+    rows = int(sum(len(r.frame) for r in reads))
+    del read
+    if len(reads) == 1:  # the panel holds the values now: the table read is freed before training
+        reads = [dataclasses.replace(reads[0], frame=None)]
+    load_seconds = perf_counter() - started
     strategy.check_roles(features=panels[0].features, future=panels[0].future)
     freqs = group.gather_text([str(p.freq) for p in panels])
     if len(set(freqs)) > 1:
@@ -182,7 +191,8 @@ def fit_sharded(
         "held": list(group.mine),
         "files": [f for r in reads for f in r.files],
         "series": [str(i) for p in panels for i in p.ids],
-        "rows": int(sum(len(r.frame) for r in reads)),
+        "rows": rows,
+        "load_seconds": load_seconds,
         "windows": int(sum(len(s) for s in starts)),
         "batch_per_shard": plan["batch"],
         "steps_per_epoch": plan["steps"],

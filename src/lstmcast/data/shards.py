@@ -114,18 +114,33 @@ def read_share(source, process: int, processes: int, columns: list[str] | None =
     Partition columns (hive ``key=value`` folders) are added as text, after the file's own columns.
     A file that already holds a partition column with other values is refused.
     """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     files = shard_files(source)
     root = Path(source) if isinstance(source, (str, Path)) else None
     mine = [files[i] for i in share(len(files), process, processes)]
-    frames = []
+    tables = []
     for path in mine:
-        frame = pd.read_parquet(path, columns=columns)
+        table = pq.read_table(path, columns=columns)
+        table = table.drop_columns([c for c in table.column_names if c.startswith("__index_level_")])
         for key, value in _partition_values(path, root).items():
-            if key in frame.columns and not (frame[key].astype(str) == value).all():
-                raise DataError(f"{path}: its column {key!r} disagrees with its folder {key}={value}.")
-            frame[key] = value
-        frames.append(frame)
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            if key in table.column_names:
+                if not all(str(v) == value for v in table.column(key).unique().to_pylist()):
+                    raise DataError(f"{path}: its column {key!r} disagrees with its folder {key}={value}.")
+                table = table.drop_columns([key])
+            table = table.append_column(key, pa.array([value] * len(table), pa.string()))
+        tables.append(table.replace_schema_metadata(None))
+    try:
+        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
+    except pa.ArrowInvalid as err:
+        raise DataError(
+            f"the files of one share disagree on their columns or types ({err}): write them alike."
+        ) from err
+    del tables
+    # each column converted then freed: the peak holds about one copy of the share, not two
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
     named = tuple(p.relative_to(root).parent.as_posix() if root else str(p) for p in mine)
     if root is not None and not all(n != "." for n in named):  # plain files in the folder: name the files
         named = tuple(p.relative_to(root).as_posix() for p in mine)
