@@ -27,7 +27,6 @@ series), a validation part and early stopping, and series shorter than a window 
 
 from __future__ import annotations
 
-import dataclasses
 from time import perf_counter
 
 import numpy as np
@@ -59,7 +58,7 @@ def fit_sharded(
     """
     from lstmcast.data import calendar_features
     from lstmcast.data.panel_load import load_panel
-    from lstmcast.data.shards import read_share
+    from lstmcast.data.shards import load_share
     from lstmcast.data.sources import reading
     from lstmcast.fitting import init_members, loss_space, reporter
     from lstmcast.global_model import (
@@ -88,18 +87,17 @@ def fit_sharded(
     group = Group(None if shards == SHARDS_BY_PROCESS else shards)
     strategy = get_strategy(cfg["strategy"])
     started = perf_counter()
-    reads = [read_share(source, s, group.total) for s in group.mine]
-    panels = []
-    for read in reads:
+
+    def load(frame):
         panel = load_panel(
-            read.frame, id=id, target=target, time=time, features=features, future=future,
+            frame, id=id, target=target, time=time, features=features, future=future,
             freq=cfg["freq"], fill=cfg["fill"], **reading(cfg),
         )  # fmt: skip
-        panels.append(calendar_features.add_to_panel(panel) if cfg["calendar"] else panel)
-    rows = int(sum(len(r.frame) for r in reads))
-    del read
-    if len(reads) == 1:  # the panel holds the values now: the table read is freed before training
-        reads = [dataclasses.replace(reads[0], frame=None)]
+        return calendar_features.add_to_panel(panel) if cfg["calendar"] else panel
+
+    loaded = [load_share(source, s, group.total, load) for s in group.mine]
+    panels, reads = [p for p, _ in loaded], [r for _, r in loaded]
+    del loaded
     load_seconds = perf_counter() - started
     strategy.check_roles(features=panels[0].features, future=panels[0].future)
     freqs = group.gather_text([str(p.freq) for p in panels])
@@ -167,14 +165,9 @@ def fit_sharded(
     else:
         choices["epochs"] = Choice(cfg["epochs"], "set by you")
     if len(panels) > 1:  # one process holding every shard: its model forecasts every series
-        import pandas as pd
+        from lstmcast.data.panel_merge import merge_panels
 
-        frame = pd.concat([r.frame for r in reads], ignore_index=True)
-        whole = load_panel(
-            frame, id=id, target=target, time=time, features=features, future=future,
-            freq=cfg["freq"], fill=cfg["fill"], **reading(cfg, warn_unused=False),
-        )  # fmt: skip
-        panel = calendar_features.add_to_panel(whole) if cfg["calendar"] else whole
+        panel = merge_panels(list(panels))
         end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[0]
         transform = fit_transforms(panel.stacked(), panel.offsets(), end, cfg, k)
         train_starts = window_starts(panel.offsets(), np.full_like(end, lag + window), end, window, steps)
@@ -191,7 +184,7 @@ def fit_sharded(
         "held": list(group.mine),
         "files": [f for r in reads for f in r.files],
         "series": [str(i) for p in panels for i in p.ids],
-        "rows": rows,
+        "rows": int(sum(r.rows for r in reads)),
         "load_seconds": load_seconds,
         "windows": int(sum(len(s) for s in starts)),
         "batch_per_shard": plan["batch"],

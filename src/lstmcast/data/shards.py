@@ -23,14 +23,18 @@ A series must live in one file or one partition: its rows are never split over p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from lstmcast.data.panel import Panel
 from lstmcast.errors import ConfigError, DataError
 
 PARQUET = (".parquet", ".parq", ".pq")
+GROUP_ROWS = 2_000_000  # rows read and checked at a time (load_share)
 
 
 def shard_files(source) -> list[Path]:
@@ -84,10 +88,11 @@ def share(n_files: int, process: int, processes: int) -> range:
 class ShardRead:
     """What one process read: its rows and which files they came from (paths relative to the dataset)."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None  # None once loaded (load_share)
     files: tuple[str, ...]
     process: int
     processes: int
+    rows: int
 
 
 def _partition_values(path: Path, root: Path | None) -> dict[str, str]:
@@ -108,40 +113,79 @@ def _unescape(value: str) -> str:
     return unquote(value)  # pyarrow percent-encodes partition values that are not safe in a path
 
 
+def _read_files(paths: list[Path], root: Path | None, columns: list[str] | None = None) -> pd.DataFrame:
+    """The rows of ``paths`` as one table, each file's columns copied into it in turn (one copy at a time)."""
+    import pyarrow.parquet as pq
+
+    sizes = [pq.ParquetFile(path).metadata.num_rows for path in paths]
+    out: dict[str, np.ndarray] = {}
+    at = 0
+    for path, n in zip(paths, sizes):
+        table = pq.read_table(path, columns=columns)
+        found = {c: table.column(c).to_numpy() for c in table.column_names if not c.startswith("__index_level_")}
+        del table
+        for key, value in _partition_values(path, root).items():
+            if key in found and not all(str(v) == value for v in np.unique(found[key])):
+                raise DataError(f"{path}: its column {key!r} disagrees with its folder {key}={value}.")
+            found[key] = np.full(n, value, dtype=object)
+        if not out:
+            out = {c: np.empty(sum(sizes), v.dtype) for c, v in found.items()}
+        if list(found) != list(out):
+            raise DataError(
+                f"{path} holds the columns {list(found)}, the first file {list(out)}: write the files alike."
+            )
+        for c, v in found.items():
+            if v.dtype != out[c].dtype:
+                raise DataError(
+                    f"{path}: column {c!r} is {v.dtype}, {out[c].dtype} in the first file: write every file with the "
+                    "same types."
+                )
+            out[c][at : at + n] = v
+        at += n
+    return pd.DataFrame(out, copy=False)
+
+
+def _mine(source, process: int, processes: int) -> tuple[list[Path], Path | None, tuple[str, ...]]:
+    """(this process's files, the dataset's folder or None, the files' names as recorded)."""
+    files = shard_files(source)
+    root = Path(source) if isinstance(source, (str, Path)) else None
+    mine = [files[i] for i in share(len(files), process, processes)]
+    named = tuple(p.relative_to(root).parent.as_posix() if root else str(p) for p in mine)
+    if root is not None and not all(n != "." for n in named):  # plain files in the folder: name the files
+        named = tuple(p.relative_to(root).as_posix() for p in mine)
+    return mine, root, named
+
+
 def read_share(source, process: int, processes: int, columns: list[str] | None = None) -> ShardRead:
     """Read only process ``process``'s share of ``source`` (:func:`shard_files`, :func:`share`) as one table.
 
     Partition columns (hive ``key=value`` folders) are added as text, after the file's own columns.
     A file that already holds a partition column with other values is refused.
     """
-    import pyarrow as pa
+    mine, root, named = _mine(source, process, processes)
+    frame = _read_files(mine, root, columns)
+    return ShardRead(frame=frame, files=named, process=process, processes=processes, rows=len(frame))
+
+
+def load_share(source, process: int, processes: int, load: Callable[[pd.DataFrame], Panel]) -> tuple[Panel, ShardRead]:
+    """Process ``process``'s share of ``source`` as one Panel, read and checked ``GROUP_ROWS`` rows at a time.
+
+    ``load`` turns a table into a Panel (``load_panel`` with the user's columns). Each group of files
+    is loaded, checked and kept as a Panel; the groups' panels are then merged in id order
+    (:func:`lstmcast.data.panel_merge.merge_panels`), so the loader's working memory is one group's.
+    """
     import pyarrow.parquet as pq
 
-    files = shard_files(source)
-    root = Path(source) if isinstance(source, (str, Path)) else None
-    mine = [files[i] for i in share(len(files), process, processes)]
-    tables = []
-    for path in mine:
-        table = pq.read_table(path, columns=columns)
-        table = table.drop_columns([c for c in table.column_names if c.startswith("__index_level_")])
-        for key, value in _partition_values(path, root).items():
-            if key in table.column_names:
-                if not all(str(v) == value for v in table.column(key).unique().to_pylist()):
-                    raise DataError(f"{path}: its column {key!r} disagrees with its folder {key}={value}.")
-                table = table.drop_columns([key])
-            table = table.append_column(key, pa.array([value] * len(table), pa.string()))
-        tables.append(table.replace_schema_metadata(None))
-    try:
-        table = pa.concat_tables(tables) if len(tables) > 1 else tables[0]
-    except pa.ArrowInvalid as err:
-        raise DataError(
-            f"the files of one share disagree on their columns or types ({err}): write them alike."
-        ) from err
-    del tables
-    # each column converted then freed: the peak holds about one copy of the share, not two
-    frame = table.to_pandas(self_destruct=True, split_blocks=True)
-    del table
-    named = tuple(p.relative_to(root).parent.as_posix() if root else str(p) for p in mine)
-    if root is not None and not all(n != "." for n in named):  # plain files in the folder: name the files
-        named = tuple(p.relative_to(root).as_posix() for p in mine)
-    return ShardRead(frame=frame, files=named, process=process, processes=processes)
+    from lstmcast.data.panel_merge import merge_panels
+
+    mine, root, named = _mine(source, process, processes)
+    pieces, group, rows, total = [], [], 0, 0
+    for i, path in enumerate(mine):
+        group.append(path)
+        rows += pq.ParquetFile(path).metadata.num_rows
+        if rows >= GROUP_ROWS or i == len(mine) - 1:
+            pieces.append(load(_read_files(group, root)))
+            total += rows
+            group, rows = [], 0
+    read = ShardRead(frame=None, files=named, process=process, processes=processes, rows=total)
+    return merge_panels(pieces), read
