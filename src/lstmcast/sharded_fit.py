@@ -34,6 +34,7 @@ import numpy as np
 from lstmcast.errors import ConfigError, DataError, TooShortError
 
 SHARDS_BY_PROCESS = "process"
+CHUNK_SERIES = 50_000  # series whose scalers are fitted at a time (their working memory)
 
 
 def fit_sharded(
@@ -65,7 +66,6 @@ def fit_sharded(
         _check_positive,
         _refuse_unforecastable,
         _warn_short,
-        fit_transforms,
         train_ends,
         window_starts,
     )
@@ -110,7 +110,10 @@ def fit_sharded(
     check_settings(loss, {key: v for key, v in cfg.items() if not (key == "scaler" and v == "minmax")})
     ends = [train_ends(p.lengths, cfg["test"], cfg["validation"])[0] for p in panels]
     for p, e in zip(panels, ends):
-        check_targets(loss, p.stacked()[_rows_before(p.offsets(), e), :k], p.targets)
+        for a in range(0, p.n_series, CHUNK_SERIES):  # a chunk's training rows at a time (a copy of them)
+            sub = slice(p.offsets()[a], p.offsets()[min(a + CHUNK_SERIES, p.n_series)])
+            local = p.offsets()[a : a + CHUNK_SERIES + 1] - p.offsets()[a]
+            check_targets(loss, p.stacked()[sub][_rows_before(local, e[a : a + CHUNK_SERIES]), :k], p.targets)
     cfg, choices = agree_settings(group, cfg, panels, ends, loss, k)
     check_settings(loss, cfg)
     if cfg["log"]:
@@ -129,8 +132,9 @@ def fit_sharded(
     for p, e in zip(panels, ends):
         _refuse_unforecastable(p, lag)
         _warn_short(p, e, lag, steps, window)
-    transforms = [fit_transforms(p.stacked(), p.offsets(), e, cfg, k) for p, e in zip(panels, ends)]
-    tables = [t.to_model_space(p.stacked(), p.offsets()) for t, p in zip(transforms, panels)]
+    fitted = [scaled(p, e, cfg, k) for p, e in zip(panels, ends)]
+    transforms, tables = [f[0] for f in fitted], [f[1] for f in fitted]
+    del fitted
     spec = NetworkSpec(
         cell=cfg["cell"],
         units=cfg["units"],
@@ -169,14 +173,14 @@ def fit_sharded(
 
         panel = merge_panels(list(panels))
         end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[0]
-        transform = fit_transforms(panel.stacked(), panel.offsets(), end, cfg, k)
+        transform, _ = scaled(panel, end, cfg, k)
         train_starts = window_starts(panel.offsets(), np.full_like(end, lag + window), end, window, steps)
     else:
         panel, end, transform, train_starts = panels[0], ends[0], transforms[0], starts[0]
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.ends_ = panel, transform, end
-    model.values_ = transform.to_model_space(panel.stacked(), panel.offsets()) if len(panels) > 1 else tables[0]
+    model.values_ = scaled(panel, end, cfg, k)[1] if len(panels) > 1 else tables[0]
     model.starts_ = {"train": train_starts, "validation": np.zeros(0, np.int32)}
     model.statics_ = None
     model.shard_ = {
@@ -209,9 +213,35 @@ def _refuse_unsharded(cfg: dict) -> None:
 
 
 def _rows_before(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """(rows,) bool: each row lies in its series' first ``ends`` rows (the training part)."""
-    rows = np.repeat(np.arange(len(ends)), np.diff(offsets))
-    return np.arange(offsets[-1]) - offsets[rows] < ends[rows]
+    """(rows,) bool: each row lies in its series' first ``ends`` rows (the training part); one byte a row.
+
+    >>> _rows_before(np.array([0, 3, 5]), np.array([2, 0])).tolist()
+    [True, True, False, False, False]
+    """
+    edge = np.zeros(int(offsets[-1]) + 1, np.int8)  # +1 where a training part starts, -1 where it ends
+    np.add.at(edge, offsets[:-1], 1)
+    np.add.at(edge, offsets[:-1] + ends, -1)
+    return np.cumsum(edge[:-1], dtype=np.int8) > 0
+
+
+def scaled(panel, ends: np.ndarray, cfg: dict, k: int):
+    """(PanelTransforms, (rows, columns) float32 model space) of ``panel``, fitted ``CHUNK_SERIES`` series at a
+    time: each series' scaler is its own, so the result is the one-call result, with a chunk's working memory."""
+    from lstmcast.data.panel_transforms import PanelTransforms
+    from lstmcast.global_model import fit_transforms
+
+    stacked, offsets = panel.stacked(), panel.offsets()
+    table = np.empty((len(stacked), stacked.shape[1]), np.float32)
+    parts = []
+    for a in range(0, panel.n_series, CHUNK_SERIES):
+        b = min(a + CHUNK_SERIES, panel.n_series)
+        rows, local = slice(offsets[a], offsets[b]), offsets[a : b + 1] - offsets[a]
+        part = fit_transforms(stacked[rows], local, ends[a:b], cfg, k)
+        table[rows] = part.to_model_space(stacked[rows], local)
+        parts.append(part)
+    first = parts[0]
+    offset, scale = (np.concatenate([getattr(p, name) for p in parts]) for name in ("offset", "scale"))
+    return PanelTransforms(first.target, first.kind, first.feature_range, offset, scale, first.n_targets), table
 
 
 def agree_settings(group, cfg: dict, panels, ends, loss, k: int):
@@ -237,7 +267,7 @@ def agree_settings(group, cfg: dict, panels, ends, loss, k: int):
             if len(local)
             else np.zeros((0, k))
         )
-        positive.append(float(np.all(stacked[:, :k][_rows_before(offsets, end)] > 0)))
+        positive.append(float(np.all((stacked[:, :k] > 0) | ~_rows_before(offsets, end)[:, None])))
     every_length = np.concatenate(group.gather(lengths))
     sample = np.concatenate(group.gather([np.asarray(r, np.float64) for r in rows]))  # (rows, k)
     offsets = np.concatenate([[0], np.cumsum(every_length)])

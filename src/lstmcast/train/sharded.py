@@ -201,7 +201,8 @@ def train_sharded(
         params, opt_state, counts_d = replicate((params, opt_state, counts.astype(np.int32)), group.mesh)
         on_mesh = lambda tree: replicate(tree, group.mesh)  # noqa: E731
         own = local
-    else:
+    else:  # on the device once, not at every epoch's call
+        inputs, first, ids = jax.device_put(inputs), jax.device_put(first), jax.device_put(ids)
         counts_d = jnp.asarray(counts.astype(np.int32))
         on_mesh = own = lambda tree: tree  # noqa: E731
     history, total_steps = History(), p["steps"] * p["epochs"]
