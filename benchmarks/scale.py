@@ -216,7 +216,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--processes", type=int, default=1, choices=(1, 2))
     parser.add_argument("--data-dir", type=Path, default=None, help="where the Parquet files go (default /tmp)")
-    parser.add_argument("--mb-per-series", type=float, default=0.02, help="memory a series needs in one process")
+    parser.add_argument("--mb-per-series", type=float, default=0.012, help="MB a series needs in one process")
     parser.add_argument("--epochs", type=int, default=10, help="epochs of 200 steps (10: panel.py scale's)")
     parser.add_argument("--per-file", type=int, default=PER_FILE, help="series per Parquet file")
     parser.add_argument("--nice", type=int, default=0, help="niceness of the measured processes")

@@ -34,7 +34,7 @@ import numpy as np
 from lstmcast.errors import ConfigError, DataError, TooShortError
 
 SHARDS_BY_PROCESS = "process"
-CHUNK_SERIES = 50_000  # series whose scalers are fitted at a time (their working memory)
+CHUNK_SERIES = 10_000  # series whose scalers are fitted at a time (their working memory: ~90 MB for 200 points)
 
 
 def fit_sharded(
