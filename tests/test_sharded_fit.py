@@ -137,6 +137,28 @@ def test_a_process_reads_one_contiguous_run_of_the_sorted_files(tmp_path):
     assert sorted(set(read.frame["unique_id"])) == ["s3", "s4", "s5"] and read.files[0] == "unique_id=s3"
 
 
+def test_a_share_loaded_file_by_file_is_the_panel_of_all_its_rows(tmp_path, monkeypatch):
+    """Groups of one file each, merged in id order: the panel load_panel builds from the whole table."""
+    from lstmcast.data import shards
+    from lstmcast.data.panel_load import load_panel
+    from lstmcast.errors import DataError
+
+    frame = panel_frame()
+    frame["unique_id"] = frame["unique_id"].map({f"s{i}": f"id{9 - i}" for i in range(SERIES)})  # files != id order
+    for i, (_, part) in enumerate(frame.groupby("unique_id", sort=False)):
+        part.to_parquet(tmp_path / f"part-{i}.parquet", index=False)
+    monkeypatch.setattr(shards, "GROUP_ROWS", 1)
+    merged, read = shards.load_share(tmp_path, 0, 1, load_panel)
+    whole = load_panel(frame)
+    assert merged.ids == whole.ids and read.rows == len(frame) and len(read.files) == SERIES
+    np.testing.assert_array_equal(merged.stacked(), whole.stacked())
+    np.testing.assert_array_equal(merged.offsets(), whole.offsets())
+    assert merged.times.equals(whole.times) and merged.freq == whole.freq == "D"
+    frame[frame["unique_id"] == "id9"].to_parquet(tmp_path / "part-again.parquet", index=False)
+    with pytest.raises(DataError, match=r"^series 'id9' is in two files \(1 such series\): a series must live in one"):
+        shards.load_share(tmp_path, 0, 1, load_panel)
+
+
 def test_sharded_fit_refuses_what_it_does_not_shard_yet(tmp_path):
     from lstmcast import Forecaster
     from lstmcast.errors import ConfigError

@@ -56,7 +56,7 @@ def merge_panels(pieces: list[Panel]) -> Panel:
     twice = np.flatnonzero(ids[1:] == ids[:-1])
     if len(twice):
         raise DataError(
-            f"series {ids[twice[0]]!r} is in two files ({len(twice)} series are): a series must live in one file."
+            f"series {ids[twice[0]]!r} is in two files ({len(twice)} such series): a series must live in one file."
         )
     lengths = np.concatenate([p.lengths for p in pieces])
     place = np.empty(len(rank), np.int64)
