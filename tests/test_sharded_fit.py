@@ -166,6 +166,8 @@ def test_sharded_fit_refuses_what_it_does_not_shard_yet(tmp_path):
     panel_frame().to_parquet(tmp_path / "d", partition_cols=["unique_id"])
     with pytest.raises(ConfigError, match=r"^validation=0\.2: a sharded fit has no validation part yet"):
         Forecaster(validation=0.2).fit(tmp_path / "d", shards=2)
+    with pytest.raises(ConfigError, match=r"^devices='all': a sharded fit trains on each process's first device"):
+        Forecaster(devices="all").fit(tmp_path / "d", shards="process")
     with pytest.raises(ConfigError, match=r"^shards='all': give shards='process'"):
         Forecaster().fit(tmp_path / "d", shards="all")
     with pytest.raises(ConfigError, match=r"^7 file\(s\) for 8 processes|^6 file\(s\) for 8 processes"):

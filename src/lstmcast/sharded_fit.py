@@ -205,6 +205,11 @@ def _refuse_unsharded(cfg: dict) -> None:
         raise ConfigError(
             f"validation={cfg['validation']!r}: a sharded fit has no validation part yet; leave validation at 0."
         )
+    if cfg["devices"] != 1:
+        raise ConfigError(
+            f"devices={cfg['devices']!r}: a sharded fit trains on each process's first device; leave devices at 1 "
+            "and start one process per device."
+        )
     if cfg["patience"] is not None:
         raise ConfigError(
             f"patience={cfg['patience']}: early stopping needs a validation part, which a sharded fit lacks; "
