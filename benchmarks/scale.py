@@ -150,13 +150,14 @@ def allreduce_ms(params, repeats: int = 5, inner: int = 100) -> dict:
         return jax.lax.fori_loop(0, inner, lambda i, v: 0.5 * jax.lax.psum(v, AXIS), v)
 
     out = {}
-    for name, fn in (("tree", tree), ("flat", flat)):
+    big = replicate({"w": np.ones(1_000_000, np.float32)}, mesh)  # a 4 MB gradient: the bandwidth term
+    for name, fn, tree_in in (("tree", tree, grads), ("flat", flat, grads), ("4MB", flat, big)):
         program = jax.jit(shard_map(fn, mesh=mesh, in_specs=P(), out_specs=P(), **UNCHECKED))
-        jax.block_until_ready(program(grads))
+        jax.block_until_ready(program(tree_in))
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            jax.block_until_ready(program(grads))
+            jax.block_until_ready(program(tree_in))
             times.append(time.perf_counter() - t0)
         out[name] = float(np.median(times) * 1e3 / inner)
     out["leaves"] = len(jax.tree.leaves(params))
@@ -204,7 +205,8 @@ def show(label: str, results: list[dict], n_series: int) -> None:
             ar = r["allreduce_ms"]
             print(
                 f"    all-reduce of the gradient ({r['params']:,} parameters in {ar['leaves']} arrays) per step: "
-                f"{ar['tree']:.3f} ms array by array, {ar['flat']:.3f} ms as one buffer"
+                f"{ar['tree']:.3f} ms array by array, {ar['flat']:.3f} ms as one buffer; "
+                f"1,000,000 parameters (4 MB): {ar['4MB']:.3f} ms"
             )
     if len(results) == 1:
         data_mb = results[0]["peak_mb"] - results[0]["base_mb"]
