@@ -23,6 +23,7 @@ from test_sharding import _finish, _free_port  # noqa: E402  (the same subproces
 
 SERIES, LENGTH = 6, 60
 SETTINGS = dict(horizon=3, units=(8,), ensemble=2, epochs=2, batch_size=7, seed=0, verbose=0)
+CHECKED = dict(validation=9, patience=1)  # the two-process run: validated over both shards, early stopping, refit
 
 
 def panel_frame() -> pd.DataFrame:
@@ -45,15 +46,16 @@ def fit(folder, shards) -> dict:
 
     from lstmcast import Forecaster
 
-    model = Forecaster(**SETTINGS).fit(folder, id="unique_id", shards=shards)
+    model = Forecaster(**SETTINGS, **CHECKED).fit(folder, id="unique_id", shards=shards)
     flat = {jax.tree_util.keystr(p): np.asarray(leaf) for p, leaf in jax.tree_util.tree_leaves_with_path(model.params_)}
     pred = model.predict()
     return {
         "params": flat,
-        "loss": np.asarray(model.history_.loss),
+        "loss": np.asarray(model.history_.loss + model.history_.val_loss + [model.history_.refit_epochs]),
         "forecast": dict(zip(pred["unique_id"] + "@" + pred["ds"].astype(str), pred["y"])),
         "shard": model.shard_,
         "window": model.config_["window"],
+        "validated": [len(model.history_.val_loss), len(model.history_.loss), model.history_.refit_epochs],
     }
 
 
@@ -67,9 +69,7 @@ def _worker(out: str, port: str, process: str, folder: str) -> None:
     distributed(f"127.0.0.1:{port}", num_processes=2, process_id=int(process), initialization_timeout=60)
     result = fit(folder, "process")
     np.savez(out + ".npz", loss=result["loss"], **result["params"])
-    Path(out + ".json").write_text(
-        json.dumps({"forecast": result["forecast"], "shard": result["shard"], "window": result["window"]})
-    )
+    Path(out + ".json").write_text(json.dumps({k: result[k] for k in ("forecast", "shard", "window", "validated")}))
 
 
 def _launch(*args):
@@ -112,6 +112,8 @@ def test_two_processes_read_disjoint_halves_and_train_the_reference_model(tmp_pa
     assert [n["shard"]["rows"] for n in notes] == [int(sum(counts[s] for s in sorted(ids))) for ids in series]
     assert notes[0]["shard"]["windows"] != notes[1]["shard"]["windows"]  # the shorter shard stepped with padding
     assert notes[0]["window"] == notes[1]["window"] == one["window"]  # window="auto" agreed
+    val_epochs, epochs, refit = one["validated"]  # validated every epoch over both shards, then refitted
+    assert val_epochs == epochs >= 1 and refit is not None and notes[0]["validated"] == one["validated"]
     for name in runs[0]:  # every process ends with the same bits
         np.testing.assert_array_equal(runs[0][name], runs[1][name], err_msg=name)
     np.testing.assert_allclose(runs[0]["loss"], one["loss"], rtol=1e-5)
@@ -164,8 +166,6 @@ def test_sharded_fit_refuses_what_it_does_not_shard_yet(tmp_path):
     from lstmcast.errors import ConfigError
 
     panel_frame().to_parquet(tmp_path / "d", partition_cols=["unique_id"])
-    with pytest.raises(ConfigError, match=r"^validation=0\.2: a sharded fit has no validation part yet"):
-        Forecaster(validation=0.2).fit(tmp_path / "d", shards=2)
     with pytest.raises(ConfigError, match=r"^devices='all': a sharded fit trains on each process's first device"):
         Forecaster(devices="all").fit(tmp_path / "d", shards="process")
     with pytest.raises(ConfigError, match=r"^shards='all': give shards='process'"):

@@ -21,8 +21,12 @@ so ``predict()`` forecasts those. ``model.shard_`` records what the process read
 ``shards=P`` runs the same global batches over ``P`` shards read one after the other: the reference
 a distributed run of ``P`` processes matches within float tolerance.
 
+A validation part is scored over every shard after each epoch (each shard its own windows, the sums
+gathered), so early stopping (``patience=``) stops every process at the same epoch; the refit on the
+training and validation windows follows, as in one process.
+
 Not yet sharded (refused with a message): ``static=`` columns (their standardization is over every
-series), a validation part and early stopping, and series shorter than a window (left-padding).
+series) and series shorter than a window (left-padding).
 """
 
 from __future__ import annotations
@@ -108,7 +112,9 @@ def fit_sharded(
     k = panels[0].n_targets
     loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])
     check_settings(loss, {key: v for key, v in cfg.items() if not (key == "scaler" and v == "minmax")})
-    ends = [train_ends(p.lengths, cfg["test"], cfg["validation"])[0] for p in panels]
+    parts = [train_ends(p.lengths, cfg["test"], cfg["validation"]) for p in panels]
+    ends, fit_ends = [e for e, _ in parts], [f for _, f in parts]
+    del parts
     for p, e in zip(panels, ends):
         for a in range(0, p.n_series, CHUNK_SERIES):  # a chunk's training rows at a time (a copy of them)
             sub = slice(p.offsets()[a], p.offsets()[min(a + CHUNK_SERIES, p.n_series)])
@@ -129,6 +135,10 @@ def fit_sharded(
             + " rows): a sharded fit does not pad short series yet; leave them out or use a shorter window."
         )
     starts = [window_starts(p.offsets(), np.full_like(e, lag + window), e, window, steps) for p, e in zip(panels, ends)]
+    val_starts = [
+        window_starts(p.offsets(), np.maximum(e, lag + window), f, window, steps)
+        for p, e, f in zip(panels, ends, fit_ends)
+    ]
     for p, e in zip(panels, ends):
         _refuse_unforecastable(p, lag)
         _warn_short(p, e, lag, steps, window)
@@ -157,7 +167,15 @@ def fit_sharded(
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
     try:
-        params, history, plan = train_sharded(initial, spec, loss, train_cfg, group, tables, starts, key, callback)
+        params, history, plan = train_sharded(
+            initial, spec, loss, train_cfg, group, tables, starts, key, callback, val_starts
+        )
+        if train_cfg.patience is not None and history.val_loss and history.best_epoch:
+            # early stopping chose the epochs on the newest rows; the final model learns from them too (fitting.refit)
+            final_cfg = TrainConfig(**{**train_cfg.to_dict(), "epochs": history.best_epoch, "patience": None})
+            everything = [np.concatenate([t, v]) for t, v in zip(starts, val_starts)]
+            params, _, _ = train_sharded(initial, spec, loss, final_cfg, group, tables, everything, key)
+            history.refit_epochs = history.best_epoch
     finally:
         if getattr(callback, "progress", None) is not None:
             callback.progress.stop()
@@ -175,13 +193,15 @@ def fit_sharded(
         end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[0]
         transform, _ = scaled(panel, end, cfg, k)
         train_starts = window_starts(panel.offsets(), np.full_like(end, lag + window), end, window, steps)
+        fit_end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[1]
+        val_local = window_starts(panel.offsets(), np.maximum(end, lag + window), fit_end, window, steps)
     else:
-        panel, end, transform, train_starts = panels[0], ends[0], transforms[0], starts[0]
+        panel, end, transform, train_starts, val_local = panels[0], ends[0], transforms[0], starts[0], val_starts[0]
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.ends_ = panel, transform, end
     model.values_ = scaled(panel, end, cfg, k)[1] if len(panels) > 1 else tables[0]
-    model.starts_ = {"train": train_starts, "validation": np.zeros(0, np.int32)}
+    model.starts_ = {"train": train_starts, "validation": val_local}
     model.statics_ = None
     model.shard_ = {
         "shards": group.total,
@@ -201,19 +221,10 @@ def fit_sharded(
 
 def _refuse_unsharded(cfg: dict) -> None:
     """ConfigError for the settings a sharded fit does not support yet."""
-    if cfg["validation"] not in (0, 0.0):
-        raise ConfigError(
-            f"validation={cfg['validation']!r}: a sharded fit has no validation part yet; leave validation at 0."
-        )
     if cfg["devices"] != 1:
         raise ConfigError(
             f"devices={cfg['devices']!r}: a sharded fit trains on each process's first device; leave devices at 1 "
             "and start one process per device."
-        )
-    if cfg["patience"] is not None:
-        raise ConfigError(
-            f"patience={cfg['patience']}: early stopping needs a validation part, which a sharded fit lacks; "
-            "leave patience out."
         )
 
 

@@ -172,12 +172,35 @@ def stack_shards(tables: list[np.ndarray], starts: list[np.ndarray], rows: int, 
     return inputs, first
 
 
+def validation_loss(params, spec: NetworkSpec, loss: Loss, group: Group, tables, val_starts) -> float:
+    """The mean loss over every shard's validation windows (each shard scores its own; sums and counts gathered)."""
+    from lstmcast.train.programs import window_loss
+
+    local = [
+        np.asarray([window_loss(params, spec, loss, t, v) * len(v) if len(v) else 0.0, len(v)], np.float64)
+        for t, v in zip(tables, val_starts)
+    ]
+    total = np.sum(group.gather(local), axis=0)  # (sum, count) over every shard
+    return float(total[0] / max(total[1], 1))
+
+
 def train_sharded(
-    params, spec: NetworkSpec, loss: Loss, cfg: TrainConfig, group: Group, tables, starts, key, on_epoch_end=None
+    params,
+    spec: NetworkSpec,
+    loss: Loss,
+    cfg: TrainConfig,
+    group: Group,
+    tables,
+    starts,
+    key,
+    on_epoch_end=None,
+    val_starts=None,
 ):
     """Train ``params`` on this process's shards (``tables[i]`` (rows, columns), ``starts[i]`` its window starts).
 
     Every process of the group calls this at once; each returns the same parameters and history.
+    ``val_starts[i]``: shard i's validation windows, scored after every epoch over every shard
+    (:func:`validation_loss`), which early stopping (``cfg.patience``) then monitors, as one process does.
     """
     counts = np.concatenate(group.gather([np.asarray([len(s)], np.int64) for s in starts]))  # (P,)
     sizes = np.concatenate(group.gather([np.asarray([len(t)], np.int64) for t in tables]))
@@ -209,6 +232,8 @@ def train_sharded(
         on_mesh = own = lambda tree: tree  # noqa: E731
     history, total_steps = History(), p["steps"] * p["epochs"]
     cosine, base_lr = cfg.schedule == "cosine", cfg.learning_rate
+    has_val = val_starts is not None and group.total_sum([len(v) for v in val_starts]) > 0
+    best, best_params, since_best = np.inf, params, 0
     for epoch in range(p["epochs"]):
         t0 = time.perf_counter()
         step0 = epoch * p["steps"]
@@ -220,15 +245,29 @@ def train_sharded(
         params, opt_state, value = program(params, opt_state, epoch_key, inputs, first, counts_d, ids, step0_d, hp)
         value = float(jnp.mean(own(value)))
         lr = python_learning_rate(base_lr, cosine, total_steps, step0)
+        logs = {"loss": value, "learning_rate": lr}
+        if has_val:
+            logs["val_loss"] = validation_loss(own(params), spec, loss, group, tables, val_starts)
+            history.val_loss.append(logs["val_loss"])
         seconds = time.perf_counter() - t0
         history.loss.append(value)
         history.learning_rate.append(lr)
         history.seconds.append(seconds)
-        if not np.isfinite(value):
-            raise TrainingDivergedError(diverged_message(epoch + 1, p["epochs"], {"loss": value}, base_lr))
+        monitored = logs.get("val_loss", value)
+        if not (np.isfinite(value) and np.isfinite(monitored)):
+            raise TrainingDivergedError(diverged_message(epoch + 1, p["epochs"], logs, base_lr))
+        if monitored < best - cfg.min_delta:
+            best, best_params, since_best = monitored, params, 0
+            history.best_epoch = epoch + 1
+        else:
+            since_best += 1
         if on_epoch_end is not None:
-            on_epoch_end(epoch + 1, p["epochs"], {"loss": value, "learning_rate": lr, "seconds": seconds})
-    history.best_epoch = int(np.argmin(history.loss)) + 1
+            on_epoch_end(epoch + 1, p["epochs"], {**logs, "seconds": seconds})
+        if cfg.patience is not None and since_best >= cfg.patience:
+            history.stopped_early = True
+            break
+    if cfg.patience is not None and cfg.restore_best and history.best_epoch is not None:
+        params = best_params
     if len(history.seconds) > 1:
         history.compile_seconds = max(history.seconds[0] - float(np.median(history.seconds[1:])), 0.0)
     return own(params), history, p
