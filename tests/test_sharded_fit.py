@@ -26,17 +26,19 @@ SETTINGS = dict(horizon=3, units=(8,), ensemble=2, epochs=2, batch_size=7, seed=
 CHECKED = dict(validation=9, patience=1)  # the two-process run: validated over both shards, early stopping, refit
 
 
-def panel_frame() -> pd.DataFrame:
-    """Six daily series of different levels (one of them much longer: the shards' window counts differ)."""
+def panel_frame(static: bool = False) -> pd.DataFrame:
+    """Six daily series of different levels (one of them much longer: the shards' window counts differ);
+    ``static``: with a numeric and a categorical attribute per series (the halves see different categories)."""
     rng = np.random.default_rng(0)
     frames = []
     for i in range(SERIES):
         n = LENGTH * (3 if i == 1 else 1)
         t = np.arange(n)
         y = (10 + 5 * i) * (1 + 0.2 * np.sin(2 * np.pi * t / 7)) + rng.normal(0, 0.3, n)
-        frames.append(
-            pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("2021-01-01", periods=n, freq="D"), "y": y})
-        )
+        frame = pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("2021-01-01", periods=n, freq="D"), "y": y})
+        if static:
+            frame["size"], frame["kind"] = float(i * i), "abc"[min(i // 2, 2)]
+        frames.append(frame)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -46,7 +48,7 @@ def fit(folder, shards) -> dict:
 
     from lstmcast import Forecaster
 
-    model = Forecaster(**SETTINGS, **CHECKED).fit(folder, id="unique_id", shards=shards)
+    model = Forecaster(**SETTINGS, **CHECKED).fit(folder, id="unique_id", static=["size", "kind"], shards=shards)
     flat = {jax.tree_util.keystr(p): np.asarray(leaf) for p, leaf in jax.tree_util.tree_leaves_with_path(model.params_)}
     pred = model.predict()
     return {
@@ -56,6 +58,7 @@ def fit(folder, shards) -> dict:
         "shard": model.shard_,
         "window": model.config_["window"],
         "validated": [len(model.history_.val_loss), len(model.history_.loss), model.history_.refit_epochs],
+        "statics": model.statics_.to_dict(),
     }
 
 
@@ -69,7 +72,9 @@ def _worker(out: str, port: str, process: str, folder: str) -> None:
     distributed(f"127.0.0.1:{port}", num_processes=2, process_id=int(process), initialization_timeout=60)
     result = fit(folder, "process")
     np.savez(out + ".npz", loss=result["loss"], **result["params"])
-    Path(out + ".json").write_text(json.dumps({k: result[k] for k in ("forecast", "shard", "window", "validated")}))
+    Path(out + ".json").write_text(
+        json.dumps({k: result[k] for k in ("forecast", "shard", "window", "validated", "statics")})
+    )
 
 
 def _launch(*args):
@@ -93,7 +98,7 @@ def _launch(*args):
 
 def test_two_processes_read_disjoint_halves_and_train_the_reference_model(tmp_path):
     folder = tmp_path / "panel"
-    frame = panel_frame()
+    frame = panel_frame(static=True)
     frame.to_parquet(folder, partition_cols=["unique_id"])
     port = _free_port()
     procs = [_launch(tmp_path / f"p{i}", port, i, folder) for i in range(2)]
@@ -114,6 +119,12 @@ def test_two_processes_read_disjoint_halves_and_train_the_reference_model(tmp_pa
     assert notes[0]["window"] == notes[1]["window"] == one["window"]  # window="auto" agreed
     val_epochs, epochs, refit = one["validated"]  # validated every epoch over both shards, then refitted
     assert val_epochs == epochs >= 1 and refit is not None and notes[0]["validated"] == one["validated"]
+    # the static attributes encoded over both halves: every category, the mean and spread of all six sizes
+    sizes = np.arange(SERIES) ** 2.0
+    assert notes[0]["statics"] == notes[1]["statics"] and notes[0]["statics"]["categories"] == [["a", "b", "c"]]
+    np.testing.assert_allclose(
+        [notes[0]["statics"]["mean"][0], notes[0]["statics"]["std"][0]], [sizes.mean(), sizes.std()]
+    )
     for name in runs[0]:  # every process ends with the same bits
         np.testing.assert_array_equal(runs[0][name], runs[1][name], err_msg=name)
     np.testing.assert_allclose(runs[0]["loss"], one["loss"], rtol=1e-5)

@@ -25,8 +25,11 @@ A validation part is scored over every shard after each epoch (each shard its ow
 gathered), so early stopping (``patience=``) stops every process at the same epoch; the refit on the
 training and validation windows follows, as in one process.
 
-Not yet sharded (refused with a message): ``static=`` columns (their standardization is over every
-series) and series shorter than a window (left-padding).
+``static=`` columns are encoded as in one process with what every shard agrees on: each numeric
+column's mean and standard deviation over every series (sums gathered, two passes), and each
+categorical column's categories (the union of the shards').
+
+Not yet sharded (refused with a message): series shorter than a window (left-padding).
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def fit_sharded(
         _warn_short,
         train_ends,
         window_starts,
+        with_statics,
     )
     from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_training
@@ -83,18 +87,13 @@ def fit_sharded(
 
     cfg = model._checked()
     _refuse_unsharded(cfg)
-    if static is not None:
-        raise ConfigError(
-            f"static={static!r}: a sharded fit does not take static columns yet (their scaling spans every series); "
-            "leave static out or fit in one process."
-        )
     group = Group(None if shards == SHARDS_BY_PROCESS else shards)
     strategy = get_strategy(cfg["strategy"])
     started = perf_counter()
 
     def load(frame):
         panel = load_panel(
-            frame, id=id, target=target, time=time, features=features, future=future,
+            frame, id=id, target=target, time=time, features=features, future=future, static=static,
             freq=cfg["freq"], fill=cfg["fill"], **reading(cfg),
         )  # fmt: skip
         return calendar_features.add_to_panel(panel) if cfg["calendar"] else panel
@@ -143,12 +142,13 @@ def fit_sharded(
         _refuse_unforecastable(p, lag)
         _warn_short(p, e, lag, steps, window)
     fitted = [scaled(p, e, cfg, k) for p, e in zip(panels, ends)]
-    transforms, tables = [f[0] for f in fitted], [f[1] for f in fitted]
+    statics = agree_statics(group, panels)  # None without static=
+    transforms, tables = [f[0] for f in fitted], [with_statics(f[1], p, statics) for f, p in zip(fitted, panels)]
     del fitted
     spec = NetworkSpec(
         cell=cfg["cell"],
         units=cfg["units"],
-        n_inputs=len(panels[0].columns),
+        n_inputs=len(panels[0].columns) + (statics.width if statics else 0),
         window=window,
         horizon=steps,
         n_targets=k,
@@ -161,6 +161,9 @@ def fit_sharded(
         season=cfg["seasonal_period"],
         head=loss.head,
         future_relative=True,
+        n_static=statics.n_numeric if statics else 0,
+        static_cards=statics.cards if statics else (),
+        static_at=(k + len(panels[0].features)) if statics else 0,
     )
     check_training(spec, local_batch(cfg["batch_size"], group.total) * len(group.mine), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
@@ -200,9 +203,9 @@ def fit_sharded(
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.ends_ = panel, transform, end
-    model.values_ = scaled(panel, end, cfg, k)[1] if len(panels) > 1 else tables[0]
+    model.values_ = with_statics(scaled(panel, end, cfg, k)[1], panel, statics) if len(panels) > 1 else tables[0]
     model.starts_ = {"train": train_starts, "validation": val_local}
-    model.statics_ = None
+    model.statics_ = statics
     model.shard_ = {
         "shards": group.total,
         "held": list(group.mine),
@@ -226,6 +229,32 @@ def _refuse_unsharded(cfg: dict) -> None:
             f"devices={cfg['devices']!r}: a sharded fit trains on each process's first device; leave devices at 1 "
             "and start one process per device."
         )
+
+
+def agree_statics(group, panels):
+    """The StaticEncoding of every shard's series together (``StaticEncoding.fit`` over the union), or None."""
+    from lstmcast.global_model import StaticEncoding
+
+    if panels[0].static is None:
+        return None
+    categorical = tuple(panels[0].static_categorical)
+    numeric = tuple(c for c in panels[0].static.columns if c not in categorical)
+    values = [p.static[list(numeric)].to_numpy(np.float64).reshape(len(p.static), -1) for p in panels]
+    sums = np.sum(group.gather([np.concatenate([[len(v)], v.sum(axis=0)]) for v in values]), axis=0)
+    mean = sums[1:] / max(sums[0], 1)
+    squares = np.sum(group.gather([((v - mean) ** 2).sum(axis=0) for v in values]), axis=0)
+    std = np.sqrt(squares / max(sums[0], 1))  # population, as numpy's std
+    categories = []
+    for c in categorical:
+        every = group.gather_text(["\x1f".join(sorted(set(p.static[c]))) for p in panels])
+        categories.append(tuple(sorted({v for text in every for v in text.split("\x1f") if text})))
+    return StaticEncoding(
+        numeric,
+        tuple(float(m) for m in mean),
+        tuple(float(v) if v > 0 else 1.0 for v in std),
+        categorical,
+        tuple(categories),
+    )
 
 
 def _rows_before(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ import pandas as pd
 from lstmcast.data.panel import Panel
 from lstmcast.errors import DataError
 
-SHARED = ("targets", "features", "future", "freq", "time_name", "id_name", "steps", "step")
+SHARED = ("targets", "features", "future", "freq", "time_name", "id_name", "steps", "step", "static_categorical")
 
 
 def merge_panels(pieces: list[Panel]) -> Panel:
@@ -48,8 +48,10 @@ def merge_panels(pieces: list[Panel]) -> Panel:
                 f"the files' time columns differ ({_time_kind(first.times)} and {_time_kind(piece.times)}): "
                 "write every file's times alike."
             )
-    if any(p.static is not None for p in pieces):
-        raise DataError("merging panels with static columns is not supported: fit them in one process.")
+    if len({p.static is None for p in pieces}) > 1 or (
+        first.static is not None and len({tuple(p.static.columns) for p in pieces}) > 1
+    ):
+        raise DataError("the files disagree on the static columns: write every file with the same columns.")
     ids = np.concatenate([np.asarray(p.ids, dtype=object) for p in pieces])
     rank = np.argsort(ids, kind="stable")  # (S,) old series number of each new place
     ids = ids[rank]
@@ -58,6 +60,7 @@ def merge_panels(pieces: list[Panel]) -> Panel:
         raise DataError(
             f"series {ids[twice[0]]!r} is in two files ({len(twice)} such series): a series must live in one file."
         )
+    static = None if first.static is None else pd.concat([p.static for p in pieces]).iloc[rank]  # one row a series
     lengths = np.concatenate([p.lengths for p in pieces])
     place = np.empty(len(rank), np.int64)
     place[rank] = np.arange(len(rank))  # (S,) new place of each old series
@@ -89,6 +92,7 @@ def merge_panels(pieces: list[Panel]) -> Panel:
         filled=filled,
         skipped=skipped,
         id_kind="int" if kinds == {"int"} else "str",
+        static=static,
     )
 
 
