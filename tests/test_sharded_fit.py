@@ -26,13 +26,14 @@ SETTINGS = dict(horizon=3, units=(8,), ensemble=2, epochs=2, batch_size=7, seed=
 CHECKED = dict(validation=9, patience=1)  # the two-process run: validated over both shards, early stopping, refit
 
 
-def panel_frame(static: bool = False) -> pd.DataFrame:
+def panel_frame(static: bool = False, short: bool = False) -> pd.DataFrame:
     """Six daily series of different levels (one of them much longer: the shards' window counts differ);
-    ``static``: with a numeric and a categorical attribute per series (the halves see different categories)."""
+    ``static``: with a numeric and a categorical attribute per series (the halves see different categories);
+    ``short``: series s4 shorter than a window plus the validation part (the second half needs padding)."""
     rng = np.random.default_rng(0)
     frames = []
     for i in range(SERIES):
-        n = LENGTH * (3 if i == 1 else 1)
+        n = LENGTH * (3 if i == 1 else 1) if not (short and i == 4) else 20
         t = np.arange(n)
         y = (10 + 5 * i) * (1 + 0.2 * np.sin(2 * np.pi * t / 7)) + rng.normal(0, 0.3, n)
         frame = pd.DataFrame({"unique_id": f"s{i}", "ds": pd.date_range("2021-01-01", periods=n, freq="D"), "y": y})
@@ -59,6 +60,7 @@ def fit(folder, shards) -> dict:
         "window": model.config_["window"],
         "validated": [len(model.history_.val_loss), len(model.history_.loss), model.history_.refit_epochs],
         "statics": model.statics_.to_dict(),
+        "inputs": model.spec_.n_inputs,
     }
 
 
@@ -73,7 +75,7 @@ def _worker(out: str, port: str, process: str, folder: str) -> None:
     result = fit(folder, "process")
     np.savez(out + ".npz", loss=result["loss"], **result["params"])
     Path(out + ".json").write_text(
-        json.dumps({k: result[k] for k in ("forecast", "shard", "window", "validated", "statics")})
+        json.dumps({k: result[k] for k in ("forecast", "shard", "window", "validated", "statics", "inputs")})
     )
 
 
@@ -98,7 +100,7 @@ def _launch(*args):
 
 def test_two_processes_read_disjoint_halves_and_train_the_reference_model(tmp_path):
     folder = tmp_path / "panel"
-    frame = panel_frame(static=True)
+    frame = panel_frame(static=True, short=True)
     frame.to_parquet(folder, partition_cols=["unique_id"])
     port = _free_port()
     procs = [_launch(tmp_path / f"p{i}", port, i, folder) for i in range(2)]
@@ -117,6 +119,8 @@ def test_two_processes_read_disjoint_halves_and_train_the_reference_model(tmp_pa
     assert [n["shard"]["rows"] for n in notes] == [int(sum(counts[s] for s in sorted(ids))) for ids in series]
     assert notes[0]["shard"]["windows"] != notes[1]["shard"]["windows"]  # the shorter shard stepped with padding
     assert notes[0]["window"] == notes[1]["window"] == one["window"]  # window="auto" agreed
+    # s4 (second half) is shorter than a window: both halves pad, each series' table with the mask column
+    assert notes[0]["inputs"] == notes[1]["inputs"] == one["inputs"] == 1 + 2 + 1  # y, two statics, the mask
     val_epochs, epochs, refit = one["validated"]  # validated every epoch over both shards, then refitted
     assert val_epochs == epochs >= 1 and refit is not None and notes[0]["validated"] == one["validated"]
     # the static attributes encoded over both halves: every category, the mean and spread of all six sizes

@@ -29,7 +29,8 @@ training and validation windows follows, as in one process.
 column's mean and standard deviation over every series (sums gathered, two passes), and each
 categorical column's categories (the union of the shards').
 
-Not yet sharded (refused with a message): series shorter than a window (left-padding).
+Series shorter than a window are left-padded with a mask column as in one process; whether any
+series of any shard needs it is agreed, so every shard's table has the same columns.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def fit_sharded(
     """
     from lstmcast.data import calendar_features
     from lstmcast.data.panel_load import load_panel
+    from lstmcast.data.panel_transforms import MIN_HISTORY, pad_left, with_mask
     from lstmcast.data.shards import load_share
     from lstmcast.data.sources import reading
     from lstmcast.fitting import init_members, loss_space, reporter
@@ -74,7 +76,6 @@ def fit_sharded(
         _refuse_unforecastable,
         _warn_short,
         train_ends,
-        window_starts,
         with_statics,
     )
     from lstmcast.nn.network import NetworkSpec
@@ -126,29 +127,45 @@ def fit_sharded(
             _check_positive(p.stacked(), p.offsets(), e, p, k)
     steps = strategy.model_horizon(cfg["horizon"])
     window, lag = cfg["window"], cfg["difference"]
-    short = [int(np.sum(e < window + lag + steps)) for e in ends]
-    if group.total_sum(short) > 0:
-        raise TooShortError(
-            f"{int(group.total_sum(short))} series hold no whole training window (window={window} + horizon={steps}"
-            + (f" + difference={lag}" if lag else "")
-            + " rows): a sharded fit does not pad short series yet; leave them out or use a shorter window."
+    # series with no whole training window that padding lets train: then every series of every shard is padded
+    padded = (
+        group.total_sum(
+            [np.sum((e < window + lag + steps) & (p.lengths >= lag + MIN_HISTORY)) for p, e in zip(panels, ends)]
         )
-    starts = [window_starts(p.offsets(), np.full_like(e, lag + window), e, window, steps) for p, e in zip(panels, ends)]
-    val_starts = [
-        window_starts(p.offsets(), np.maximum(e, lag + window), f, window, steps)
-        for p, e, f in zip(panels, ends, fit_ends)
+        > 0
+    )
+    pad = max(window - MIN_HISTORY, 0) if padded else 0
+    first_row = lag + (MIN_HISTORY if padded else window)  # a window's first target row, as fit_panel
+    planned = [
+        plan_windows(p.offsets(), e, f, pad, first_row, window, steps) for p, e, f in zip(panels, ends, fit_ends)
     ]
+    starts, val_starts = [a for a, _ in planned], [b for _, b in planned]
+    del planned
+    if group.total_sum([len(s) for s in starts]) == 0:
+        longest = int(np.concatenate(group.gather([np.asarray([p.lengths.max()]) for p in panels])).max())
+        raise TooShortError(
+            f"no series holds a training window: window={window} + horizon={steps}"
+            + (f" + difference={lag}" if lag else "")
+            + f" rows are needed (a series shorter than the window: {lag + MIN_HISTORY + steps}), the longest "
+            f"series has {longest}; use a shorter window or horizon."
+        )
     for p, e in zip(panels, ends):
         _refuse_unforecastable(p, lag)
         _warn_short(p, e, lag, steps, window)
     fitted = [scaled(p, e, cfg, k) for p, e in zip(panels, ends)]
     statics = agree_statics(group, panels)  # None without static=
-    transforms, tables = [f[0] for f in fitted], [with_statics(f[1], p, statics) for f, p in zip(fitted, panels)]
+    transforms, values = [f[0] for f in fitted], [with_statics(f[1], p, statics) for f, p in zip(fitted, panels)]
     del fitted
+    tables = values
+    if padded:  # the mask column after the static ones, then every series left-padded (as fit_panel)
+        at = len(panels[0].columns) + (statics.width if statics else 0) - len(panels[0].future)
+        tables = [
+            pad_left(with_mask(v, p.offsets(), lag, at), p.offsets(), pad, lag, at)[0] for v, p in zip(values, panels)
+        ]
     spec = NetworkSpec(
         cell=cfg["cell"],
         units=cfg["units"],
-        n_inputs=len(panels[0].columns) + (statics.width if statics else 0),
+        n_inputs=len(panels[0].columns) + (statics.width if statics else 0) + int(padded),
         window=window,
         horizon=steps,
         n_targets=k,
@@ -195,15 +212,14 @@ def fit_sharded(
         panel = merge_panels(list(panels))
         end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[0]
         transform, _ = scaled(panel, end, cfg, k)
-        train_starts = window_starts(panel.offsets(), np.full_like(end, lag + window), end, window, steps)
         fit_end = train_ends(panel.lengths, cfg["test"], cfg["validation"])[1]
-        val_local = window_starts(panel.offsets(), np.maximum(end, lag + window), fit_end, window, steps)
+        train_starts, val_local = plan_windows(panel.offsets(), end, fit_end, pad, first_row, window, steps)
     else:
         panel, end, transform, train_starts, val_local = panels[0], ends[0], transforms[0], starts[0], val_starts[0]
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
     model.choices_ = choices
     model.panel_, model.transforms_, model.ends_ = panel, transform, end
-    model.values_ = with_statics(scaled(panel, end, cfg, k)[1], panel, statics) if len(panels) > 1 else tables[0]
+    model.values_ = with_statics(scaled(panel, end, cfg, k)[1], panel, statics) if len(panels) > 1 else values[0]
     model.starts_ = {"train": train_starts, "validation": val_local}
     model.statics_ = statics
     model.shard_ = {
@@ -229,6 +245,16 @@ def _refuse_unsharded(cfg: dict) -> None:
             f"devices={cfg['devices']!r}: a sharded fit trains on each process's first device; leave devices at 1 "
             "and start one process per device."
         )
+
+
+def plan_windows(offsets, ends, fit_ends, pad: int, first_row: int, window: int, steps: int):
+    """(training, validation) window starts of one shard's table, each series left-padded by ``pad`` rows."""
+    from lstmcast.global_model import window_starts
+
+    table_offsets = offsets + pad * np.arange(len(offsets))  # (S + 1,) of the padded table
+    first = np.full_like(ends, first_row)
+    train = window_starts(table_offsets, pad + first, pad + ends, window, steps)
+    return train, window_starts(table_offsets, pad + np.maximum(ends, first), pad + fit_ends, window, steps)
 
 
 def agree_statics(group, panels):
