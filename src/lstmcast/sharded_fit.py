@@ -185,6 +185,8 @@ def fit_sharded(
     check_training(spec, local_batch(cfg["batch_size"], group.total) * len(group.mine), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
+    if on_epoch_end is None and group.mine[0] != 0:  # one progress report per run: process 0's (same losses)
+        callback = None
     train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
     try:
         params, history, plan = train_sharded(
