@@ -9,6 +9,10 @@ the most any shard needs, capped by ``steps_per_epoch``). Each shard sums its we
 losses; the gradient is that sum's gradient added over the shards (``psum``: the all-reduce
 of :mod:`lstmcast.train.sharding`), and every process applies the same update.
 
+With ``steps_per_epoch`` capping an epoch well below its windows, each shard instead draws its ``b``
+windows a step at random, whatever its size: with shards of equal size (files of equal series counts)
+a window's chance is the one-process chance; a smaller shard's windows are drawn more often.
+
 With a :class:`lstmcast.train.agree.Group` of several shards in one process, the same program
 runs on one device with every shard's batch side by side (rows of shard ``s`` offset by
 ``s * rows``): the same global batches, the reference a distributed run matches up to the
