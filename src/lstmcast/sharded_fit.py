@@ -255,8 +255,15 @@ def plan_windows(offsets, ends, fit_ends, pad: int, first_row: int, window: int,
 
     table_offsets = offsets + pad * np.arange(len(offsets))  # (S + 1,) of the padded table
     first = np.full_like(ends, first_row)
-    train = window_starts(table_offsets, pad + first, pad + ends, window, steps)
-    return train, window_starts(table_offsets, pad + np.maximum(ends, first), pad + fit_ends, window, steps)
+    train, validation = [], []
+    for a in range(0, max(len(ends), 1), CHUNK_SERIES):  # int64 temporaries of a chunk, int32 results
+        b = a + CHUNK_SERIES
+        cut = table_offsets[a : b + 1]
+        train.append(window_starts(cut, pad + first[a:b], pad + ends[a:b], window, steps))
+        validation.append(
+            window_starts(cut, pad + np.maximum(ends[a:b], first[a:b]), pad + fit_ends[a:b], window, steps)
+        )
+    return np.concatenate(train), np.concatenate(validation)
 
 
 def agree_statics(group, panels):
