@@ -149,6 +149,8 @@ class Forecaster:
         static=None,
         on_epoch_end: EpochCallback | None = None,
         id=None,
+        *,
+        shards: int | str | None = None,
     ) -> Forecaster:
         """Validate ``data``, split it in time order, fit the transforms on the training part and train.
 
@@ -166,7 +168,18 @@ class Forecaster:
         TrainingInterrupted before one epoch finished; a NaN or infinite loss raises
         TrainingDivergedError; a network too large for this machine raises ConfigError before it
         is built (:mod:`lstmcast.resources`). On any error the model is left as it was.
+
+        shards: ``"process"`` in a ``jax.distributed`` run: ``data`` is a folder of Parquet partitioned by
+        id (or a list of Parquet files) and each process reads only its share (:mod:`lstmcast.sharded_fit`);
+        a number, in one process, runs the same global batches over that many shards.
         """
+        if shards is not None:
+            from lstmcast.sharded_fit import fit_sharded
+
+            return fit_sharded(
+                self, data, id=id, target=target, time=time, features=features, future=future, static=static,
+                shards=shards, on_epoch_end=on_epoch_end,
+            )  # fmt: skip
         cfg = self._checked()
         if isinstance(data, Panel):  # already loaded (lstmcast.data.panel.load_panel)
             from lstmcast.global_model import fit_panel
