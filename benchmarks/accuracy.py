@@ -539,10 +539,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most this many series per group")
     parser.add_argument(
         "--variant",
-        nargs="+",
+        nargs="*",
         choices=sorted(VARIANTS),
         default=["lstmcast"],
-        help="lstmcast configurations to run (default: the default)",
+        help="lstmcast configurations to run (default: the default; none with --variant alone, e.g. for NF-LSTM)",
     )
     parser.add_argument("--origins", type=int, default=1, help="rolling origins per series, a horizon apart (3)")
     parser.add_argument("--stat-cache", help="JSON file caching the statsforecast forecasts between runs")
