@@ -226,9 +226,9 @@ def actual(model, data=None) -> pd.DataFrame:
     """The work of :meth:`~lstmcast.Forecaster.actual`."""
     model._check_fitted()
     if model.is_panel_:
-        from lstmcast.global_forecast import _newer
+        from lstmcast.global_forecast import newer_panel
 
-        panel = model.panel_ if data is None else _newer(model, data)[0]
+        panel = model.panel_ if data is None else newer_panel(model, data)[0]
         frame = pd.DataFrame(panel.stacked()[:, : panel.n_targets], columns=list(panel.targets))
         frame.insert(0, panel.time_name or "ds", panel.times)
         frame.insert(0, panel.id_name, np.repeat(panel.id_values(), panel.lengths))
