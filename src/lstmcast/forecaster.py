@@ -130,7 +130,8 @@ class Forecaster(Estimator):
     @property
     def n_params_(self) -> int:
         self._check_fitted()
-        return int(sum(np.size(a) for a in jax.tree.leaves(self.params_)))
+        sizes: list[int] = [np.size(a) for a in jax.tree.leaves(self.params_)]
+        return int(sum(sizes))
 
     @property
     def columns_(self) -> dict:
