@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-import lstmcast.forecaster as F
+import lstmcast.series_model as F
 from lstmcast import Forecaster
 
 

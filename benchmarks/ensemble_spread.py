@@ -27,6 +27,7 @@ import accuracy as A  # noqa: E402
 
 from lstmcast import Forecaster  # noqa: E402
 from lstmcast.evaluate import probabilistic as PR  # noqa: E402
+from lstmcast.series_model import fit_series  # noqa: E402
 from lstmcast.strategies import get_strategy  # noqa: E402
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED  # noqa: E402
 
@@ -60,7 +61,7 @@ def one_series(case) -> dict | None:
     raw = s.values[:n, :1]
     # the calibration copy, rebuilt the same way calibrate() builds it, for its members' spread
     sub = Forecaster(**{**model.get_params(), **{k: cfg[k] for k in CALIBRATION_FIXED}, "test": 0, "verbose": 0})
-    sub._fit_series(dataclasses.replace(s, index=s.index[: cal.cutoff], values=s.values[: cal.cutoff]), sub._checked())
+    fit_series(sub, dataclasses.replace(s, index=s.index[: cal.cutoff], values=s.values[: cal.cutoff]), sub._checked())
     first = np.arange(cal.origins) + cal.cutoff - 1
     cal_spread = spread(
         member_paths(sub, sub.transforms_.to_model_space(s.values[:n]), raw, first - cfg["window"] + 1, case.h),

@@ -31,6 +31,7 @@ import pandas as pd
 
 import lstmcast
 from lstmcast import Forecaster, datasets
+from lstmcast.forecasting import forecast_inputs
 
 NAMES = ("sine", "air")
 
@@ -82,7 +83,7 @@ def measure(name: str, path: Path, repeats: int) -> list[tuple]:
     k = model.series_.n_targets
 
     def fast_forecast(data):
-        series, values, tail, start, horizon = model._forecast_inputs(None, data, None)
+        series, values, tail, start, horizon = forecast_inputs(model, None, data, None)
         return fast(values, tail[:, :k], start, horizon)
 
     exact = np.array_equal(fast_forecast(None), model.predict().to_numpy()) and np.array_equal(
@@ -108,7 +109,7 @@ def batching(name: str, path: Path, repeats: int) -> list[tuple]:
 
     model = lstmcast.load(path)
     fast = FastForecast.build(model)
-    series, values, tail, start, horizon = model._forecast_inputs(None, None, None)
+    series, values, tail, start, horizon = forecast_inputs(model, None, None, None)
     raw = tail[:, : series.n_targets]
     rows = []
     for k in (1, 8, 64):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import lstmcast
-from lstmcast import Forecaster
+from lstmcast import Forecaster, series_model
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.stats import combination as C
 from lstmcast.stats.seasonal import Season, has_season
@@ -182,13 +182,13 @@ def test_calibration_errors_are_cross_fitted_between_the_two_halves_of_the_origi
 def test_a_default_fit_trains_its_validation_copy_once_and_fine_tunes_the_final_model_from_it(monkeypatch):
     y = pd.Series(_seasonal(), index=pd.date_range("2000-01", periods=96, freq="MS"))
     rows = []
-    train_copy = Forecaster._train_copy
+    train_copy = series_model.train_copy
 
-    def counted(self, s, cfg, cutoff):
+    def counted(model, s, cfg, cutoff):
         rows.append(cutoff)
-        return train_copy(self, s, cfg, cutoff)
+        return train_copy(model, s, cfg, cutoff)
 
-    monkeypatch.setattr(Forecaster, "_train_copy", counted)
+    monkeypatch.setattr(series_model, "train_copy", counted)
     f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto"}).fit(y)
     assert len(rows) == 1 and rows[0] < 96 - 6
     assert "from the validation copy's weights" in f.choices_["epochs"].reason
@@ -201,7 +201,7 @@ def test_a_default_fit_trains_its_validation_copy_once_and_fine_tunes_the_final_
 
 
 def test_step_budget_samples_the_windows_when_whole_epochs_overshoot():
-    from lstmcast.forecaster import _step_budget
+    from lstmcast.series_model import _step_budget
     from lstmcast.train.config import TrainConfig
 
     tc, starts = TrainConfig(batch_size=32), np.arange(6257, dtype=np.int32)  # 196 batches an epoch

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lstmcast import Forecaster
+from lstmcast import Forecaster, forecasting
 from lstmcast.cli import app
 from lstmcast.errors import ConfigError, OverwriteError
 from lstmcast.export.onnx_graph import build_graph
@@ -46,7 +46,7 @@ def session(model) -> ort.InferenceSession:
 def history(model, data=None) -> np.ndarray:
     """(rows, columns) float32: the rows the graph reads, from the fitted data or from newer ``data``."""
     rows = model.config_["window"] + model.transforms_.target.lag
-    values = model.series_.values if data is None else model._history(data).values
+    values = model.series_.values if data is None else forecasting.history(model, data).values
     return np.asarray(values[-rows:], np.float32)
 
 

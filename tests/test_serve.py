@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from lstmcast import Forecaster, load
 from lstmcast.cli import app as cli
 from lstmcast.errors import ConfigError
+from lstmcast.forecasting import forecast_inputs
 from lstmcast.serve.app import build_registry, create_app, describe_invalid
 from lstmcast.serve.fastpath import FastForecast
 
@@ -282,7 +283,7 @@ def test_fast_path_equals_forecast_at_bit_for_bit(models, name):
     fast = FastForecast.build(model)
     assert fast is not None
     history = models["data"].iloc[-15:].assign(sales=lambda d: d["sales"] * 0.95)
-    series, vals, tail, start, horizon = model._forecast_inputs(None, history, None)
+    series, vals, tail, start, horizon = forecast_inputs(model, None, history, None)
     assert np.array_equal(fast(vals, tail[:, :1], start, horizon), model.predict(data=history).to_numpy())
 
 

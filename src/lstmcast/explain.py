@@ -159,6 +159,7 @@ def _program(spec, loss, has_future: bool):
 def explain_forecast(model, data=None, future=None, steps: int = STEPS) -> Explanation:
     """:meth:`lstmcast.Forecaster.explain`: the forecast after the data's end, attributed to its inputs."""
     from lstmcast import params as P
+    from lstmcast.forecasting import forecast_inputs
     from lstmcast.strategies import get_strategy
 
     model._check_fitted()
@@ -171,7 +172,7 @@ def explain_forecast(model, data=None, future=None, steps: int = STEPS) -> Expla
         )
     if model.is_panel_:
         return _explain_panel(model, data, future, steps)
-    series, values, tail, start, _ = model._forecast_inputs(None, data, future)
+    series, values, tail, start, _ = forecast_inputs(model, None, data, future)
     s = int(start[0])
     windows = values[None, s : s + spec.window]  # (1, window, columns) model space
     fut = values[None, s + spec.window : s + spec.window + spec.horizon, spec.n_inputs - spec.n_future :]

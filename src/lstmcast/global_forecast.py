@@ -70,7 +70,7 @@ def forecast_panel(
         )
     panel, transforms, values = model.panel_, model.transforms_, model.values_
     if data is not None:
-        panel, transforms, values = _newer(model, data)
+        panel, transforms, values = newer_panel(model, data)
     window, lag = cfg["window"], transforms.target.lag
     need = window + lag
     mask_at = mask_column(model.spec_, model.panel_)
@@ -149,7 +149,7 @@ def forecast_panel(
     return panel, out, q
 
 
-def _newer(model, data):
+def newer_panel(model, data):
     """(panel, transforms, model-space values) of newer history ``data`` in the training columns."""
     from lstmcast.data.panel_load import load_panel
     from lstmcast.data.sources import reading

@@ -202,3 +202,10 @@ def fill_missing(s: pd.Series, how: str) -> pd.Series:
     if how == "ffill":
         return s.ffill()
     return s.fillna(0.0)
+
+
+def given_names(value) -> tuple:
+    """Column names given as None, one name or a list, as a tuple."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)

@@ -134,6 +134,6 @@ def score(
             f"{table.loc['seasonal_naive', 'mase']:.3f}, period {period}): try more epochs, another window, "
             "or differencing.",
             ModelDoesNotBeatBaselineWarning,
-            stacklevel=3,
+            stacklevel=4,  # here <- lstmcast.evaluation.evaluate_model <- Forecaster.evaluate <- the user
         )
     return ev

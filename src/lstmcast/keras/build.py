@@ -57,13 +57,14 @@ def from_keras(
     from lstmcast.data.seasons import season_length
     from lstmcast.data.series import load_series
     from lstmcast.data.transforms import TargetTransform
-    from lstmcast.forecaster import FUTURE_RELATIVE, Forecaster, _cut
+    from lstmcast.forecaster import Forecaster
     from lstmcast.keras.archive import read_archive
     from lstmcast.keras.layers import parse_stack
     from lstmcast.keras.scaling import scaler_of
     from lstmcast.keras.weights import read_params
     from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_parameters
+    from lstmcast.series_model import FUTURE_RELATIVE, split_series
     from lstmcast.strategies import get_strategy
     from lstmcast.train.history import History
     from lstmcast.train.losses import get_loss
@@ -135,7 +136,7 @@ def from_keras(
     )
     params = read_params(archive, stack, spec)
     transforms = Transforms(fitted_scaler, TargetTransform(log=False, lag=0), series.n_targets)
-    split, starts = _cut(series, cfg)
+    split, starts = split_series(series, cfg)
     model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, History()
     model.choices_ = {
         "window": Choice(window, f"{KERAS}: the model's input length" if stack.window else "set by you"),

@@ -1,8 +1,8 @@
 """A forecast request answered: records in, the library's checks and forecast, JSON bytes out.
 
 The history in a request goes through the same data layer as ``fit`` (``Forecaster.predict``,
-or for the fast path the same ``_forecast_inputs`` that ``predict`` calls), so a bad request gets
-the library's own message. The records of the answer are those ``lstmcast predict MODEL --json``
+or for the fast path the same :func:`lstmcast.forecasting.forecast_inputs` that ``predict`` calls),
+so a bad request gets the library's own message. The records of the answer are those ``lstmcast predict MODEL --json``
 prints. Forecasts from the saved history (``{}``) depend only on the model version and the
 request's horizon, levels and quantiles, so they are computed once per version and cached.
 
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.errors import ConfigError
+from lstmcast.forecasting import forecast_inputs
 from lstmcast.serve.fastpath import run_steps
 from lstmcast.serve.registry import CACHE_ENTRIES, Version, future_columns
 from lstmcast.serve.schemas import ForecastRequest
@@ -62,7 +63,7 @@ def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
     if wants_spread and not version.calibrated:
         raise ConfigError(uncalibrated(version))
     if version.fast is not None and not wants_spread:
-        series, values, tail, start, horizon = model._forecast_inputs(request.horizon, data, future)  # predict's checks
+        series, values, tail, start, horizon = forecast_inputs(model, request.horizon, data, future)  # predict's checks
         point = version.fast(values, tail[:, : series.n_targets], start, horizon)  # (horizon, targets)
         return point_records(series.future_index(horizon), list(series.targets), point)
     horizon = model.config_["horizon"] if request.horizon is None else request.horizon

@@ -1,0 +1,103 @@
+"""``Forecaster.calibrate``: the conformal scores behind a fitted model's intervals, and its combination.
+
+One series: a copy of the model trained on the rows before the newest ones (or the copy the
+fit already trained, :func:`lstmcast.series_model.train_copy`) forecasts each of those rows; its
+errors are the conformal scores (``calibration_``), its forecasts choose the combination with
+the statistical candidates (``combination_``, :mod:`lstmcast.stats.combination`) and are scored
+beside the naive baselines (``holdout_``). A series too short to set rows aside gets the naive
+forecast's errors instead. Many series pool scale-free errors over the series
+(:mod:`lstmcast.uncertainty.panel_conformal`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lstmcast import series_model
+from lstmcast.auto import Choice
+from lstmcast.errors import ConfigError, DataError
+from lstmcast.evaluate.report import score, seasonal_period
+from lstmcast.series_model import MIN_CONFORMAL
+from lstmcast.stats.combination import build as build_combination
+from lstmcast.stats.combination import build_unvalidated
+from lstmcast.strategies import get_strategy
+from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
+
+
+def calibrate(model):
+    """The work of :meth:`~lstmcast.Forecaster.calibrate`."""
+    model._check_fitted()
+    if model.is_panel_:
+        if not hasattr(model, "ends_"):
+            raise DataError(
+                "this model of many series was loaded from disk without its training series, so it cannot "
+                "calibrate prediction intervals: train it with intervals (lstmcast train keeps them) or refit it."
+            )
+        from lstmcast.uncertainty.panel_conformal import calibrate_panel
+
+        model.calibration_, model.series_scales_ = calibrate_panel(model)
+        model.choices_["intervals"] = Choice(
+            "conformal",
+            f"scale-free errors of a copy trained without each series' newest rows, pooled over "
+            f"{model.calibration_.cutoff} series ({model.calibration_.origins} forecasts)",
+        )
+        return model
+    trained = getattr(model, "choices_", {}).get("epochs")
+    if trained is not None and trained.value == 0:  # weights brought over (lstmcast.from_keras)
+        raise ConfigError(
+            f"this model's weights were not trained by lstmcast ({trained.reason}), so conformal intervals "
+            "cannot be calibrated: they need a copy trained the same way on earlier rows. Forecast without "
+            "level=/quantiles=, or train an lstmcast model on the data for intervals."
+        )
+    if not hasattr(model, "values_"):
+        raise DataError(
+            "this model was loaded from disk without its whole training series, so it cannot calibrate "
+            "prediction intervals: train it with intervals (lstmcast train keeps them by default) or refit it."
+        )
+    cfg, s = model.config_, model.series_
+    n, horizon, lag = model.split_.train_end, cfg["horizon"], model.transforms_.target.lag
+    steps = get_strategy(cfg["strategy"]).model_horizon(horizon)
+    raw = s.values[:n, : s.n_targets]
+    cutoff, origins = calibration_plan(n, horizon, cfg["window"] + lag + steps + MIN_WINDOWS - 1)
+    if origins >= MIN_CONFORMAL:
+        sub = model.__dict__.pop("_copy", None)  # trained by fit already, or trained now
+        if sub is None or sub.n_rows_ != cutoff:
+            sub = series_model.train_copy(model, s, cfg, cutoff)
+        values = sub.transforms_.to_model_space(s.values[:n])
+        first = np.arange(origins) + cutoff - 1  # (origins,) the last row each forecast sees
+        method = "conformal"
+        why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
+        pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
+        if cfg["combine"]:
+            model.combination_, pred = build_combination(
+                pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"]
+            )  # pred: each half of the origins combined with the weights the other half chose
+            model.choices_["combine"] = Choice(model.combination_.chosen(), model.combination_.describe())
+            why += "; the combined forecast's errors, each half of the origins weighted as the other chose"
+    else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)
+        if cfg["combine"] and n > horizon:
+            model.combination_ = build_unvalidated(raw, n, horizon, cfg["seasonal_period"])
+            model.choices_["combine"] = Choice(
+                model.combination_.chosen(),
+                f"the training part ({n} rows) is too short to validate the network: it joins the best "
+                f"statistical candidates on the history; {model.combination_.describe()}",
+            )
+        first = np.arange(n - horizon)  # every origin with a whole horizon after it
+        pred = np.repeat(raw[first][:, None, :], horizon, axis=1)  # (origins, H, targets)
+        method, cutoff = "naive", n
+        why = (
+            f"the training part ({n} rows) is too short to set rows aside: the {horizon}-step errors of the "
+            "naive forecast over the history (likely wider than the model's errors)"
+        )
+    rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (origins, H)
+    model.calibration_ = Calibration.from_forecasts(raw[rows], pred, cutoff, method, bool(cfg["log"]))
+    model.holdout_ = None
+    if method == "conformal":  # the copy's forecasts are out of sample: score them beside the baselines
+        try:
+            model.holdout_ = score(
+                raw, first, pred, cutoff, seasonal_period(s.freq, cfg["seasonal_period"]), warn=False
+            )
+        except ConfigError:  # a season longer than the history before the first origin: no baselines
+            pass
+    model.choices_["intervals"] = Choice(method, why)
+    return model

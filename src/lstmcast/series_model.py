@@ -1,0 +1,210 @@
+"""One series' fit: the split in time order, the transforms, the network built from the data, and training.
+
+:func:`fit_series` is the fit of a loaded :class:`~lstmcast.data.series.Series` with checked
+settings (``Forecaster.fit`` for one series); it sets the fitted attributes of the model it is
+given. With ``combine=True`` (and ``epochs="auto"``) a validation copy trains first on the rows
+before the newest ones (:func:`train_copy`): its forecasts of those rows calibrate the intervals
+and choose the combination (:mod:`lstmcast.calibration`), and the final model fine-tunes from
+its weights. Many series are fitted by :mod:`lstmcast.global_model`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from lstmcast import params as P
+from lstmcast.auto import Choice, resolve
+from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
+from lstmcast.data.series import Series
+from lstmcast.data.split import make_split
+from lstmcast.data.transforms import Scaler, TargetTransform
+from lstmcast.errors import ConfigError, TrainingInterrupted
+from lstmcast.fitting import init_members, loss_space, member_keys, refit, reporter
+from lstmcast.nn.network import NetworkSpec
+from lstmcast.resources import check_training
+from lstmcast.stats.combination import NETWORK
+from lstmcast.strategies import get_strategy
+from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
+from lstmcast.train.losses import check_settings, check_targets, get_loss
+from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, steps_per_epoch, train
+from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, calibration_plan
+
+FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
+# A combined fit trains the validation copy first, then fine-tunes it on every row: together about the
+# TARGET_STEPS of a network fitted alone, so validation costs little more than the fit it validates.
+COPY_STEPS, FINE_TUNE_STEPS = 300, 150
+MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
+
+
+def _step_budget(cfg: dict, train_cfg: TrainConfig, starts: np.ndarray, target: int) -> np.ndarray:
+    """Set ``cfg["epochs"]`` for about ``target`` optimizer steps over ``starts``; returns the starts to train on.
+
+    Whole epochs when they come within 15% of ``target``; otherwise the epochs run over a
+    random sample (seeded) of the windows sized to make ``target`` steps: the same compiled
+    epoch as the whole set's (a count in its bucket), where a cap on steps per epoch would
+    compile another program.
+    """
+    per_epoch = steps_per_epoch(train_cfg, len(starts))
+    epochs = max(round(target / per_epoch), 1)
+    cfg["epochs"] = epochs
+    if cfg["steps_per_epoch"] is not None or epochs * per_epoch <= 1.15 * target:
+        return starts
+    size = -(-target // epochs) * cfg["batch_size"]  # windows per epoch for about target steps in all
+    pick = np.random.default_rng(cfg["seed"]).choice(len(starts), min(size, len(starts)), replace=False)
+    return starts[np.sort(pick)]
+
+
+def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | None = None):
+    """Train ``model`` on a loaded series with checked settings ``cfg`` (one series' ``fit``); returns it."""
+    strategy = get_strategy(cfg["strategy"])
+    split = make_split(len(series), series.index, cfg["test"], cfg["validation"])
+    loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])
+    check_settings(loss, {k: v for k, v in cfg.items() if not (k == "scaler" and v == "minmax")})
+    check_targets(loss, series.values[: split.train_end, : series.n_targets], series.targets)
+    cfg, choices = resolve(cfg, series.values[: split.train_end, : series.n_targets], series.freq, loss)
+    check_settings(loss, cfg)
+    target_tf = TargetTransform(log=cfg["log"], lag=cfg["difference"])
+    steps = strategy.model_horizon(cfg["horizon"])
+    split, starts = split_series(series, cfg)
+    rows = split_rows(series, cfg)
+    check_length(series, split, starts, cfg["window"], steps, target_tf.lag, rows, choices["window"])
+    transforms = fit_transforms(series, split.train_end, Scaler(cfg["scaler"], tuple(cfg["feature_range"])), target_tf)
+    spec = NetworkSpec(
+        cell=cfg["cell"],
+        units=cfg["units"],
+        n_inputs=len(series.columns),
+        window=cfg["window"],
+        horizon=steps,
+        n_targets=series.n_targets,
+        dropout=cfg["dropout"],
+        bidirectional=cfg["bidirectional"],
+        dense_units=cfg["dense_units"],
+        n_outputs=loss.n_outputs,
+        n_future=len(series.future),
+        normalize=cfg["normalize"],
+        season=cfg["seasonal_period"],
+        head=loss.head,
+        future_relative=FUTURE_RELATIVE,
+    )
+    values = transforms.to_model_space(series.values)  # (rows, columns)
+    check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
+    callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
+    train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+    copy = None  # the validation copy, trained first when the combination will need it
+    if cfg["epochs"] == "auto" and cfg["combine"] and loss.kind == "point" and cfg["patience"] is None:
+        cutoff, origins = calibration_plan(
+            split.train_end, cfg["horizon"], cfg["window"] + target_tf.lag + steps + MIN_WINDOWS - 1
+        )
+        if origins >= MIN_CONFORMAL:
+            copy = train_copy(model, series, cfg, cutoff)
+    fit_starts = starts["train"]
+    if copy is not None:  # the final model starts from the copy's weights
+        initial, train_key = copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
+    else:
+        initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"])
+    if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: it is the model
+        transforms, params, history = copy.transforms_, copy.params_, copy.history_
+        values = transforms.to_model_space(series.values)
+        cfg["epochs"] = copy.config_["epochs"]
+        choices["epochs"] = Choice(cfg["epochs"], f"Ctrl-C: the copy trained on rows 1..{cutoff} only")
+    else:
+        if copy is not None:  # fine-tune the copy on every row, from its parameters
+            fit_starts = _step_budget(cfg, train_cfg, starts["train"], FINE_TUNE_STEPS)
+            choices["epochs"] = Choice(
+                cfg["epochs"],
+                f"about {FINE_TUNE_STEPS} optimizer steps from the validation copy's weights (it trained about "
+                f"{COPY_STEPS} steps on rows 1..{cutoff})",
+            )
+            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+        elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
+            fit_starts = _step_budget(cfg, train_cfg, starts["train"], model._step_target)
+            choices["epochs"] = Choice(cfg["epochs"], f"about {model._step_target} optimizer steps")
+            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+        elif cfg["epochs"] == "auto":
+            cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
+            choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
+            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+        else:
+            choices["epochs"] = Choice(cfg["epochs"], "set by you")
+        try:
+            params, history = train(
+                initial,
+                spec,
+                loss,
+                train_cfg,
+                values,
+                fit_starts,
+                train_key,
+                val_starts=starts["validation"],
+                on_epoch_end=callback,
+            )
+        finally:
+            if getattr(callback, "progress", None) is not None:
+                callback.progress.stop()  # early stopping, Ctrl-C or an error ended training before the last epoch
+    if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
+        params = refit(params, history, initial, spec, loss, train_cfg, values, starts, train_key)
+    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
+    model.choices_ = choices
+    model.transforms_, model.series_, model.split_, model.starts_ = transforms, series, split, starts
+    model.values_ = values
+    model.n_rows_, model.first_index_ = len(series), series.index[0]
+    for name in ("calibration_", "holdout_", "panel_", "ends_", "series_scales_", "combination_"):  # earlier fit's
+        model.__dict__.pop(name, None)
+    if cfg["combine"] and loss.kind == "point" and not history.interrupted:
+        try:  # validation picks the combination; the intervals come with it
+            model._copy = copy
+            model.calibrate()
+        except TrainingInterrupted:  # Ctrl-C while the copy trained: the network alone, as Ctrl-C leaves it
+            for name in ("calibration_", "holdout_", "combination_"):
+                model.__dict__.pop(name, None)
+            history.interrupted = True
+            choices["combine"] = Choice(NETWORK, "Ctrl-C while the validation copy trained: the network alone")
+        finally:
+            model.__dict__.pop("_copy", None)
+    elif cfg["combine"] and history.interrupted:
+        choices["combine"] = Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
+    elif cfg["combine"]:
+        choices["combine"] = Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
+    return model
+
+
+def train_copy(model, s: Series, cfg: dict, cutoff: int):
+    """The validation copy: the same settings (the automatic ones as chosen on all rows), trained on rows 1..cutoff.
+
+    Its forecasts from the origins after ``cutoff`` are the conformal scores and pick the
+    combination; with ``epochs="auto"`` the final model fine-tunes from its weights.
+    """
+    from lstmcast.train.progress import say
+
+    verbose = P.PARAMS["verbose"].check_value(model.verbose)  # as set now, not at fit time
+    say(verbose, f"Validation: training a copy on rows 1..{cutoff}, to forecast the newest rows it does not see...")
+    fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+    sub = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
+    if cfg["combine"] and model.epochs == "auto" and model.patience is None:  # the final model fine-tunes from it
+        sub._step_target = COPY_STEPS
+    part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
+    return fit_series(sub, part, sub._checked())
+
+
+def split_series(series: Series, cfg: dict):
+    """The time-ordered split of ``series`` and the window starts of each part."""
+    split = make_split(len(series), series.index, cfg["test"], cfg["validation"])
+    steps = get_strategy(cfg["strategy"]).model_horizon(cfg["horizon"])
+    return split, part_starts(split, cfg["window"], steps, cfg["difference"])
+
+
+def split_rows(series: Series, cfg: dict):
+    """rows(n) -> (train, validation, test) rows of a series of n rows cut by the settings (0s where none fits)."""
+
+    def rows(n: int):
+        try:
+            index = series.index[:n] if n <= len(series) else pd.RangeIndex(n)
+            s = make_split(n, index, cfg["test"], cfg["validation"])
+        except ConfigError:
+            return 0, 0, 0
+        return s.n_train, s.n_val, s.n_test
+
+    return rows
