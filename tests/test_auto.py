@@ -104,7 +104,7 @@ def test_an_ensemble_is_reproducible_and_equals_its_members_trained_alone():
 
 def test_early_stopping_chooses_epochs_then_the_model_learns_the_validation_rows_too():
     sine = datasets.load("sine", length=300, noise=0.05)
-    settings = dict(window=12, units=8, batch_size=16, ensemble=1, validation=0.2, patience=2, epochs=40)
+    settings = dict(window=12, units=8, batch_size=16, ensemble=1, validation=0.2, patience=2, epochs=40, combine=False)
     m = Forecaster(**settings).fit(sine)
     assert m.history_.best_epoch is not None and m.history_.refit_epochs == m.history_.best_epoch
     direct = Forecaster(**{**settings, "validation": 0, "patience": None, "epochs": m.history_.best_epoch})

@@ -180,7 +180,18 @@ def train_copy(model, s: Series, cfg: dict, cutoff: int):
     from lstmcast.train.progress import say
 
     verbose = P.PARAMS["verbose"].check_value(model.verbose)  # as set now, not at fit time
-    say(verbose, f"Validation: training a copy on rows 1..{cutoff}, to forecast the newest rows it does not see...")
+    if cfg["combine"]:
+        say(
+            verbose,
+            f"Validation: training a copy on rows 1..{cutoff}: its forecasts of the newest rows weigh the network "
+            "against the statistical candidates and calibrate the intervals...",
+        )
+    else:
+        say(
+            verbose,
+            f"Calibrating prediction intervals: training a copy on rows 1..{cutoff} and forecasting the rows after "
+            "it (about one more fit; saved with the model)...",
+        )
     fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
     sub = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
     if cfg["combine"] and model.epochs == "auto" and model.patience is None:  # the final model fine-tunes from it
