@@ -68,16 +68,12 @@ def fit_sharded(
     from lstmcast.data import calendar_features
     from lstmcast.data.panel_load import load_panel
     from lstmcast.data.panel_transforms import MIN_HISTORY, pad_left, with_mask
+    from lstmcast.data.panel_windows import train_ends
     from lstmcast.data.shards import load_share
     from lstmcast.data.sources import reading
+    from lstmcast.data.statics import with_statics
     from lstmcast.fitting import init_members, loss_space, reporter
-    from lstmcast.global_model import (
-        _check_positive,
-        _refuse_unforecastable,
-        _warn_short,
-        train_ends,
-        with_statics,
-    )
+    from lstmcast.global_model import _check_positive, _refuse_unforecastable, _warn_short
     from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
@@ -251,7 +247,7 @@ def _refuse_unsharded(cfg: dict) -> None:
 
 def plan_windows(offsets, ends, fit_ends, pad: int, first_row: int, window: int, steps: int):
     """(training, validation) window starts of one shard's table, each series left-padded by ``pad`` rows."""
-    from lstmcast.global_model import window_starts
+    from lstmcast.data.panel_windows import window_starts
 
     table_offsets = offsets + pad * np.arange(len(offsets))  # (S + 1,) of the padded table
     first = np.full_like(ends, first_row)
@@ -268,7 +264,7 @@ def plan_windows(offsets, ends, fit_ends, pad: int, first_row: int, window: int,
 
 def agree_statics(group, panels):
     """The StaticEncoding of every shard's series together (``StaticEncoding.fit`` over the union), or None."""
-    from lstmcast.global_model import StaticEncoding
+    from lstmcast.data.statics import StaticEncoding
 
     if panels[0].static is None:
         return None
@@ -307,8 +303,7 @@ def _rows_before(offsets: np.ndarray, ends: np.ndarray) -> np.ndarray:
 def scaled(panel, ends: np.ndarray, cfg: dict, k: int):
     """(PanelTransforms, (rows, columns) float32 model space) of ``panel``, fitted ``CHUNK_SERIES`` series at a
     time: each series' scaler is its own, so the result is the one-call result, with a chunk's working memory."""
-    from lstmcast.data.panel_transforms import PanelTransforms
-    from lstmcast.global_model import fit_transforms
+    from lstmcast.data.panel_transforms import PanelTransforms, fit_transforms
 
     stacked, offsets = panel.stacked(), panel.offsets()
     table = np.empty((len(stacked), stacked.shape[1]), np.float32)
