@@ -35,7 +35,7 @@ from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, calib
 FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
 # A combined fit trains the validation copy first, then fine-tunes it on every row: together about the
 # TARGET_STEPS of a network fitted alone, so validation costs little more than the fit it validates.
-COPY_STEPS, FINE_TUNE_STEPS = 300, 150
+COPY_STEPS, FINE_TUNE_STEPS = 250, 125
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
 
 
