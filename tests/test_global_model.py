@@ -8,7 +8,7 @@ from lstmcast import Forecaster
 from lstmcast.data.panel_transforms import PanelTransforms
 from lstmcast.data.panel_windows import forecast_rows, train_ends, window_starts
 from lstmcast.data.transforms import Scaler, TargetTransform
-from lstmcast.errors import ColumnError, ConfigError, DataError, TooShortError
+from lstmcast.errors import ColumnError, ConfigError, DataError, NotCalibratedError, TooShortError
 
 SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0)
 
@@ -188,7 +188,9 @@ def test_cli_trains_a_global_model_with_id_and_predicts_a_long_table(tmp_path):
 
 def test_conformal_intervals_for_many_series_round_trip(tmp_path):
     model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
-    out = model.predict(level=[80, 95], quantiles=[0.1])
+    with pytest.raises(NotCalibratedError, match=r"earlier rows, about one more fit; saving keeps the scores\)\."):
+        model.predict(level=[80])  # predicting never trains
+    out = model.calibrate().predict(level=[80, 95], quantiles=[0.1])
     assert list(out.columns) == ["unique_id", "ds", "y", "y-lo-80", "y-hi-80", "y-lo-95", "y-hi-95", "y-q-10"]
     assert (out["y-lo-95"] <= out["y-lo-80"]).all() and (out["y-lo-80"] <= out["y"]).all()
     assert (out["y"] <= out["y-hi-80"]).all() and (out["y-hi-80"] <= out["y-hi-95"]).all()
@@ -274,11 +276,16 @@ def test_review_findings_on_many_series(tmp_path):
     nd = pd.date_range("2017-01-01", periods=40, freq="MS")
     flat = pd.DataFrame({"unique_id": "flat", "ds": nd, "y": 300.0})
     pure = pd.DataFrame({"unique_id": "pure", "ds": nd, "y": 300 + 10 * np.sin(np.arange(40) / 12 * 2 * np.pi)})
-    out = Forecaster(horizon=3, **SMALL).fit(pd.concat([df, flat, pure], ignore_index=True)).predict(level=[80])
+    out = (
+        Forecaster(horizon=3, **SMALL)
+        .fit(pd.concat([df, flat, pure], ignore_index=True))
+        .calibrate()
+        .predict(level=[80])
+    )
     width = (out["y-hi-80"] - out["y-lo-80"]).groupby(out["unique_id"]).max()
     assert width["flat"] < 1 and width["pure"] < 40
     # calendar columns and intervals together (the calibration copy must not add them twice)
-    assert len(Forecaster(horizon=3, calendar=True, **SMALL).fit(df).predict(level=[80])) == 18
+    assert len(Forecaster(horizon=3, calendar=True, **SMALL).fit(df).calibrate().predict(level=[80])) == 18
     # a series too short to train is named when fitting (padded on the left, it is still forecast)
     two = pd.DataFrame({"unique_id": "two", "ds": nd[:2], "y": [1.0, 2.0]})
     with pytest.warns(ShortSeriesWarning, match=r"1 series hold fewer than the 5 training rows .*'two' with 2"):
@@ -315,7 +322,7 @@ def test_plots_of_many_series_show_a_chosen_few_or_a_spread(tmp_path):
     from lstmcast.plot import plot_series
 
     model = Forecaster(horizon=3, **SMALL).fit(panel_frame())
-    history, forecast = model.actual(), model.predict(level=[80])
+    history, forecast = model.actual(), model.calibrate().predict(level=[80])
     assert list(history.columns) == ["unique_id", "ds", "y"] and len(history) == len(model.panel_.stacked())
     fig = plot_series(history, forecast, "unique_id", ids=["s1", "s4"], path=tmp_path / "two.png")
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]

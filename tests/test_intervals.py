@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from lstmcast import Forecaster
 from lstmcast.cli import app
-from lstmcast.errors import ConfigError, DataError, IntervalWarning, ModelFileError
+from lstmcast.errors import ConfigError, DataError, IntervalWarning, ModelFileError, NotCalibratedError
 from lstmcast.io.schema import check_state
 from lstmcast.uncertainty.conformal import MIN_ORIGINS, Calibration, calibration_plan
 from lstmcast.uncertainty.names import all_quantiles, level_columns, quantile_column
@@ -147,7 +147,10 @@ def test_a_damaged_calibration_is_refused(fitted):
 
 def test_refitting_drops_the_old_calibration(fitted):
     model = Forecaster(horizon=4, seasonal_period=12, combine=False, **SMALL).fit(noisy_sine())
-    model.predict(level=[80])  # calibrates on first use (combine=True calibrates in fit)
+    with pytest.raises(NotCalibratedError, match=r"not calibrated, and predicting never trains: call model\.calibrate"):
+        model.predict(level=[80])  # combine=False: nothing calibrated in fit, and predict does not train
+    assert not hasattr(model, "calibration_")
+    model.calibrate().predict(level=[80])
     model.fit(noisy_sine(seed=3))
     assert not hasattr(model, "calibration_")
 

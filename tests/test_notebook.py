@@ -62,11 +62,13 @@ def test_fit_says_what_its_loss_is_measured_on_and_calibration_says_it_runs(caps
     out = capsys.readouterr().out
     assert f"Loss: {model.loss_space_}\n" in out and "Epoch 3/3" in out
     assert model.loss_space_.startswith("mae of values") and "evaluate() scores the original scale" in out
-    model.predict(level=[80])
+    model.calibrate()
     out = capsys.readouterr().out
     assert out.startswith("Calibrating prediction intervals: training a copy on rows 1..")
     model.set_params(verbose=0)
     model.calibrate()
+    assert capsys.readouterr().out == ""
+    model.predict(level=[80])  # calibrated: predicting prints nothing and trains nothing
     assert capsys.readouterr().out == ""
 
 

@@ -201,7 +201,7 @@ def test_backtest_forecasts_short_series_from_their_padded_history():
 
 
 def test_intervals_of_a_padded_model(padded):
-    out = padded.predict(level=[80])
+    out = padded.calibrate().predict(level=[80])
     assert np.all(out["y-lo-80"] <= out["y"]) and np.all(out["y"] <= out["y-hi-80"])
     assert set(out.unique_id) == set(LONG) | set(SHORT)
 

@@ -33,6 +33,10 @@ class ConfigError(LstmcastError, ValueError):
         return cls(f"{name}={value!r} must be a positive integer.")
 
 
+class NotCalibratedError(ConfigError):
+    """Intervals were asked of a model whose conformal scores were never computed: predict() does not train."""
+
+
 class DataError(LstmcastError, ValueError):
     """The input data cannot be used as it is."""
 

@@ -244,7 +244,7 @@ class Forecaster(Estimator):
         ``future=`` covariates over the forecast steps (DataFrame or array).
         level: central prediction intervals in percent, e.g. ``[80, 95]`` (columns ``<target>-lo-80``,
         ``<target>-hi-80``...); quantiles: e.g. ``[0.1, 0.9]`` (columns ``<target>-q-10``...).
-        Intervals are conformal (:meth:`calibrate`, run on first use) for point losses, the
+        Intervals are conformal (:meth:`calibrate`: in a combined fit, else called once) for point losses, the
         head's own for quantile and distribution losses. samples: sample paths per ensemble
         member behind a recursive distribution model's quantiles (default ``SAMPLES``).
         Returns a DataFrame indexed by the future timestamps, one column per target plus the
@@ -279,8 +279,10 @@ class Forecaster(Estimator):
 
         A copy of the model (same settings) trains on the training rows before the newest
         ones and forecasts from each of those; its errors are the conformal scores
-        (``calibration_``). ``predict(level=...)`` calls this on first use; saving keeps the
-        scores. Those forecasts are of rows the copy never saw, so they are also scored beside the
+        (``calibration_``). A combined fit (``combine=True``, one series) and ``lstmcast train``
+        calibrate already; otherwise call this once before ``predict(level=...)``, which never
+        trains (it raises :class:`~lstmcast.errors.NotCalibratedError`). Saving keeps the scores.
+        Those forecasts are of rows the copy never saw, so they are also scored beside the
         naive baselines on the original scale (``holdout_``, an Evaluation; not saved): an honest
         score of the configuration even when ``test=0``. Costs about one more fit. Series too
         short to set rows aside use the errors of the naive forecast over the history instead

@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from lstmcast import calibration
 from lstmcast import params as P
 from lstmcast.data import calendar_features
 from lstmcast.data.newdata import future_values, load_history
@@ -163,8 +164,7 @@ def forecast_intervals(model, values, raw_targets, starts, horizon, taus, sample
     if model.loss_.kind != "point":
         q = head_quantiles(model, values, starts, horizon, taus, samples, undo_one(model, raw_targets, starts))
         return point, q
-    if getattr(model, "calibration_", None) is None:
-        model.calibrate()
+    calibration.require_calibration(model)
     cal = model.calibration_
     if horizon > cal.horizon:
         raise ConfigError(

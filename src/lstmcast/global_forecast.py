@@ -29,7 +29,7 @@ def predict_panel(model, horizon: int, data=None, future=None, levels=(), quanti
     data: newer history of some or all series, in the training columns (a series never seen in
     training gets a scaler fitted on its own history); by default the training panel.
     levels / quantiles: interval and quantile columns (``<target>-lo-80``, ``<target>-q-10``): conformal
-    for a point loss, calibrated on first use (:mod:`lstmcast.uncertainty.panel_conformal`), the head's
+    for a point loss, once calibrated (``calibrate()``, :mod:`lstmcast.uncertainty.panel_conformal`), the head's
     own for a quantile or distribution loss (:mod:`lstmcast.uncertainty.head_quantiles`).
     windows: a list that receives ``(first series, end series, block, starts)`` of every chunk of forecast
     windows instead of forecasting; then ``(panel, transforms)`` is returned (``Forecaster.explain``).
@@ -186,11 +186,11 @@ def newer_panel(model, data):
 
 
 def _conformal(model, panel, out, horizon: int, taus, newer: bool) -> np.ndarray:
-    """(S, H, targets, Q) conformal quantiles around the point forecasts ``out`` (calibrated on first use)."""
+    """(S, H, targets, Q) conformal quantiles around the point forecasts ``out`` (the model calibrated)."""
+    from lstmcast.calibration import require_calibration
     from lstmcast.uncertainty.panel_conformal import panel_quantiles, series_scales
 
-    if getattr(model, "calibration_", None) is None:
-        model.calibrate()
+    require_calibration(model)
     cal = model.calibration_
     if horizon > cal.horizon:
         raise ConfigError(

@@ -140,8 +140,10 @@ def run_backtest(
         progress.advance(note=f"{folds_text}, trained on rows 1..{cuts[i]}")
         values = fitted.transforms_.to_model_space(modelled.values)
         together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
-        if levels:  # (n, H, targets), (n, H, targets, Q)
-            out, q = fitted.forecast_intervals(values, raw, together, horizon, taus)
+        if levels:  # (n, H, targets), (n, H, targets, Q); a refit calibrates its own (predict never trains)
+            from lstmcast.calibration import ensure_calibrated
+
+            out, q = ensure_calibrated(fitted).forecast_intervals(values, raw, together, horizon, taus)
         else:
             out, q = fitted.forecast_at(values, raw, together), None  # one batched call for the group
         bounds = np.cumsum([0] + [len(o) for o in fold_origins[i:j]])

@@ -162,6 +162,10 @@ def run_panel_backtest(
                 with warnings.catch_warnings():  # short series are left out of the fold and in overall["left_out"]
                     warnings.simplefilter("ignore", ShortSeriesWarning)
                     fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
+                if taus is not None:  # each refit calibrates its own intervals: predicting never trains
+                    from lstmcast.calibration import ensure_calibrated
+
+                    ensure_calibrated(fitted)
                 progress.advance(note=f"fold {i + 1} of {folds}")
                 period = fitted.config_["seasonal_period"] if period is None else period
                 own = trained

@@ -86,7 +86,7 @@ def describe(model, onnx_name: str) -> dict:
         if panel is not None
         else "prediction intervals: from the half-widths in 'intervals', as its 'about' says"
         if calibration is not None
-        else "prediction intervals: none (the model was not calibrated; calibrate() or predict(level=...) before "
+        else "prediction intervals: none (the model was not calibrated; calibrate() before "
         "exporting adds their half-widths)"
     )
     if calendar:
