@@ -59,3 +59,30 @@ def test_last_state_only_equals_autodiff(cell, reverse, width):
             return jnp.sum(jnp.tanh(hs[0] if reverse else hs[-1]) * w)
 
         _assert_same_value_and_grads(last, reference, params, x)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("last_only", [False, True])
+@pytest.mark.parametrize("width", [2, SMALL_INPUT + 2])
+def test_members_axis_gradients_equal_autodiff(cell, last_only, width):
+    """Under ``jax.vmap`` over an ensemble's members (the training epoch's layout: parameters batched,
+    the input shared), the hand-written gradients are still autodiff's, member by member."""
+    with jax.enable_x64(True):
+        members = [_float64_params(10 + m, cell, width, 5) for m in range(3)]
+        params = jax.tree.map(lambda *a: jnp.stack(a), *members)  # a leading members axis
+        x = jnp.asarray(np.random.default_rng(6).normal(size=(6, 4, width)))  # (time, batch, D), shared
+        w = jnp.asarray(np.random.default_rng(7).normal(size=(4, 5) if last_only else (6, 4, 5)))
+
+        def fast(p, x):
+            return jnp.sum(jnp.tanh(run_layer(cell, p, x, last_only=last_only)) * w)
+
+        def reference(p, x):
+            hs = run_layer_autodiff(cell, p, x)  # (time, batch, U)
+            return jnp.sum(jnp.tanh(hs[-1] if last_only else hs) * w)
+
+        def per_member(fn):
+            return jax.vmap(jax.value_and_grad(fn, argnums=(0, 1)), in_axes=(0, None))(params, x)
+
+        grads, reference_grads = per_member(fast), per_member(reference)
+        for a, b in zip(jax.tree.leaves(grads), jax.tree.leaves(reference_grads)):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), atol=1e-10)

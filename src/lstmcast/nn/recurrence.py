@@ -22,6 +22,12 @@ What else the measurements on a 2-core CPU taught (DESIGN.md has the numbers):
   network) neither stores nor differentiates the others (``last_only``).
 * The gate activations stay separate (time, batch, U) arrays between the two
   passes: slicing them out of one wide array inside the backward loop was slow.
+* An ensemble runs these layers under ``jax.vmap`` (members first). Arrays the
+  backward pass reshapes are carried as (time * batch, width) buffers written row
+  block by row block, not stacked as scan outputs: a stacked output is
+  (time, members, batch, width) under vmap, and reshaping it copied it whole
+  (~12 MB per step at LSTM(50), window 96, 5 members). The state is carried as
+  it is, (batch, U): the batched matmul of a transposed carry ran ~25% slower.
 
 Both layers take time-major inputs ``x`` (time, batch, D) and start from zero
 states; they return every hidden state (time, batch, U), or with
@@ -61,18 +67,9 @@ def _projection(x, kernel, bias):
     return x @ kernel + bias, lambda xp_t: xp_t  # (time, batch, gates*U), projected once
 
 
-def _store(buf, h_t, t):
-    """Write the transposed state h_t (U, batch) into block t of buf (U, time * batch)."""
-    return jax.lax.dynamic_update_slice(buf, h_t, (0, t * h_t.shape[1]))
-
-
-def _state_matmul(h_t, recurrent):
-    """h @ recurrent from the transposed state h_t (U, batch): (batch, gates*U).
-
-    The state is carried transposed because XLA's CPU matmul ran this shape ~15% faster with its
-    left operand stored column-major (a transposed carry) than row-major.
-    """
-    return jax.lax.dot_general(h_t, recurrent, (((0,), (0,)), ((), ())))
+def _store(buf, h, t):
+    """Write the state h (batch, U), transposed, into block t of buf (U, time * batch)."""
+    return jax.lax.dynamic_update_slice(buf, h.T, (0, t * h.shape[0]))
 
 
 def _state_grad_matmul(dz, recurrent):
@@ -80,11 +77,25 @@ def _state_grad_matmul(dz, recurrent):
     return jax.lax.dot_general(dz, recurrent, (((1,), (1,)), ((), ())))
 
 
+def _store_rows(buf, d_t, t):
+    """Write d_t (batch, width) into rows t * batch... of buf (time * batch, width)."""
+    return jax.lax.dynamic_update_slice(buf, d_t, (t * d_t.shape[0], 0))
+
+
 def _input_grads(x, kernel, dxp):
-    """Gradients of ``x @ kernel + bias`` from dxp (time, batch, gates*U): dx, d_kernel, d_bias."""
+    """Gradients of ``x @ kernel + bias`` from dxp (time * batch, gates*U): dx, d_kernel, d_bias.
+
+    A narrow input's kernel gradient is a weighted sum of dxp's rows per input column: as a
+    matmul, an ensemble's input (shared by its members, so not batched) made XLA copy dxp of
+    every member into one (time * batch, members * gates * U) array first.
+    """
     t, b, d = x.shape
-    dxp2 = dxp.reshape(t * b, -1)  # (time*batch, gates*U)
-    return dxp @ kernel.T, x.reshape(t * b, d).T @ dxp2, jnp.sum(dxp2, axis=0)
+    x2 = x.reshape(t * b, d)
+    if d <= SMALL_INPUT:
+        d_kernel = jnp.stack([jnp.sum(x2[:, j : j + 1] * dxp, axis=0) for j in range(d)])
+    else:
+        d_kernel = x2.T @ dxp
+    return (dxp @ kernel.T).reshape(t, b, d), d_kernel, jnp.sum(dxp, axis=0)
 
 
 def _split_cotangent(last_only, d_out):
@@ -124,30 +135,32 @@ def _lstm_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
     buf = jnp.zeros((units, steps * batch), x.dtype) if residuals else None  # states h_{t-1}, transposed
 
     def step(carry, inputs):
-        h_t, c, buf = carry  # h_t: the state transposed, (U, batch)
+        h, c, buf = carry  # (batch, U) each
         t, x_t = inputs
         if residuals:
-            buf = _store(buf, h_t, t)
-        z = project(x_t) + _state_matmul(h_t, recurrent)  # (batch, 4U)
+            buf = _store(buf, h, t)
+        z = project(x_t) + h @ recurrent  # (batch, 4U)
         i, f, g, o = jnp.split(z, 4, axis=-1)
         i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), fast_tanh(g), jax.nn.sigmoid(o)
         c_new = f * c + i * g
         tc = fast_tanh(c_new)
         h_new = o * tc
         out = (h_new if keep_hs else None, (c, (i, f, g, o), tc) if residuals else None)
-        return (h_new.T, c_new, buf), out
+        return (h_new, c_new, buf), out
 
-    (h_last_t, _, buf), (hs, saved) = jax.lax.scan(step, (h0.T, h0, buf), (jnp.arange(steps), xs), unroll=unroll)
-    return h_last_t.T, hs, (buf, saved)  # (batch, U), (time, batch, U) or None, residuals
+    (h_last, _, buf), (hs, saved) = jax.lax.scan(step, (h0, h0, buf), (jnp.arange(steps), xs), unroll=unroll)
+    return h_last, hs, (buf, saved)  # (batch, U), (time, batch, U) or None, residuals
 
 
 def _lstm_bwd(unroll, last_only, res, d_out):
     x, kernel, recurrent, (buf, (c_prevs, gates, tcs)) = res
     dh_last, dhs = _split_cotangent(last_only, d_out)
 
+    steps, batch, _ = x.shape
+
     def step(carry, inputs):
-        dh, dc_next = carry
-        dh_out, cp, (i, f, g, o), tc = inputs
+        dh, dc_next, dzs = carry
+        t, dh_out, cp, (i, f, g, o), tc = inputs
         if dh_out is not None:
             dh = dh + dh_out
         dc = dc_next + dh * o * (1.0 - tc * tc)
@@ -155,11 +168,13 @@ def _lstm_bwd(unroll, last_only, res, d_out):
             [dc * g * i * (1.0 - i), dc * cp * f * (1.0 - f), dc * i * (1.0 - g * g), dh * tc * o * (1.0 - o)],
             axis=-1,
         )  # (batch, 4U)
-        return (_state_grad_matmul(dz, recurrent), dc * f), dz
+        return (_state_grad_matmul(dz, recurrent), dc * f, _store_rows(dzs, dz, t)), None
 
-    carry = (dh_last, jnp.zeros_like(dh_last))
-    _, dzs = jax.lax.scan(step, carry, (dhs, c_prevs, gates, tcs), reverse=True, unroll=unroll)
-    d_recurrent = buf @ dzs.reshape(-1, dzs.shape[-1])  # (U, 4U): one matmul over all steps
+    dzs = jnp.zeros((steps * batch, recurrent.shape[1]), x.dtype)  # (time * batch, 4U)
+    carry = (dh_last, jnp.zeros_like(dh_last), dzs)
+    inputs = (jnp.arange(steps), dhs, c_prevs, gates, tcs)
+    (_, _, dzs), _ = jax.lax.scan(step, carry, inputs, reverse=True, unroll=unroll)
+    d_recurrent = buf @ dzs  # (U, 4U): one matmul over all steps
     dx, d_kernel, d_bias = _input_grads(x, kernel, dzs)
     return dx, d_kernel, d_bias, d_recurrent
 
@@ -181,20 +196,20 @@ def _gru_scan(x, kernel, bias, recurrent, unroll, keep_hs, residuals):
     buf = jnp.zeros((units, steps * batch), x.dtype) if residuals else None
 
     def step(carry, inputs):
-        h, h_t, buf = carry  # the state, and transposed: (batch, U), (U, batch)
+        h, buf = carry  # the state (batch, U)
         t, x_t = inputs
         if residuals:
-            buf = _store(buf, h_t, t)
+            buf = _store(buf, h, t)
         x_z, x_r, x_h = jnp.split(project(x_t), 3, axis=-1)
-        r_z, r_r, r_h = jnp.split(_state_matmul(h_t, recurrent) + recurrent_bias, 3, axis=-1)
+        r_z, r_r, r_h = jnp.split(h @ recurrent + recurrent_bias, 3, axis=-1)
         z = jax.nn.sigmoid(x_z + r_z)
         r = jax.nn.sigmoid(x_r + r_r)
         n = fast_tanh(x_h + r * r_h)
         h_new = z * h + (1.0 - z) * n
         out = (h_new if keep_hs else None, (h, z, r, n, r_h) if residuals else None)
-        return (h_new, h_new.T, buf), out
+        return (h_new, buf), out
 
-    (h_last, _, buf), (hs, saved) = jax.lax.scan(step, (h0, h0.T, buf), (jnp.arange(steps), xs), unroll=unroll)
+    (h_last, buf), (hs, saved) = jax.lax.scan(step, (h0, buf), (jnp.arange(steps), xs), unroll=unroll)
     return h_last, hs, (buf, saved)
 
 
@@ -202,8 +217,11 @@ def _gru_bwd(unroll, last_only, res, d_out):
     x, kernel, recurrent, (buf, acts) = res
     dh_last, dhs = _split_cotangent(last_only, d_out)
 
-    def step(dh, inputs):
-        dh_out, (hp, z, r, n, r_h) = inputs
+    steps, batch, _ = x.shape
+
+    def step(carry, inputs):
+        dh, dxs, drecs = carry
+        t, dh_out, (hp, z, r, n, r_h) = inputs
         if dh_out is not None:
             dh = dh + dh_out
         dn = dh * (1.0 - z) * (1.0 - n * n)
@@ -211,13 +229,15 @@ def _gru_bwd(unroll, last_only, res, d_out):
         dr = dn * r_h * r * (1.0 - r)
         d_rec = jnp.concatenate([dz, dr, dn * r], axis=-1)  # gradient of h @ recurrent + bias: (batch, 3U)
         d_x = jnp.concatenate([dz, dr, dn], axis=-1)  # gradient of the projected input: (batch, 3U)
-        return dh * z + _state_grad_matmul(d_rec, recurrent), (d_x, d_rec)
+        dh = dh * z + _state_grad_matmul(d_rec, recurrent)
+        return (dh, _store_rows(dxs, d_x, t), _store_rows(drecs, d_rec, t)), None
 
-    _, (dxs, drecs) = jax.lax.scan(step, dh_last, (dhs, acts), reverse=True, unroll=unroll)
-    drecs2 = drecs.reshape(-1, drecs.shape[-1])  # (time*batch, 3U)
-    d_recurrent = buf @ drecs2  # (U, 3U)
+    zeros = jnp.zeros((steps * batch, recurrent.shape[1]), x.dtype)  # (time * batch, 3U)
+    inputs = (jnp.arange(steps), dhs, acts)
+    (_, dxs, drecs), _ = jax.lax.scan(step, (dh_last, zeros, zeros), inputs, reverse=True, unroll=unroll)
+    d_recurrent = buf @ drecs  # (U, 3U)
     dx, d_kernel, d_input_bias = _input_grads(x, kernel, dxs)
-    return dx, d_kernel, jnp.stack([d_input_bias, jnp.sum(drecs2, axis=0)]), d_recurrent
+    return dx, d_kernel, jnp.stack([d_input_bias, jnp.sum(drecs, axis=0)]), d_recurrent
 
 
 gru_layer = _layer(
