@@ -11,8 +11,9 @@ A page's fenced blocks run in order, as a reader would run them, in a fresh fold
   machines, the reader's own files) and say so in a comment or the text around them.
 
 To keep the suite fast, settings left at ``epochs="auto"`` train for about 50 optimizer steps here
-instead of 500 (``lstmcast.train.trainer.TARGET_STEPS``): the code runs as written, its models are
-only trained less.
+instead of 500 (``lstmcast.train.trainer.TARGET_STEPS``; a combined fit's validation copy and
+fine-tune 25 + 13 instead of 250 + 125, ``lstmcast.series_model.COPY_STEPS`` and ``FINE_TUNE_STEPS``):
+the code runs as written, its models are only trained less.
 
 The site itself builds with ``mkdocs build --strict`` (skipped where MkDocs is not installed; it is in
 the ``dev`` extra).
@@ -90,6 +91,9 @@ def test_after_the_quick_start_commands_use_the_environment_by_path():
 def test_examples_run_as_written(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("lstmcast.train.trainer.TARGET_STEPS", 50)  # epochs="auto": 50 steps, not 500
+    # a combined fit's copy and fine-tune, scaled alike (250 + 125 steps -> 25 + 13)
+    monkeypatch.setattr("lstmcast.series_model.COPY_STEPS", 25)
+    monkeypatch.setattr("lstmcast.series_model.FINE_TUNE_STEPS", 13)
     matplotlib.use("agg")  # pictures written to files only; the tests run without a display
     run_page(page)
     if page == "README.md":
