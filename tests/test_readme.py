@@ -12,8 +12,9 @@ A page's fenced blocks run in order, as a reader would run them, in a fresh fold
 
 To keep the suite fast, settings left at ``epochs="auto"`` train for about 50 optimizer steps here
 instead of 500 (``lstmcast.train.trainer.TARGET_STEPS``; a combined fit's validation copy and
-fine-tune 25 + 13 instead of 250 + 125, ``lstmcast.series_model.COPY_STEPS`` and ``FINE_TUNE_STEPS``):
-the code runs as written, its models are only trained less.
+fine-tune 25 + 13 instead of 250 + 125, ``lstmcast.series_model.COPY_STEPS`` and ``FINE_TUNE_STEPS``),
+and settings giving ``epochs`` as a number train at most ``MAX_EPOCHS`` (2) epochs: the code runs as
+written, its models are only trained less.
 
 The site itself builds with ``mkdocs build --strict`` (skipped where MkDocs is not installed; it is in
 the ``dev`` extra).
@@ -32,11 +33,13 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmcast.cli import app
+from lstmcast.estimator import Estimator
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
 PAGES = ["README.md"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md"))
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
+MAX_EPOCHS = 2  # epochs=<number> on a page trains at most this many epochs here
 NOT_RUN = ("pip", ".venv/bin/pip", "python3", "curl", "source", ".venv/bin/python", ".venv/bin/mkdocs")
 
 
@@ -94,6 +97,15 @@ def test_examples_run_as_written(page, tmp_path, monkeypatch):
     # a combined fit's copy and fine-tune, scaled alike (250 + 125 steps -> 25 + 13)
     monkeypatch.setattr("lstmcast.series_model.COPY_STEPS", 25)
     monkeypatch.setattr("lstmcast.series_model.FINE_TUNE_STEPS", 13)
+    checked = Estimator._checked
+
+    def fewer_epochs(model):  # epochs given as a number: at most MAX_EPOCHS here (the tutorial's 50 at batch 1...)
+        cfg = checked(model)
+        if cfg["epochs"] != "auto":
+            cfg["epochs"] = min(cfg["epochs"], MAX_EPOCHS)
+        return cfg
+
+    monkeypatch.setattr(Estimator, "_checked", fewer_epochs)
     matplotlib.use("agg")  # pictures written to files only; the tests run without a display
     run_page(page)
     if page == "README.md":
