@@ -11,8 +11,10 @@ A page's fenced blocks run in order, as a reader would run them, in a fresh fold
   machines, the reader's own files) and say so in a comment or the text around them.
 
 To keep the suite fast, settings left at ``epochs="auto"`` train for about 50 optimizer steps here
-instead of 500 (``lstmcast.train.trainer.TARGET_STEPS``): the code runs as written, its models are
-only trained less.
+instead of 500 (``lstmcast.train.trainer.TARGET_STEPS``; a combined fit's validation copy and
+fine-tune 25 + 13 instead of 250 + 125, ``lstmcast.series_model.COPY_STEPS`` and ``FINE_TUNE_STEPS``),
+and settings giving ``epochs`` as a number train at most ``MAX_EPOCHS`` (2) epochs: the code runs as
+written, its models are only trained less.
 
 The site itself builds with ``mkdocs build --strict`` (skipped where MkDocs is not installed; it is in
 the ``dev`` extra).
@@ -31,11 +33,13 @@ import pytest
 from typer.testing import CliRunner
 
 from lstmcast.cli import app
+from lstmcast.estimator import Estimator
 
 ROOT = Path(__file__).parents[1]
 README = (ROOT / "README.md").read_text()
 PAGES = ["README.md"] + sorted(str(p.relative_to(ROOT)) for p in (ROOT / "docs").rglob("*.md"))
 FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```", re.M | re.S)
+MAX_EPOCHS = 2  # epochs=<number> on a page trains at most this many epochs here
 NOT_RUN = ("pip", ".venv/bin/pip", "python3", "curl", "source", ".venv/bin/python", ".venv/bin/mkdocs")
 
 
@@ -90,6 +94,18 @@ def test_after_the_quick_start_commands_use_the_environment_by_path():
 def test_examples_run_as_written(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("lstmcast.train.trainer.TARGET_STEPS", 50)  # epochs="auto": 50 steps, not 500
+    # a combined fit's copy and fine-tune, scaled alike (250 + 125 steps -> 25 + 13)
+    monkeypatch.setattr("lstmcast.series_model.COPY_STEPS", 25)
+    monkeypatch.setattr("lstmcast.series_model.FINE_TUNE_STEPS", 13)
+    checked = Estimator._checked
+
+    def fewer_epochs(model):  # epochs given as a number: at most MAX_EPOCHS here (the tutorial's 50 at batch 1...)
+        cfg = checked(model)
+        if cfg["epochs"] != "auto":
+            cfg["epochs"] = min(cfg["epochs"], MAX_EPOCHS)
+        return cfg
+
+    monkeypatch.setattr(Estimator, "_checked", fewer_epochs)
     matplotlib.use("agg")  # pictures written to files only; the tests run without a display
     run_page(page)
     if page == "README.md":

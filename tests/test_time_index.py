@@ -119,7 +119,7 @@ def test_weekday_month_starts_are_not_trading_days():
 
 def test_forecaster_on_trading_days_labels_next_business_days():
     stock = datasets.load("msft")
-    m = Forecaster(window=6, units=4, epochs=1, test=0.2).fit(stock, target="close")
+    m = Forecaster(window=6, units=4, epochs=1, test=0.2, ensemble=1, combine=False).fit(stock, target="close")
     assert m.series_.steps == "observations" and len(m.series_) == 1226
     out = m.predict()
     assert len(out) >= 1 and np.isfinite(out.to_numpy()).all()

@@ -36,8 +36,8 @@ def steps_per_epoch(cfg: TrainConfig, n_windows: int) -> int:
     return min(n, cfg.steps_per_epoch) if cfg.steps_per_epoch is not None else n
 
 
-def auto_epochs(cfg: TrainConfig, n_windows: int, target: int = TARGET_STEPS) -> int:
-    """Epochs making about ``target`` (TARGET_STEPS) optimizer steps, within [MIN_EPOCHS, MAX_EPOCHS].
+def auto_epochs(cfg: TrainConfig, n_windows: int, target: int | None = None) -> int:
+    """Epochs making about ``target`` (TARGET_STEPS, read at the call) optimizer steps, within [MIN_EPOCHS, MAX_EPOCHS].
 
     Rounded to the nearest whole epoch, not up: a long series of 246 batches gets 2 epochs
     (492 steps), not 3 (738): the fit of an 8,000-point half-hourly series took a third longer
@@ -48,6 +48,7 @@ def auto_epochs(cfg: TrainConfig, n_windows: int, target: int = TARGET_STEPS) ->
     [125, 4, 2, 1]
     """
     per_epoch = steps_per_epoch(cfg, n_windows)
+    target = TARGET_STEPS if target is None else target
     return int(min(max(round(target / per_epoch), MIN_EPOCHS), MAX_EPOCHS))
 
 
