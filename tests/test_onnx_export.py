@@ -180,6 +180,20 @@ def test_sidecar_has_covariates_and_intervals(direct_future):
     np.testing.assert_allclose(level["y-hi-80"] - level["y"], widths, rtol=1e-12)
 
 
+def test_a_cell_without_an_onnx_operator_is_refused(direct_future, tmp_path, monkeypatch):
+    """A cell registered for training but with no ONNX mapping is refused by capability, before any file."""
+    from lstmcast.nn import cells
+
+    monkeypatch.setitem(cells.CELLS, "mingru", dataclasses.replace(cells.CELLS["gru"], name="mingru"))
+    model = Forecaster()
+    model.__dict__.update(direct_future.__dict__)
+    model.spec_ = dataclasses.replace(direct_future.spec_, cell="mingru")
+    refusal = r"cell='mingru' is not supported: the graph has an operator for 'lstm', 'gru' only"
+    with pytest.raises(ConfigError, match=refusal):
+        model.to_onnx(tmp_path / "never-written.onnx")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_refuses_what_the_graph_cannot_express(tmp_path):
     data = frame(60)[["y"]]
     quantile = Forecaster(window=6, units=4, epochs=1, ensemble=1, loss="quantile", verbose=0).fit(data)

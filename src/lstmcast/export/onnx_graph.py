@@ -32,7 +32,7 @@ import onnx
 from onnx import TensorProto, helper
 
 from lstmcast.errors import ConfigError
-from lstmcast.export.onnx_network import network_forecast
+from lstmcast.export.onnx_network import OPERATORS, network_forecast
 from lstmcast.export.onnx_ops import GraphBuilder
 from lstmcast.strategies import get_strategy
 from lstmcast.train.programs import members_of
@@ -64,6 +64,11 @@ def check_exportable(model) -> None:
             "export it."
         )
     spec = model.spec_
+    if spec.cell not in OPERATORS:  # by capability: a registered cell without an ONNX operator
+        raise ConfigError(
+            f"ONNX export of cell={spec.cell!r} is not supported: the graph has an operator for "
+            f"{', '.join(repr(c) for c in OPERATORS)} only; train with one of those to export."
+        )
     if spec.static_columns or spec.kind != "recurrent":
         raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")
     values = np.asarray(model.panel_.stacked() if model.is_panel_ else model.series_.values, np.float64)
