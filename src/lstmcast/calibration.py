@@ -15,57 +15,14 @@ import numpy as np
 
 from lstmcast import series_model
 from lstmcast.auto import Choice
-from lstmcast.errors import ConfigError, DataError, NotCalibratedError
+from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.report import score, seasonal_period
 from lstmcast.series_model import MIN_CONFORMAL
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.stats.combination import build_unvalidated
 from lstmcast.strategies import get_strategy
+from lstmcast.uncertainty.calibrated import foreign_weights
 from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
-
-
-def require_calibration(model) -> None:
-    """Raise :class:`~lstmcast.errors.NotCalibratedError` when a point-loss model has no conformal scores.
-
-    ``predict``, ``evaluate`` and the service never train: the scores come from ``fit`` (a combined
-    fit of one series), ``lstmcast train``, or an explicit :meth:`~lstmcast.Forecaster.calibrate`.
-    """
-    if getattr(model, "calibration_", None) is not None:
-        return
-    foreign = _foreign_weights(model)
-    if foreign:
-        raise NotCalibratedError(foreign)
-    how = (
-        "call model.calibrate() once (it trains a copy on each series' earlier rows, about one more fit; "
-        "saving keeps the scores)"
-        if model.is_panel_
-        else "call model.calibrate() once (it trains a copy on the earlier rows, about one more fit; saving "
-        "keeps the scores), or fit with combine=True (the default), which calibrates inside fit"
-    )
-    raise NotCalibratedError(
-        f"this model's prediction intervals are not calibrated, and predicting never trains: {how}. "
-        "lstmcast train calibrates them before it saves a model."
-    )
-
-
-def _foreign_weights(model) -> str | None:
-    """Why ``model`` can never be calibrated (weights trained outside lstmcast), or None."""
-    trained = getattr(model, "choices_", {}).get("epochs")
-    if trained is None or trained.value != 0:
-        return None
-    return (  # weights brought over (lstmcast.from_keras)
-        f"this model's weights were not trained by lstmcast ({trained.reason}), so conformal intervals "
-        "cannot be calibrated: they need a copy trained the same way on earlier rows. Forecast without "
-        "level=/quantiles=, or train an lstmcast model on the data for intervals."
-    )
-
-
-def ensure_calibrated(model):
-    """Calibrate ``model`` unless it already is or its loss has its own spread: for workflows that train anyway
-    (a backtest's refits). Returns ``model``."""
-    if model.loss_.kind == "point" and getattr(model, "calibration_", None) is None:
-        calibrate(model)
-    return model
 
 
 def calibrate(model):
@@ -86,7 +43,7 @@ def calibrate(model):
             f"{model.calibration_.cutoff} series ({model.calibration_.origins} forecasts)",
         )
         return model
-    foreign = _foreign_weights(model)
+    foreign = foreign_weights(model)
     if foreign:
         raise ConfigError(foreign)
     if not hasattr(model, "values_"):

@@ -16,7 +16,6 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from lstmcast import calibration
 from lstmcast import params as P
 from lstmcast.data import calendar_features
 from lstmcast.data.newdata import future_values, load_history
@@ -28,6 +27,7 @@ from lstmcast.fitting import check_finite
 from lstmcast.resources import check_forecast
 from lstmcast.series_model import split_series
 from lstmcast.strategies import get_strategy
+from lstmcast.uncertainty.calibrated import require_calibration
 from lstmcast.uncertainty.head_quantiles import SAMPLES, head_paths, head_quantiles
 from lstmcast.uncertainty.names import all_quantiles, check_levels, check_quantiles, level_columns, quantile_column
 
@@ -164,7 +164,7 @@ def forecast_intervals(model, values, raw_targets, starts, horizon, taus, sample
     if model.loss_.kind != "point":
         q = head_quantiles(model, values, starts, horizon, taus, samples, undo_one(model, raw_targets, starts))
         return point, q
-    calibration.require_calibration(model)
+    require_calibration(model)
     cal = model.calibration_
     if horizon > cal.horizon:
         raise ConfigError(

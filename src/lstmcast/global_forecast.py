@@ -187,7 +187,7 @@ def newer_panel(model, data):
 
 def _conformal(model, panel, out, horizon: int, taus, newer: bool) -> np.ndarray:
     """(S, H, targets, Q) conformal quantiles around the point forecasts ``out`` (the model calibrated)."""
-    from lstmcast.calibration import require_calibration
+    from lstmcast.uncertainty.calibrated import require_calibration
     from lstmcast.uncertainty.panel_conformal import panel_quantiles, series_scales
 
     require_calibration(model)

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lstmcast.cell_table import NAMES as CELL_NAMES
 from lstmcast.errors import ConfigError
 from lstmcast.param_checks import (
     auto,
@@ -139,7 +140,7 @@ _TABLE = (
         "forecast",
     ),
     # network
-    Param("cell", "lstm", choice("lstm", "gru"), "Recurrent cell: lstm or gru.", "network"),
+    Param("cell", "lstm", choice(*CELL_NAMES), f"Recurrent cell: {' or '.join(CELL_NAMES)}.", "network"),
     Param("units", 50, units, "Units per stacked recurrent layer, e.g. 50 or 64,32.", "network", str, list_text(int)),
     Param(
         "dropout",
@@ -405,7 +406,7 @@ SPACE: dict[str, Any] = {
     "learning_rate": (1e-4, 1e-2, "log"),
     "schedule": ["constant", "cosine"],
     "units": [32, 64],
-    "cell": ["lstm", "gru"],
+    "cell": list(CELL_NAMES),
     "loss": ["mae", "huber"],
     "normalize": ["auto", "last", "mean"],
 }

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import os
 
+from lstmcast.cell_table import DECLARED
 from lstmcast.errors import ConfigError
 
 MAX_PARAMETERS = 100_000_000  # all ensemble members together
@@ -60,7 +61,7 @@ DEFAULTS = {
 BYTES = 4  # float32
 ACTIVATION_FACTOR = 3  # saved activations, their gradients and temporaries
 PARAMETER_COPIES = 4  # weights, gradients, two optimizer moments
-GATES = {"lstm": 4, "gru": 3}
+GATES = {name: d.gates for name, d in DECLARED.items()}  # lstmcast.cell_table
 _SUFFIXES = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
 
 

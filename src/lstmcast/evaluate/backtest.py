@@ -141,7 +141,7 @@ def run_backtest(
         values = fitted.transforms_.to_model_space(modelled.values)
         together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
         if levels:  # (n, H, targets), (n, H, targets, Q); a refit calibrates its own (predict never trains)
-            from lstmcast.calibration import ensure_calibrated
+            from lstmcast.uncertainty.calibrated import ensure_calibrated
 
             out, q = ensure_calibrated(fitted).forecast_intervals(values, raw, together, horizon, taus)
         else:

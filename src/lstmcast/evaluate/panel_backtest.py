@@ -163,7 +163,7 @@ def run_panel_backtest(
                     warnings.simplefilter("ignore", ShortSeriesWarning)
                     fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
                 if taus is not None:  # each refit calibrates its own intervals: predicting never trains
-                    from lstmcast.calibration import ensure_calibrated
+                    from lstmcast.uncertainty.calibrated import ensure_calibrated
 
                     ensure_calibrated(fitted)
                 progress.advance(note=f"fold {i + 1} of {folds}")

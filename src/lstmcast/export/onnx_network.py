@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from lstmcast.cell_table import DECLARED
 from lstmcast.export.onnx_ops import GraphBuilder
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.nn.scaling import COUNT_FLOOR, FLOOR
 
-ONNX_GATES = {"lstm": (0, 3, 1, 2), "gru": (0, 1, 2)}  # Keras's gate blocks in ONNX's order
-OPERATORS = {"lstm": "LSTM", "gru": "GRU"}
+OPERATORS = {name: d.onnx_operator for name, d in DECLARED.items() if d.onnx_operator}  # lstmcast.cell_table
+ONNX_GATES = {name: d.onnx_gates for name, d in DECLARED.items() if d.onnx_operator}  # Keras's blocks, ONNX order
 
 
 def onnx_weights(cell: str, layer: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

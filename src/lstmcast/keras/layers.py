@@ -25,9 +25,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lstmcast.cell_table import DECLARED
 from lstmcast.errors import ConfigError
 
-CELLS = {"LSTM": "lstm", "GRU": "gru"}
+CELLS = {d.keras_class: name for name, d in DECLARED.items() if d.keras_class}  # Keras class -> cell=
 SUPPORTED = ("InputLayer", "LSTM", "GRU", "Bidirectional", "Dropout", "Dense")
 HINTS = {  # why a layer class is refused, where a plain "is not supported" says too little
     "Lambda": "holds Python code (stored as bytecode), which lstmcast never runs",

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import jax
 import jax.numpy as jnp
 
+from lstmcast.cell_table import DECLARED
 from lstmcast.errors import ConfigError
 from lstmcast.nn.init import glorot_uniform, orthogonal
 from lstmcast.nn.recurrence import gru_layer, lstm_layer
@@ -116,8 +117,14 @@ def _gru_step(params):
     return step
 
 
-register_cell(Cell("lstm", "LSTM", 4, 1, _lstm_step, 2, lstm_layer, forget_bias=True, cudnn=True))
-register_cell(Cell("gru", "GRU", 3, 2, _gru_step, 1, gru_layer))
+def declared(name: str, step: Callable, layer: Callable | None = None) -> Cell:
+    """The :class:`Cell` of a declaration in :mod:`lstmcast.cell_table` with its arithmetic attached."""
+    d = DECLARED[name]
+    return Cell(d.name, d.label, d.gates, d.bias_rows, step, d.n_states, layer, d.forget_bias, d.cudnn)
+
+
+register_cell(declared("lstm", _lstm_step, lstm_layer))
+register_cell(declared("gru", _gru_step, gru_layer))
 
 
 def count_params(cell: str, n_inputs: int, units: int) -> int:
