@@ -44,7 +44,7 @@ DECLARED: dict[str, CellDeclaration] = {
             onnx_operator="LSTM",
             onnx_gates=(0, 3, 1, 2),
             keras_class="LSTM",
-        ),  # fmt: skip
+        ),
         CellDeclaration("gru", "GRU", 3, 2, 1, onnx_operator="GRU", onnx_gates=(0, 1, 2), keras_class="GRU"),
     )
 }

@@ -1,10 +1,11 @@
 """The registry of recurrent cells: LSTM and GRU with Keras's parameter layout.
 
-A :class:`Cell` says everything the network, the summary and saving need about
-a recurrence: its gate count, its bias layout, its step (for the plain
-autodiff scan) and, where one exists, a layer with a hand-written backward
-pass. A new cell is one :func:`register_cell` call; a cell without a fast layer
-runs as a ``lax.scan`` that JAX differentiates.
+A :class:`Cell` is a cell's declaration (:mod:`lstmcast.cell_table`: gate count,
+bias layout, states, ONNX and Keras mappings) with its arithmetic attached: its
+step (for the plain autodiff scan) and, where one exists, a layer with a
+hand-written backward pass. A new cell is a declaration there and one
+``register_cell(declared(...))`` here; a cell without a fast layer runs as a
+``lax.scan`` that JAX differentiates.
 
 Parameters of one recurrent layer (``units`` = U, input width = D):
 
@@ -18,30 +19,24 @@ Parameters of one recurrent layer (``units`` = U, input width = D):
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 import jax
 import jax.numpy as jnp
 
-from lstmcast.cell_table import DECLARED
+from lstmcast.cell_table import DECLARED, CellDeclaration
 from lstmcast.errors import ConfigError
 from lstmcast.nn.init import glorot_uniform, orthogonal
 from lstmcast.nn.recurrence import gru_layer, lstm_layer
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One kind of recurrent cell."""
+class Cell(CellDeclaration):
+    """One kind of recurrent cell: its declaration (:mod:`lstmcast.cell_table`) and its arithmetic."""
 
-    name: str  # the value of cell=, e.g. "lstm"
-    label: str  # the Keras layer name in summaries, e.g. "LSTM"
-    gates: int  # blocks of U columns in the kernels
-    bias_rows: int  # 1: one bias (gates*U,); 2: input and recurrent biases (2, gates*U)
-    step: Callable  # params -> step(carry, xp) for the reference scan; carry is a tuple of (batch, U) states
-    n_states: int  # arrays in the carry (LSTM: h and c)
-    layer: Callable | None = None  # fast layer(x, kernel, bias, recurrent, unroll, last_only), or None: autodiff
-    forget_bias: bool = False  # Keras's unit_forget_bias: gate block 1 starts at 1
-    cudnn: bool = False  # cuDNN's fused kernel can run a stack of these (nn/cudnn.py)
+    step: Callable = field(kw_only=True)  # params -> step(carry, xp) for the reference scan; carry: (batch, U) states
+    layer: Callable | None = field(default=None, kw_only=True)  # fast layer(x, kernel, bias, recurrent, unroll,
+    # last_only) with a hand-written backward pass, or None: the scan that JAX differentiates
 
     def count(self, n_inputs: int, units: int) -> int:
         """Parameters of one layer, equal to Keras's count."""
@@ -120,7 +115,7 @@ def _gru_step(params):
 def declared(name: str, step: Callable, layer: Callable | None = None) -> Cell:
     """The :class:`Cell` of a declaration in :mod:`lstmcast.cell_table` with its arithmetic attached."""
     d = DECLARED[name]
-    return Cell(d.name, d.label, d.gates, d.bias_rows, step, d.n_states, layer, d.forget_bias, d.cudnn)
+    return Cell(**{f.name: getattr(d, f.name) for f in fields(d)}, step=step, layer=layer)
 
 
 register_cell(declared("lstm", _lstm_step, lstm_layer))
