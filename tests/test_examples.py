@@ -2,7 +2,8 @@
 
 As in tests/test_readme.py, the models train less here than as written: a first cell, added for the
 test only, caps ``epochs`` at MAX_EPOCHS (the temperature notebook's 100 epochs at batch size 1 and
-the stock notebook's 30 took most of the time); every cell still runs as written.
+the stock notebook's 30 took most of the time) and ensembles at MAX_MEMBERS members; every cell still
+runs as written.
 """
 
 from pathlib import Path
@@ -13,12 +14,14 @@ from nbclient import NotebookClient
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 MAX_EPOCHS = 2
+MAX_MEMBERS = 2  # ensemble members (the default's 5 made up most of the stock notebook's time at -O0)
 FEWER_EPOCHS = f"""
 from lstmcast.estimator import Estimator
 
 _checked = Estimator._checked
 
 def _fewer_epochs(model):
+    model.ensemble = min(model.ensemble, {MAX_MEMBERS})
     cfg = _checked(model)
     if cfg["epochs"] != "auto":
         cfg["epochs"] = min(cfg["epochs"], {MAX_EPOCHS})
