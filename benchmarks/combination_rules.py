@@ -17,6 +17,8 @@ import sys
 import numpy as np
 import pandas as pd
 
+from lstmcast.stats.combination import choose
+
 
 def top(k, keep=np.inf, pool=None):
     def rule(s):
@@ -43,6 +45,7 @@ def fixed(names):
 
 STATS = ("ses", "damped", "theta")
 RULES = {
+    "default": choose,  # lstmcast.stats.combination's rule, the one fit uses
     "network": fixed(["network"]),
     "theta": fixed(["theta"]),
     "damped": fixed(["damped"]),

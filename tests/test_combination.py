@@ -10,7 +10,7 @@ import lstmcast
 from lstmcast import Forecaster, series_model
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.stats import combination as C
-from lstmcast.stats.seasonal import Season, has_season
+from lstmcast.stats.seasonal import RECENT, Season, has_season
 from lstmcast.stats.smoothing import METHODS, fit_damped, fit_ses, forecast_damped, forecast_theta
 
 TINY = dict(window=6, units=4, epochs=2, batch_size=8, ensemble=1)
@@ -31,6 +31,18 @@ def test_season_is_found_and_removed_then_restored():
     assert not has_season(adjusted - np.polyval(np.polyfit(np.arange(96), adjusted[0], 1), np.arange(96)), 12)[0]
     # restore continues the phases after the history: the indices of the next 12 steps are the first 12's
     assert np.allclose(season.restore(np.ones((1, 12))), season.idx[:, (96 + np.arange(12)) % 12])
+
+
+def test_the_index_is_read_from_the_newest_seasons_so_an_evolved_season_is_followed():
+    """20 seasons of one profile, then RECENT seasons of another: the index is the newer one's."""
+    old, new = np.array([1.0, 3.0, 2.0, 0.0]), np.array([0.0, 2.0, 3.0, 1.0])
+    x = (100 + np.concatenate([np.tile(old, 20), np.tile(new, RECENT + 1)]))[None]  # (1, 4 * (21 + RECENT))
+    season = Season(x, 4)
+    phase = np.arange(4) % 4  # the history's first row is phase 0
+    expected = (100 + new[phase]) / np.mean(100 + new)
+    assert np.allclose(season.idx[0], expected, atol=1e-3)
+    whole = Season(x[:, : 4 * 20], 4)  # the old profile alone gives the old index
+    assert np.allclose(whole.idx[0], (100 + old) / np.mean(100 + old), atol=1e-3)
 
 
 def test_white_noise_has_no_season_and_short_histories_are_left_alone():

@@ -4,8 +4,17 @@ The test is the M4 competition benchmarks' (Makridakis et al. 2018): the autocor
 lag ``m`` exceeds its 90% band ``1.645 * sqrt((1 + 2 * sum(r_k^2, k < m)) / n)``. When it
 passes, the season is a classical decomposition's: a centred moving average of one season
 (2 x m for even m) is the trend, the mean ratio (multiplicative, for positive histories) or
-difference (additive) to it at each phase is the index, normalized to mean 1 (or 0).
-Everything works on a batch of histories (B, L), one per forecast origin.
+difference (additive) to it at each phase over the newest ``RECENT`` seasons is the index,
+normalized to mean 1 (or 0). Everything works on a batch of histories (B, L), one per forecast
+origin.
+
+Only the newest seasons count because seasons evolve: averaged over a whole 40-year monthly
+history, the index fitted none of its recent years, and the smoothers forecasting the adjusted
+series lost to seasonal naive. On the 24 real series of the development set (two origins each),
+the damped trend's geometric mean of MASE relative to seasonal naive went from 0.993 to 0.829,
+Theta's from 1.032 to 0.880 and simple smoothing's from 1.062 to 0.904; the newest 3 to 6
+seasons, or ratios weighted by a half-life of 1 to 3 seasons, all scored within 0.01 of that
+(X-11's 3 x 5 seasonal filter spans about as many).
 
 >>> x = 10 + np.tile([1.0, 3.0, 2.0, 0.0], 6)[None]
 >>> s = Season(x, 4)
@@ -18,6 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 Z90 = 1.645  # the two-sided 90% band of the M4 benchmarks' seasonality test
+RECENT = 5  # seasons of ratios (or differences) to the trend averaged into the index, the newest
 
 
 def has_season(x: np.ndarray, m: int) -> np.ndarray:
@@ -48,7 +58,9 @@ def indices(x: np.ndarray, m: int, multiplicative: np.ndarray) -> np.ndarray:
     core = x[:, half : half + trend.shape[1]]
     mult = multiplicative[:, None]
     ratio = np.where(mult, core / np.where(trend == 0, 1.0, trend), core - trend)
-    phases = (np.arange(ratio.shape[1]) + half) % m
+    start = max(0, ratio.shape[1] - RECENT * m)  # the newest RECENT seasons of ratios
+    ratio = ratio[:, start:]
+    phases = (np.arange(start, start + ratio.shape[1]) + half) % m
     idx = np.stack([ratio[:, phases == p].mean(axis=1) for p in range(m)], axis=1)  # (B, m)
     return np.where(mult, idx / idx.mean(axis=1, keepdims=True), idx - idx.mean(axis=1, keepdims=True))
 
