@@ -164,17 +164,21 @@ def test_methods_are_declared_once():
     assert set(METHODS) <= set(C.CANDIDATES)
 
 
-def test_a_series_too_short_to_validate_the_network_hedges_with_the_best_statistical_candidates():
+def test_a_series_too_short_to_validate_the_network_is_forecast_by_the_best_statistical_candidates():
     y = pd.Series(_seasonal(22, m=4, seed=3), index=pd.date_range("2000-01", periods=22, freq="QS"), name="y")
     model = Forecaster(horizon=4, seasonal_period=4, **TINY).fit(y)
     comb = model.combination_
     assert model.choices_["intervals"].value == "naive"  # no rows to set aside
-    assert C.NETWORK not in comb.scores and C.NETWORK in comb.weights
-    stats = {k: w for k, w in comb.weights.items() if k != C.NETWORK}
-    assert set(stats) == set(C.choose(comb.scores)) and len(stats) == 2
-    assert all(w == pytest.approx(1 / len(comb.weights)) for w in comb.weights.values())
+    assert C.NETWORK not in comb.scores and C.NETWORK not in comb.weights  # unscored, so left out
+    assert comb.weights == C.choose(comb.scores) and len(comb.weights) == 2
+    assert all(w == pytest.approx(0.5) for w in comb.weights.values())
     assert "too short to validate the network" in model.choices_["combine"].reason
-    assert np.all(np.isfinite(model.predict().to_numpy()))
+    assert "combine=False keeps the network" in model.choices_["combine"].reason
+    forecast = model.predict().to_numpy()
+    assert np.all(np.isfinite(forecast))
+    raw = y.to_numpy()[:, None]
+    expected = comb.forecast(np.zeros((1, 4, 1)), raw, np.array([len(y) - 1]), 4)[0, :, 0]
+    assert np.allclose(forecast[:, 0], expected)  # the statistical candidates' mean, no network in it
 
 
 def test_calibration_errors_are_cross_fitted_between_the_two_halves_of_the_origins():

@@ -76,8 +76,9 @@ def calibrate(model):
             model.combination_ = build_unvalidated(raw, n, horizon, cfg["seasonal_period"])
             model.choices_["combine"] = Choice(
                 model.combination_.chosen(),
-                f"the training part ({n} rows) is too short to validate the network: it joins the best "
-                f"statistical candidates on the history; {model.combination_.describe()}",
+                f"the training part ({n} rows) is too short to validate the network: the best statistical "
+                f"candidates on the history forecast (combine=False keeps the network); "
+                f"{model.combination_.describe()}",
             )
         first = np.arange(n - horizon)  # every origin with a whole horizon after it
         pred = np.repeat(raw[first][:, None, :], horizon, axis=1)  # (origins, H, targets)
