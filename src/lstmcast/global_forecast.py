@@ -19,6 +19,7 @@ from lstmcast.data.panel_transforms import MIN_HISTORY, PanelTransforms, fit_tra
 from lstmcast.data.panel_windows import forecast_rows, mask_column, model_inputs
 from lstmcast.data.statics import with_statics
 from lstmcast.errors import ConfigError, TooShortError
+from lstmcast.uncertainty.calibrated import require_calibration
 
 PREDICT_CHUNK = 16384  # windows per forecast call (bounds the memory of 100,000 series)
 
@@ -187,7 +188,6 @@ def newer_panel(model, data):
 
 def _conformal(model, panel, out, horizon: int, taus, newer: bool) -> np.ndarray:
     """(S, H, targets, Q) conformal quantiles around the point forecasts ``out`` (the model calibrated)."""
-    from lstmcast.uncertainty.calibrated import require_calibration
     from lstmcast.uncertainty.panel_conformal import panel_quantiles, series_scales
 
     require_calibration(model)

@@ -21,6 +21,7 @@ from lstmcast.errors import ConfigError, TooShortError
 from lstmcast.evaluate.cv import cv_frame
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.params import check_params
+from lstmcast.uncertainty.calibrated import ensure_calibrated
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,6 @@ def run_backtest(
         values = fitted.transforms_.to_model_space(modelled.values)
         together = np.concatenate(fold_origins[i:j]) - fitted.config_["window"] + 1  # window starts
         if levels:  # (n, H, targets), (n, H, targets, Q); a refit calibrates its own (predict never trains)
-            from lstmcast.uncertainty.calibrated import ensure_calibrated
-
             out, q = ensure_calibrated(fitted).forecast_intervals(values, raw, together, horizon, taus)
         else:
             out, q = fitted.forecast_at(values, raw, together), None  # one batched call for the group

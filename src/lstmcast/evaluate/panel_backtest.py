@@ -48,6 +48,7 @@ from lstmcast.evaluate.backtest import _refits
 from lstmcast.evaluate.baselines import seasonal_naive
 from lstmcast.evaluate.cv import cv_frame, cv_names
 from lstmcast.params import check_params
+from lstmcast.uncertainty.calibrated import ensure_calibrated
 from lstmcast.uncertainty.names import SCORE_QUANTILES, all_quantiles, check_levels
 
 
@@ -163,8 +164,6 @@ def run_panel_backtest(
                     warnings.simplefilter("ignore", ShortSeriesWarning)
                     fitted = type(model)(**params).fit(cut_series(panel, trained, cuts[trained, i]))
                 if taus is not None:  # each refit calibrates its own intervals: predicting never trains
-                    from lstmcast.uncertainty.calibrated import ensure_calibrated
-
                     ensure_calibrated(fitted)
                 progress.advance(note=f"fold {i + 1} of {folds}")
                 period = fitted.config_["seasonal_period"] if period is None else period
