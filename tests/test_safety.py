@@ -275,15 +275,14 @@ def test_a_real_ctrl_c_during_saves_leaves_a_complete_model(models, tmp_path, sw
         time.sleep(0.02 + (0.037 * len(outcomes)) % 0.2)
         # Ctrl-C again every 5 s, as a user would: Python drops a KeyboardInterrupt raised inside a garbage
         # collector callback ("Exception ignored in: <function _xla_gc_callback ...>"), and the loop went on
-        out = None
         for _ in range(12):
             proc.send_signal(signal.SIGINT)
             try:
                 out, _ = proc.communicate(timeout=5)
                 break
             except subprocess.TimeoutExpired:
-                continue
-        if out is None:
+                pass
+        else:
             masks = _signal_masks(proc.pid)
             proc.kill()  # never leave a saving loop running after the test
             proc.communicate()

@@ -30,9 +30,9 @@ def test_import_fit_predict_plot_change_nothing(tmp_path):
         f"plot_forecast(m.actual(), m.predict(), {str(tmp_path / 'f.png')!r}); "
         f"m.save({str(tmp_path / 'm')!r}); lstmcast.load({str(tmp_path / 'm')!r}).predict(); "
     )
-    # the user's own XLA flags (the rest of the suite's: a fit compiled with XLA's defaults took most of the test)
-    flags = "--xla_force_host_platform_device_count=1 --xla_backend_optimization_level=0"
-    flags += " --xla_cpu_use_fusion_emitters=false"
+    # the user's own XLA flags: the suite's (tests/conftest.py; a fit compiled with XLA's defaults took most of
+    # the test) and one more
+    flags = "--xla_force_host_platform_device_count=1 " + os.environ["XLA_FLAGS"]
     before = _run(users + SNAPSHOT, XLA_FLAGS=flags)
     after = _run(users + workflow + SNAPSHOT, XLA_FLAGS=flags)
     assert after == before
