@@ -91,6 +91,7 @@ VARIANTS = {
     "norm-mean": _variant(normalize="mean"),
     "norm-none": _variant(normalize="none"),
     "season-mean": _variant(normalize="season-mean", difference=0),
+    "es": _variant(normalize="es", difference=0),  # ES-RNN's learned Holt-Winters windows (nn/holt_winters.py)
     "mae": _variant(loss="mae"),
     "k1": _variant(ensemble=1),
 }

@@ -91,6 +91,7 @@ def loss_space(cfg: dict, loss_name: str) -> str:
         "mean": "relative to each window's mean",
         "season": "relative to each window's seasonal level",
         "season-mean": "relative to each window's mean season",
+        "es": "relative to a learned Holt-Winters level and season over each window",
         "scale": "divided by each window's mean absolute value",
     }.get(cfg.get("normalize"))
     if window:

@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 
 from lstmcast.errors import ConfigError
-from lstmcast.nn import cudnn
+from lstmcast.nn import cudnn, holt_winters
 from lstmcast.nn.cells import get_cell, run_layer
 from lstmcast.nn.heads import LABELS, check_head, constrain
 from lstmcast.nn.init import glorot_uniform
@@ -53,7 +53,7 @@ class NetworkSpec:
     dense_units: int = 0  # an optional hidden dense layer (ReLU) before the head
     n_outputs: int = 1  # head outputs per target and step (the loss's width)
     n_future: int = 0  # known-in-advance covariates whose horizon values reach the head
-    normalize: str = "none"  # scale-free windows: "none" | "last" | "mean" | "season" | "season-mean" | "scale"
+    normalize: str = "none"  # scale-free windows: "none" | "last" | "mean" | "season" | "season-mean" | "es" | "scale"
     season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
     head: str = "point"  # what the outputs are (nn/heads.py): "point" | "quantile" | "normal" | "studentt" | "negbin"
     future_relative: bool = False  # the head reads future covariates minus their mean over the window
@@ -137,6 +137,13 @@ class NetworkSpec:
             rows.append(LayerRow("dense", "Dense", (None, self.dense_units), (width + 1) * self.dense_units))
             width, dense = self.dense_units, 1
         rows.append(LayerRow(numbered("dense", dense), "Dense", (None, self.head_width), (width + 1) * self.head_width))
+        if self.normalize == "es":
+            rows.insert(
+                0,
+                LayerRow(
+                    "exponential_smoothing", "HoltWinters", (None, self.window, self.n_targets), 2 * self.n_targets
+                ),
+            )
         if self.head != "point":  # parameter-free: raw outputs -> valid quantiles or distribution parameters
             shape = (None, self.horizon, self.n_targets, self.n_outputs)
             rows.append(LayerRow(f"{self.head}_head", LABELS[self.head], shape, 0))
@@ -187,6 +194,8 @@ def init_params(key: jax.Array, spec: NetworkSpec) -> Params:
         params["dense"] = _init_dense(next(keys), width, spec.dense_units)
         width = spec.dense_units
     params["head"] = _init_dense(next(keys), width, spec.head_width)
+    if spec.normalize == "es":  # the window's Holt-Winters coefficients, learned with the rest
+        params["smoothing"] = holt_winters.init_coefficients(spec.n_targets)
     return params
 
 

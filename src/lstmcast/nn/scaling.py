@@ -22,6 +22,8 @@ Modes (``NetworkSpec.normalize``):
   average season and the last season (seasonal naive), which also follows a season that
   changes. Both season modes fall back to ``"last"`` when the season is 1 or longer than
   the window.
+* ``"es"``: ES-RNN's: relative to a Holt-Winters level and season run over the window, whose
+  smoothing coefficients are learned with the network (:mod:`lstmcast.nn.holt_winters`).
 * ``"scale"``: ``x / max(mean |x|, 1)``: divided by the window's mean absolute value and
   never shifted (DeepAR's mean scaling), so a positive mean stays positive. Meant for
   counts in their own units (``loss="negbin"``, ``scaler="none"``): the floor of one count
@@ -37,15 +39,18 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from lstmcast.nn import holt_winters
 from lstmcast.nn.heads import to_model_space
 
-MODES = ("none", "last", "mean", "season", "season-mean", "scale")
+MODES = ("none", "last", "mean", "season", "season-mean", "es", "scale")
 FLOOR = 1e-4
 COUNT_FLOOR = 1.0  # normalize="scale": the smallest scale, one count
 
 
-def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
-    """(loc of the inputs, loc of the outputs, scale) of each window's target columns."""
+def window_stats(targets, mode: str, season: int = 1, horizon: int = 1, smoothing: dict | None = None):
+    """(loc of the inputs, loc of the outputs, scale) of each window's target columns.
+
+    smoothing: the network's learned smoothing logits (``params["smoothing"]``), for mode "es" only."""
     if mode == "none":
         ones = jnp.ones_like(targets[:, :1])
         return jnp.zeros_like(ones), jnp.zeros_like(ones), ones
@@ -54,6 +59,8 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
         return zeros, zeros, jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), COUNT_FLOOR)
     window = targets.shape[1]
     floor = FLOOR * jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), 1.0)
+    if mode == "es":
+        return holt_winters.window_stats(targets, smoothing, season, horizon, floor)
     if mode in ("season", "season-mean") and 1 < season <= window:
         phase = (jnp.arange(window) - window) % season  # the last row has phase season - 1
         onehot = (phase[:, None] == jnp.arange(season)[None, :]).astype(targets.dtype)  # (window, season)
@@ -78,9 +85,9 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1):
     return loc, loc, jnp.maximum(spread, floor)
 
 
-def normalize_window(x, k: int, mode: str, season: int = 1, horizon: int = 1):
+def normalize_window(x, k: int, mode: str, season: int = 1, horizon: int = 1, smoothing: dict | None = None):
     """x (batch, window, n_inputs) with its first k (target) columns normalized; returns (x, loc_out, scale)."""
-    loc_in, loc_out, scale = window_stats(x[:, :, :k], mode, season, horizon)
+    loc_in, loc_out, scale = window_stats(x[:, :, :k], mode, season, horizon, smoothing)
     if mode == "none":
         return x, loc_out, scale
     return jnp.concatenate([(x[:, :, :k] - loc_in) / scale, x[:, :, k:]], axis=-1), loc_out, scale

@@ -85,7 +85,8 @@ def gather(inputs, starts, spec: NetworkSpec):
 def forward(params, spec: NetworkSpec, x, future, key=None):
     """The network on scale-free windows: outputs in window units (batch, H, targets, outputs), and
     (loc, scale) (batch, 1, targets) that map them back to model space (nn/scaling.py)."""
-    xn, loc, scale = normalize_window(x, spec.n_targets, spec.normalize, spec.season, spec.horizon)
+    smoothing = params.get("smoothing")  # normalize="es": the learned coefficients (nn/holt_winters.py)
+    xn, loc, scale = normalize_window(x, spec.n_targets, spec.normalize, spec.season, spec.horizon, smoothing)
     return apply(params, spec, xn, future=future, key=key), loc, scale
 
 
