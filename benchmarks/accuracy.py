@@ -92,6 +92,7 @@ VARIANTS = {
     "norm-none": _variant(normalize="none"),
     "season-mean": _variant(normalize="season-mean", difference=0),
     "es": _variant(normalize="es", difference=0),  # ES-RNN's learned Holt-Winters windows (nn/holt_winters.py)
+    "mixed": _variant(normalize="mixed", difference=0),  # members alternate "season" and "es"
     "mae": _variant(loss="mae"),
     "k1": _variant(ensemble=1),
 }

@@ -103,3 +103,28 @@ def test_an_es_network_is_refused_by_onnx_export_with_the_fix():
     model.fit(y)
     with pytest.raises(ConfigError, match="normalize='es'.*refit with normalize='season'"):
         check_exportable(model)
+
+
+def test_mixed_members_read_their_windows_as_season_or_es_by_their_flag():
+    x = jnp.asarray(np.random.default_rng(2).normal(size=(3, 12, 1)).cumsum(axis=1))
+    coefs = {"level": jnp.asarray([0.1]), "season": jnp.asarray([-0.2])}
+    season = window_stats(x, "season", season=4, horizon=5)
+    es = window_stats(x, "es", season=4, horizon=5, smoothing=coefs)
+    for flag, want in ((0.0, season), (1.0, es)):
+        got = window_stats(x, "mixed", season=4, horizon=5, smoothing={**coefs, "es": jnp.asarray([flag])})
+        for a, b in zip(got, want):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(jnp.broadcast_to(b, a.shape)))
+
+
+def test_a_mixed_ensemble_alternates_its_members_and_training_never_moves_the_flags():
+    from lstmcast import Forecaster
+    from lstmcast.fitting import init_members
+
+    spec = NetworkSpec(units=(4,), window=8, horizon=2, normalize="mixed", season=4)
+    params, _ = init_members(spec, seed=0, members=5)
+    np.testing.assert_array_equal(np.asarray(params["smoothing"]["es"])[:, 0], [0, 1, 0, 1, 0])
+    y = 10 + np.sin(np.arange(60.0) * np.pi / 3)
+    model = Forecaster(horizon=3, seasonal_period=6, normalize="mixed", combine=False, epochs=3, ensemble=2, seed=0)
+    model.fit(y)
+    np.testing.assert_array_equal(np.asarray(model.params_["smoothing"]["es"])[:, 0], [0, 1])
+    assert np.all(np.isfinite(np.asarray(model.predict())))

@@ -35,7 +35,7 @@ import numpy as np
 from lstmcast.data.seasons import season_length, seasonal_strength, spread_slope
 from lstmcast.errors import ConfigError
 
-SEASON_MODES = ("season", "season-mean", "es")  # modes that read the season inside each window
+SEASON_MODES = ("season", "season-mean", "es", "mixed")  # modes that read the season inside each window
 
 LOG_SLOPE = 0.6
 SEASONAL_STRENGTH = 0.64

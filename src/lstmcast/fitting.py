@@ -25,7 +25,10 @@ def init_members(spec: NetworkSpec, seed: int, members: int):
     if members == 1:
         return init_params(keys[0][0], spec), keys[0][1]
     init_keys = jax.numpy.stack([k[0] for k in keys])
-    return jax.vmap(lambda k: init_params(k, spec))(init_keys), jax.numpy.stack([k[1] for k in keys])
+    params = jax.vmap(lambda k: init_params(k, spec))(init_keys)
+    if spec.normalize == "mixed":  # odd members read their windows through the learned recursion (nn/scaling.py)
+        params["smoothing"]["es"] = (jax.numpy.arange(members) % 2 == 1).astype(jax.numpy.float32)[:, None]
+    return params, jax.numpy.stack([k[1] for k in keys])
 
 
 def member_keys(seed: int, members: int):
@@ -92,6 +95,7 @@ def loss_space(cfg: dict, loss_name: str) -> str:
         "season": "relative to each window's seasonal level",
         "season-mean": "relative to each window's mean season",
         "es": "relative to a learned Holt-Winters level and season over each window",
+        "mixed": "relative to each window's seasonal level, or a learned Holt-Winters one (half the members)",
         "scale": "divided by each window's mean absolute value",
     }.get(cfg.get("normalize"))
     if window:

@@ -182,7 +182,7 @@ _TABLE = (
     Param(
         "normalize",
         "auto",
-        choice("auto", "none", "last", "mean", "season", "season-mean", "es", "scale"),
+        choice("auto", "none", "last", "mean", "season", "season-mean", "es", "mixed", "scale"),
         "Scale-free windows relative to their last value (last), mean, season (season, season-mean) or a "
         "learned Holt-Winters level and season (es, ES-RNN's), or divided by their mean absolute value (scale; "
         "counts); auto: season with a season, else last.",

@@ -69,11 +69,11 @@ def check_exportable(model) -> None:
             f"ONNX export of cell={spec.cell!r} is not supported: the graph has an operator for "
             f"{', '.join(repr(c) for c in OPERATORS)} only; train with one of those to export."
         )
-    if spec.normalize == "es":  # a recursion over each window: no graph for it yet
+    if spec.normalize in ("es", "mixed"):  # a recursion over each window: no graph for it yet
         raise ConfigError(
-            "ONNX export of normalize='es' (a learned Holt-Winters recursion over each window) is not supported: "
-            f"it exports {SUPPORTED} whose windows are normalized in closed form; refit with normalize='season' "
-            "(or 'last') to export."
+            f"ONNX export of normalize={spec.normalize!r} (a learned Holt-Winters recursion over each window) "
+            f"is not supported: it exports {SUPPORTED} whose windows are normalized in closed form; refit with "
+            "normalize='season' (or 'last') to export."
         )
     if spec.static_columns or spec.kind != "recurrent":
         raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")

@@ -40,9 +40,13 @@ import jax.numpy as jnp
 GAIN = 10.0  # coefficient = sigmoid(GAIN * logit)
 
 
-def init_coefficients(k: int) -> dict[str, jax.Array]:
-    """Logits of zero: both coefficients start at one half."""
-    return {"level": jnp.zeros((k,), jnp.float32), "season": jnp.zeros((k,), jnp.float32)}
+def init_coefficients(k: int, flag: bool = False) -> dict[str, jax.Array]:
+    """Logits of zero: both coefficients start at one half. ``flag``: with the member's mode flag of
+    ``normalize="mixed"`` (0: "season"; set per member by ``fitting.init_members``)."""
+    out = {"level": jnp.zeros((k,), jnp.float32), "season": jnp.zeros((k,), jnp.float32)}
+    if flag:
+        out["es"] = jnp.zeros((1,), jnp.float32)
+    return out
 
 
 def coefficients(smoothing: dict) -> tuple[jax.Array, jax.Array]:

@@ -30,7 +30,7 @@ from lstmcast.nn import cudnn, holt_winters
 from lstmcast.nn.cells import get_cell, run_layer
 from lstmcast.nn.heads import LABELS, check_head, constrain
 from lstmcast.nn.init import glorot_uniform
-from lstmcast.nn.scaling import MODES
+from lstmcast.nn.scaling import LEARNED, MODES
 from lstmcast.nn.summary import LayerRow, numbered
 
 Params = dict
@@ -53,7 +53,7 @@ class NetworkSpec:
     dense_units: int = 0  # an optional hidden dense layer (ReLU) before the head
     n_outputs: int = 1  # head outputs per target and step (the loss's width)
     n_future: int = 0  # known-in-advance covariates whose horizon values reach the head
-    normalize: str = "none"  # scale-free windows: "none" | "last" | "mean" | "season" | "season-mean" | "es" | "scale"
+    normalize: str = "none"  # scale-free windows, one of nn/scaling.py's MODES ("none", "last", "season", ...)
     season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
     head: str = "point"  # what the outputs are (nn/heads.py): "point" | "quantile" | "normal" | "studentt" | "negbin"
     future_relative: bool = False  # the head reads future covariates minus their mean over the window
@@ -137,7 +137,7 @@ class NetworkSpec:
             rows.append(LayerRow("dense", "Dense", (None, self.dense_units), (width + 1) * self.dense_units))
             width, dense = self.dense_units, 1
         rows.append(LayerRow(numbered("dense", dense), "Dense", (None, self.head_width), (width + 1) * self.head_width))
-        if self.normalize == "es":
+        if self.normalize in LEARNED:
             rows.insert(
                 0,
                 LayerRow(
@@ -194,8 +194,8 @@ def init_params(key: jax.Array, spec: NetworkSpec) -> Params:
         params["dense"] = _init_dense(next(keys), width, spec.dense_units)
         width = spec.dense_units
     params["head"] = _init_dense(next(keys), width, spec.head_width)
-    if spec.normalize == "es":  # the window's Holt-Winters coefficients, learned with the rest
-        params["smoothing"] = holt_winters.init_coefficients(spec.n_targets)
+    if spec.normalize in LEARNED:  # the window's Holt-Winters coefficients, learned with the rest
+        params["smoothing"] = holt_winters.init_coefficients(spec.n_targets, flag=spec.normalize == "mixed")
     return params
 
 

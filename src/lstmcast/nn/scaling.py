@@ -24,6 +24,10 @@ Modes (``NetworkSpec.normalize``):
   the window.
 * ``"es"``: ES-RNN's: relative to a Holt-Winters level and season run over the window, whose
   smoothing coefficients are learned with the network (:mod:`lstmcast.nn.holt_winters`).
+* ``"mixed"``: an ensemble whose members differ in their normalization (N-BEATS's diversity):
+  even members read their windows as ``"season"`` does, odd members as ``"es"`` does; the flag
+  is ``params["smoothing"]["es"]`` (set by :func:`lstmcast.fitting.init_members`, never
+  trained). A single model is a ``"season"`` one with unused coefficients.
 * ``"scale"``: ``x / max(mean |x|, 1)``: divided by the window's mean absolute value and
   never shifted (DeepAR's mean scaling), so a positive mean stays positive. Meant for
   counts in their own units (``loss="negbin"``, ``scaler="none"``): the floor of one count
@@ -37,12 +41,14 @@ outputs (batch, horizon or 1, k), scale (batch, 1, k).
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 from lstmcast.nn import holt_winters
 from lstmcast.nn.heads import to_model_space
 
-MODES = ("none", "last", "mean", "season", "season-mean", "es", "scale")
+MODES = ("none", "last", "mean", "season", "season-mean", "es", "mixed", "scale")
+LEARNED = ("es", "mixed")  # modes with smoothing coefficients among the parameters
 FLOOR = 1e-4
 COUNT_FLOOR = 1.0  # normalize="scale": the smallest scale, one count
 
@@ -61,6 +67,11 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1, smoothin
     floor = FLOOR * jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), 1.0)
     if mode == "es":
         return holt_winters.window_stats(targets, smoothing, season, horizon, floor)
+    if mode == "mixed":  # this member's flag picks "es" or "season"; both are cheap beside the network
+        flag = jax.lax.stop_gradient(smoothing["es"]) > 0.5  # (1,)
+        learned = holt_winters.window_stats(targets, smoothing, season, horizon, floor)
+        closed = window_stats(targets, "season", season, horizon)
+        return tuple(jnp.where(flag, a, jnp.broadcast_to(b, a.shape)) for a, b in zip(learned, closed))
     if mode in ("season", "season-mean") and 1 < season <= window:
         phase = (jnp.arange(window) - window) % season  # the last row has phase season - 1
         onehot = (phase[:, None] == jnp.arange(season)[None, :]).astype(targets.dtype)  # (window, season)
