@@ -54,7 +54,7 @@ def check_exportable(model) -> None:
     if model.loss_.kind != "point":
         raise ConfigError(
             f"ONNX export of loss={model.loss_.name!r} ({model.loss_.kind} head) is not supported: it exports "
-            f"{SUPPORTED}; train with loss='mse' (the default), 'mae' or 'huber' to export."
+            f"{SUPPORTED}; train with loss='mae' (the default), 'mse' or 'huber' to export."
         )
     combination = getattr(model, "combination_", None)
     if combination is not None and set(combination.weights) != {"network"}:
