@@ -69,8 +69,15 @@ def check_exportable(model) -> None:
             f"ONNX export of cell={spec.cell!r} is not supported: the graph has an operator for "
             f"{', '.join(repr(c) for c in OPERATORS)} only; train with one of those to export."
         )
-    if spec.static_columns or spec.kind != "recurrent":
-        raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")
+    if spec.static_columns:
+        statics = getattr(model, "statics_", None)
+        names = list(statics.names) if statics is not None else []
+        raise ConfigError(
+            f"ONNX export of a model with static attributes (static={names}) is not supported: the graph has no "
+            f"input for them; it exports {SUPPORTED} and no static=. Refit without static= to export."
+        )
+    if spec.kind != "recurrent":
+        raise ConfigError(f"ONNX export of a {spec.kind!r} network is not supported: it exports {SUPPORTED}.")
     values = np.asarray(model.panel_.stacked() if model.is_panel_ else model.series_.values, np.float64)
     biggest = float(np.nanmax(np.abs(values))) if values.size else 0.0
     if (
