@@ -256,6 +256,22 @@ def test_negbin_models_counts_and_chooses_count_settings():
         Forecaster(horizon=7, loss="negbin", scaler="standard", **SMALL).fit(y)
 
 
+def test_a_negbin_model_saves_and_loads(tmp_path):
+    """The default scaler 'minmax', replaced by 'none' for counts (and saved with its reason), is no damage."""
+    rng = np.random.default_rng(0)
+    y = rng.poisson(5 + 3 * np.sin(2 * np.pi * np.arange(60) / 7)).astype(float)
+    model = Forecaster(horizon=3, window=14, seasonal_period=7, loss="negbin", combine=False, **SMALL).fit(y)
+    model.save(tmp_path / "counts")
+    again = Forecaster.load(tmp_path / "counts")
+    assert again.config_["scaler"] == "none" and again.get_params()["scaler"] == "minmax"
+    pd.testing.assert_frame_equal(again.predict(level=[80]), model.predict(level=[80]))
+    # a scaler edited in the file is still refused: only the recorded replacement of the default passes
+    doc = json.loads((tmp_path / "counts" / "model.json").read_text())
+    doc["config"]["scaler"] = "standard"
+    with pytest.raises(ModelFileError, match=r'config.scaler is "standard" but resolved.scaler is "none"'):
+        check_state(doc)
+
+
 def test_quantiles_without_the_median_side_are_refused():
     with pytest.raises(ConfigError, match=r"must include 0\.5 or quantiles on both sides of it"):
         Forecaster(loss="quantile", quantiles=(0.6, 0.9)).fit(noisy_sine())

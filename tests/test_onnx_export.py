@@ -197,8 +197,9 @@ def test_a_cell_without_an_onnx_operator_is_refused(direct_future, tmp_path, mon
 def test_refuses_what_the_graph_cannot_express(tmp_path):
     data = frame(60)[["y"]]
     quantile = Forecaster(window=6, units=4, epochs=1, ensemble=1, loss="quantile", verbose=0).fit(data)
-    with pytest.raises(ConfigError, match=r"loss='quantile' \(quantile head\) is not supported.*point loss"):
+    with pytest.raises(ConfigError, match=r"loss='quantile' \(quantile head\) is not supported.*point loss") as refused:
         build_graph(quantile)
+    assert "loss='mae' (the default)" in str(refused.value)  # what the parameter table's default is
     long = pd.concat(  # series b is shorter than a window: the model reads a padding mask
         [
             pd.DataFrame({"unique_id": i, "ds": data.index[:n], "y": data["y"].to_numpy()[:n]})

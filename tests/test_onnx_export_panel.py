@@ -101,8 +101,11 @@ def test_static_attributes_are_refused(tmp_path):
     model = Forecaster(units=4, epochs=1, ensemble=1, verbose=0, horizon=H, window=12).fit(
         df, id="store", time="month", target="sales", static=["size"]
     )
-    with pytest.raises(ConfigError, match="without static attributes"):
+    with pytest.raises(ConfigError) as refused:
         model.to_onnx(tmp_path / "never.onnx")
+    # which attributes, and what exports: a refit without them
+    assert "static attributes (static=['size'])" in str(refused.value)
+    assert "Refit without static= to export" in str(refused.value)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -158,6 +158,8 @@ def test_cli_static_from_the_option_and_the_config_file(panel_csv, tmp_path):
     saved = Forecaster.load(model_dir)
     assert sorted(saved.statics_.names) == ["region", "size"]
     assert saved.columns_["static"] == saved.columns_()["static"]  # an attribute, still callable
+    shown = runner.invoke(app, ["summary", str(model_dir)])  # the saved attributes are listed
+    assert shown.exit_code == 0 and "Series: 6 (id column 'store'); static attributes: size, region" in shown.output
     toml = (model_dir / "config.toml").read_text()
     assert 'static = ["region", "size"]' in toml
     # the written config reproduces the model, static attributes included

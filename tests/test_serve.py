@@ -577,6 +577,8 @@ def test_a_folder_that_does_not_load_at_startup_is_503_and_the_others_serve(mode
         r = c.post("/models/b/forecast", json={})
         assert r.status_code == 503 and r.json()["error"]["type"] == "ModelUnavailable"
         assert "checksum mismatch" in r.json()["error"]["message"]
+        r = c.post("/forecast", json={})  # the count names the folder that does not load, as the list does
+        assert r.status_code == 404 and "2 models (a, b) and no default" in r.json()["error"]["message"]
         health = c.get("/health").json()
         assert health["status"] == "degraded" and health["models"]["b"]["checksum"] is None
         assert health["models"]["a"]["checksum"] == c.post("/models/a/forecast", json={}).json()["checksum"]

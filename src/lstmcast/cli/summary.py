@@ -40,6 +40,15 @@ def summary(
             f"Targets: {', '.join(schema['targets'])}; features: {', '.join(schema['features']) or 'none'}"
             f"; known in advance: {', '.join(schema.get('future', [])) or 'none'}"
         )
+        panel = doc.get("panel")
+        if panel:  # many series: how many, by which column, and their static attributes (static=)
+            static = panel.get("static") or {}
+            names = [*static.get("numeric", []), *static.get("categorical", [])]
+            con.print(
+                f"Series: {len(panel['ids'])} (id column {panel['id']!r}); static attributes: "
+                f"{', '.join(names) or 'none'}",
+                highlight=False,
+            )
         con.print(
             f"Fitted on data of {schema['rows']} rows (test part included), {schema['first_timestamp']} to "
             f"{schema['last_timestamp']}"

@@ -54,7 +54,7 @@ def check_exportable(model) -> None:
     if model.loss_.kind != "point":
         raise ConfigError(
             f"ONNX export of loss={model.loss_.name!r} ({model.loss_.kind} head) is not supported: it exports "
-            f"{SUPPORTED}; train with loss='mse' (the default), 'mae' or 'huber' to export."
+            f"{SUPPORTED}; train with loss='mae' (the default), 'mse' or 'huber' to export."
         )
     combination = getattr(model, "combination_", None)
     if combination is not None and set(combination.weights) != {"network"}:
@@ -75,8 +75,15 @@ def check_exportable(model) -> None:
             f"is not supported: it exports {SUPPORTED} whose windows are normalized in closed form; refit with "
             "normalize='season' (or 'last') to export."
         )
-    if spec.static_columns or spec.kind != "recurrent":
-        raise ConfigError(f"ONNX export needs a recurrent network without static attributes: it exports {SUPPORTED}.")
+    if spec.static_columns:
+        statics = getattr(model, "statics_", None)
+        names = list(statics.names) if statics is not None else []
+        raise ConfigError(
+            f"ONNX export of a model with static attributes (static={names}) is not supported: the graph has no "
+            f"input for them; it exports {SUPPORTED} and no static=. Refit without static= to export."
+        )
+    if spec.kind != "recurrent":
+        raise ConfigError(f"ONNX export of a {spec.kind!r} network is not supported: it exports {SUPPORTED}.")
     values = np.asarray(model.panel_.stacked() if model.is_panel_ else model.series_.values, np.float64)
     biggest = float(np.nanmax(np.abs(values))) if values.size else 0.0
     if (

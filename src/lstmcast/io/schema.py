@@ -163,6 +163,18 @@ def _params(d, path: str, defaults: dict | None = None) -> dict:
         raise Invalid(path, f"is invalid: {str(exc).rstrip('.')}") from None
 
 
+def _default_replaced(k: str, config: dict, cfg: dict, choices: dict) -> bool:
+    """Whether ``config[k]`` is the parameter's default, which fit replaced and recorded why in ``choices``
+    (loss='negbin' models counts in their own units: the default scaler 'minmax' becomes 'none')."""
+    choice = choices.get(k)
+    return (
+        config[k] == P.DEFAULTS[k]
+        and isinstance(choice, dict)
+        and choice.get("value") == P.jsonable({k: cfg[k]})[k]
+        and bool(choice.get("reason"))
+    )
+
+
 def _settings(state: dict, version: int) -> dict:
     """The resolved settings; a value set in ``config`` must be the one used."""
     config = _params(state["config"], "config", FORMAT1_DEFAULTS if version == 1 else LATER_DEFAULTS)
@@ -173,8 +185,9 @@ def _settings(state: dict, version: int) -> dict:
     auto = [k for k, v in cfg.items() if v == "auto"]
     if auto:
         raise Invalid(f"{source}.{auto[0]}", 'must be a value, got "auto" (the resolved settings hold no "auto")')
+    choices = state.get("choices") if isinstance(state.get("choices"), dict) else {}
     for k in STRUCTURAL if version >= 2 else ():
-        if config[k] not in ("auto", None) and config[k] != cfg[k]:
+        if config[k] not in ("auto", None) and config[k] != cfg[k] and not _default_replaced(k, config, cfg, choices):
             raise Invalid(
                 f"config.{k}", f"is {show(P.jsonable(config)[k])} but resolved.{k} is {show(P.jsonable(cfg)[k])}"
             )

@@ -285,7 +285,7 @@ class Registry:
         if name is None:
             if self.default is None:
                 raise ModelNotFound(
-                    f"this service has {len(self._slots)} models ({', '.join(self.names)}) and no default: "
+                    f"this service has {len(self.names)} models ({', '.join(self.names)}) and no default: "
                     "POST /models/{name}/forecast instead."
                 )
             name = self.default
@@ -301,7 +301,7 @@ class Registry:
         """A model folder saved into the served directory after startup, loaded on its first request."""
         folder = self.directory / name if self.directory is not None and NAME.fullmatch(name) else None
         if folder is None or not (folder / DOCUMENT).is_file():
-            shown = ", ".join(self.names[:10]) + (" ..." if len(self._slots) > 10 else "")
+            shown = ", ".join(self.names[:10]) + (" ..." if len(self.names) > 10 else "")
             raise ModelNotFound(f"no model named {name[:200]!r} is served: the models are {shown} (GET /models).")
         with self._lock:
             if name not in self._slots:
