@@ -26,6 +26,10 @@ Data (nothing here is tuned to any one series):
     python benchmarks/accuracy.py --only shipped syn   # groups (prefixes)
     python benchmarks/accuracy.py --limit 2 --json out.json
     python benchmarks/accuracy.py --variant lstmcast   # lstmcast configurations to run
+    python benchmarks/accuracy.py --only real --origins 2 --variant lstmcast es mixed \
+        --no-neuralforecast --stat-cache stat.json     # the development set; the cache keeps
+                                                       # statsforecast's forecasts (AutoARIMA on
+                                                       # us_gasoline alone takes ~8 min) for reruns
 
 AutoETS/AutoTheta come from statsforecast (benchmarks/requirements-bench.txt); without it
 those columns are left out.
