@@ -137,6 +137,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="at most this many series per group")
     parser.add_argument("--variant", nargs="+", choices=sorted(VARIANTS), default=["lstmcast"])
     parser.add_argument("--data-dir", help="folder with us_employment.csv.gz and elecdaily.csv")
+    parser.add_argument("--per-series", action="store_true", help="also print each series' values inside each interval")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     pd.set_option("display.width", 200)
@@ -218,6 +219,11 @@ def main() -> None:
     )
     per_group["cover 80"] = 100 * per_group["c80"] / per_group["n"]
     per_group["cover 95"] = 100 * per_group["c95"] / per_group["n"]
+    if args.per_series:
+        inside = ok.pivot_table(index=["group", "series"], columns="method", values=["inside_80", "inside_95"])
+        inside[("n", "")] = ok.groupby(["group", "series"])["n"].first()
+        print("\nValues inside the 80% and 95% intervals per series (of n held-out values)")
+        print(inside.astype(int).to_string())
     print("\nCoverage per group (% of held-out values inside the interval)")
     print(per_group[["cover 80", "cover 95"]].unstack("method").round(1).to_string())
     print(f"\nSummary over {len(cases)} series (coverage pooled over series and steps; targets 75-85 and 90-98)")

@@ -22,11 +22,13 @@ def _by_hand(x, alpha, gamma, m):
         used.append(s[p])
         if m > 1:
             s[p] = gamma * (x[t] - level) + (1 - gamma) * s[p]
+    if m > 1:
+        used[:m] = s  # the first season's rows: their phase's final component
     nxt = (len(x) - m) % m if m > 1 else 0
     return level, np.roll(np.asarray(s), -nxt), np.asarray(used)
 
 
-@pytest.mark.parametrize(("m", "window"), [(1, 7), (4, 11), (3, 6)])
+@pytest.mark.parametrize(("m", "window"), [(1, 7), (4, 11), (3, 6), (5, 5)])
 def test_the_scan_is_the_recursion_written_row_by_row(m, window):
     rng = np.random.default_rng(m)
     x = rng.normal(size=(2, window, 1)).cumsum(axis=1)
@@ -88,8 +90,8 @@ def test_a_forecaster_learns_the_coefficients_and_predicts_the_same_after_loadin
     y = 50 + 0.2 * t + 8 * np.sin(2 * np.pi * t / 12) + np.random.default_rng(1).normal(0, 1, 80)
     model = Forecaster(horizon=6, seasonal_period=12, normalize="es", combine=False, epochs=20, ensemble=1, seed=0)
     model.fit(y)
-    logits = np.asarray(model.params_["smoothing"]["level"])
-    assert np.all(logits != 0.0)  # trained with the network, not left at their start
+    for name in ("level", "season"):  # trained with the network, not left at their start (zero)
+        assert np.all(np.abs(np.asarray(model.params_["smoothing"][name])) > 1e-4)
     model.save(tmp_path / "m")
     np.testing.assert_array_equal(np.asarray(load(tmp_path / "m").predict()), np.asarray(model.predict()))
 
@@ -128,3 +130,20 @@ def test_a_mixed_ensemble_alternates_its_members_and_training_never_moves_the_fl
     model.fit(y)
     np.testing.assert_array_equal(np.asarray(model.params_["smoothing"]["es"])[:, 0], [0, 1])
     assert np.all(np.isfinite(np.asarray(model.predict())))
+
+
+def test_the_first_season_reaches_the_network_as_it_varies_and_a_one_row_window_stays_finite():
+    x = jnp.asarray(np.random.default_rng(3).normal(size=(2, 8, 1)).cumsum(axis=1))
+    coefs = {"level": jnp.asarray([0.0]), "season": jnp.asarray([0.0])}
+    loc_in, _, scale = window_stats(x, "es", season=4, horizon=2, smoothing=coefs)
+    first = np.asarray((x - loc_in) / scale)[:, :4, 0]  # the rows that only started the recursion
+    assert np.all(np.ptp(first, axis=1) > 1e-3)  # not one number per window
+    one = window_stats(jnp.ones((2, 1, 1)), "es", season=1, horizon=3, smoothing=coefs)
+    assert all(np.all(np.isfinite(np.asarray(a))) for a in one)
+
+
+def test_mixed_with_one_member_is_refused_with_the_fix():
+    from lstmcast import Forecaster
+
+    with pytest.raises(ConfigError, match="ensemble=1 has one member: use normalize='season' or 'es'"):
+        Forecaster(horizon=2, normalize="mixed", ensemble=1).fit(np.arange(40.0))

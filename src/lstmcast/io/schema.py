@@ -163,12 +163,16 @@ def _params(d, path: str, defaults: dict | None = None) -> dict:
         raise Invalid(path, f"is invalid: {str(exc).rstrip('.')}") from None
 
 
+REPLACEABLE = ("scaler",)  # defaults fit may replace, saying why in choices (loss="negbin": "none")
+
+
 def _default_replaced(k: str, config: dict, cfg: dict, choices: dict) -> bool:
     """Whether ``config[k]`` is the parameter's default, which fit replaced and recorded why in ``choices``
     (loss='negbin' models counts in their own units: the default scaler 'minmax' becomes 'none')."""
     choice = choices.get(k)
     return (
-        config[k] == P.DEFAULTS[k]
+        k in REPLACEABLE
+        and config[k] == P.DEFAULTS[k]
         and isinstance(choice, dict)
         and choice.get("value") == P.jsonable({k: cfg[k]})[k]
         and bool(choice.get("reason"))

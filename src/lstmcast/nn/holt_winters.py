@@ -14,8 +14,10 @@ program:
       s[p_t]  <- gamma * (x_t - l_t)    + (1 - gamma) * s[p_t]
 
 * The network reads ``(x_t - l_T - s_t) / scale``: each row less the window's last level
-  and the seasonal component it was read with; it forecasts ``(y - l_T - s[p]) / scale``
-  over the horizon, with the seasonal components as the recursion left them.
+  and the seasonal component it was read with (the first season's rows, which only started
+  the recursion, with their phase's final component: read with their starting components they
+  would all be the same number); it forecasts ``(y - l_T - s[p]) / scale`` over the horizon,
+  with the seasonal components as the recursion left them.
 
 Without a season (or a window that holds under one season and one row more) it is simple
 exponential smoothing of the level, started at the window's first row. ``alpha`` near 1
@@ -55,8 +57,8 @@ def coefficients(smoothing: dict) -> tuple[jax.Array, jax.Array]:
 
 
 def seasonal(season: int, window: int) -> bool:
-    """Whether the window holds a first season to start from and a row more to update."""
-    return 1 < season < window
+    """Whether the window holds a first season to start from (as ``normalize="season"``: up to the whole window)."""
+    return 1 < season <= window
 
 
 def recursion(targets, alpha, gamma, season: int):
@@ -65,13 +67,13 @@ def recursion(targets, alpha, gamma, season: int):
     targets (batch, window, k); alpha, gamma (k,) ->
     level (batch, k) after the last row, components (batch, m, k) by phase from the row after the
     window on, used (batch, window, k) the seasonal component each row was read with
-    (m = 1 and components of zero without a season).
+    (m = 1 and components of zero without a season; the first season's rows with their phase's final
+    component).
     """
     m = season if seasonal(season, targets.shape[1]) else 1
     first = targets[:, :m]  # (batch, m, k)
     level = jnp.mean(first, axis=1)  # (batch, k)
     components = first - level[:, None] if m > 1 else jnp.zeros_like(first)  # (batch, m, k)
-    start = components  # the first season's rows are read with the starting components
     rest = jnp.swapaxes(targets[:, m:], 0, 1)  # (window - m, batch, k)
 
     def step(carry, x):
@@ -87,7 +89,8 @@ def recursion(targets, alpha, gamma, season: int):
     (level, components), used = jax.lax.scan(
         step, (level, components), rest, unroll=max(unroll, 1)
     )  # used (window - m, batch, k)
-    used = jnp.concatenate([start, jnp.swapaxes(used, 0, 1)], axis=1)  # (batch, window, k)
+    first_used = components[:, (jnp.arange(m) - targets.shape[1]) % m]  # (batch, m, k) final, by the rows' phase
+    used = jnp.concatenate([first_used, jnp.swapaxes(used, 0, 1)], axis=1)  # (batch, window, k)
     return level, components, used
 
 
@@ -98,8 +101,11 @@ def window_stats(targets, smoothing: dict, season: int, horizon: int, floor):
     m = components.shape[1]
     loc_in = level[:, None] + used  # (batch, window, k)
     loc_out = level[:, None] + components[:, jnp.arange(horizon) % m]  # (batch, horizon, k)
-    if m > 1:
+    window = targets.shape[1]
+    if 1 < m < window:
         spread = jnp.mean(jnp.abs(targets[:, m:] - targets[:, :-m]), axis=1, keepdims=True)
-    else:
+    elif window > 1:  # no season, or a window of exactly one: its mean absolute step
         spread = jnp.mean(jnp.abs(jnp.diff(targets, axis=1)), axis=1, keepdims=True)
+    else:  # one row: no step at all, the floor
+        spread = jnp.zeros_like(targets[:, :1])
     return loc_in, loc_out, jnp.maximum(spread, floor)

@@ -141,7 +141,10 @@ class NetworkSpec:
             rows.insert(
                 0,
                 LayerRow(
-                    "exponential_smoothing", "HoltWinters", (None, self.window, self.n_targets), 2 * self.n_targets
+                    "exponential_smoothing",
+                    "HoltWinters",
+                    (None, self.window, self.n_targets),
+                    2 * self.n_targets + (self.normalize == "mixed"),  # "mixed": and the member's flag
                 ),
             )
         if self.head != "point":  # parameter-free: raw outputs -> valid quantiles or distribution parameters

@@ -27,7 +27,7 @@ Modes (``NetworkSpec.normalize``):
 * ``"mixed"``: an ensemble whose members differ in their normalization (N-BEATS's diversity):
   even members read their windows as ``"season"`` does, odd members as ``"es"`` does; the flag
   is ``params["smoothing"]["es"]`` (set by :func:`lstmcast.fitting.init_members`, never
-  trained). A single model is a ``"season"`` one with unused coefficients.
+  trained); it needs two members or more.
 * ``"scale"``: ``x / max(mean |x|, 1)``: divided by the window's mean absolute value and
   never shifted (DeepAR's mean scaling), so a positive mean stays positive. Meant for
   counts in their own units (``loss="negbin"``, ``scaler="none"``): the floor of one count
@@ -68,7 +68,7 @@ def window_stats(targets, mode: str, season: int = 1, horizon: int = 1, smoothin
     if mode == "es":
         return holt_winters.window_stats(targets, smoothing, season, horizon, floor)
     if mode == "mixed":  # this member's flag picks "es" or "season"; both are cheap beside the network
-        flag = jax.lax.stop_gradient(smoothing["es"]) > 0.5  # (1,)
+        flag = jax.lax.stop_gradient(smoothing["es"]) > 0.0  # (1,) weight decay shrinks a 1, never flips it
         learned = holt_winters.window_stats(targets, smoothing, season, horizon, floor)
         closed = window_stats(targets, "season", season, horizon)
         return tuple(jnp.where(flag, a, jnp.broadcast_to(b, a.shape)) for a, b in zip(learned, closed))
