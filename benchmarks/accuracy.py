@@ -97,6 +97,7 @@ VARIANTS = {
     "season-mean": _variant(normalize="season-mean", difference=0),
     "es": _variant(normalize="es", difference=0),  # ES-RNN's learned Holt-Winters windows (nn/holt_winters.py)
     "mixed": _variant(normalize="mixed", difference=0),  # members alternate "season" and "es"
+    "prior": _variant(init="prior"),  # the network starts from the shipped pretrained prior (nn/prior.py)
     "mae": _variant(loss="mae"),
     "k1": _variant(ensemble=1),
 }

@@ -59,6 +59,7 @@ VARIANTS = {
     "quantile": _variant(loss="quantile", quantiles=tuple(TAUS)),
     "normal": _variant(loss="normal"),
     "studentt": _variant(loss="studentt"),
+    "prior": _variant(init="prior"),  # the network starts from the shipped pretrained prior
 }
 
 

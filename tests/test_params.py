@@ -22,6 +22,7 @@ EXAMPLES = {
     "strategy": ("recursive", "recursive", "recursive"),
     "alias": ("LSTM", "LSTM", "LSTM"),
     "cell": ("gru", "gru", "gru"),
+    "init": ("prior", "prior", "prior"),
     "units": ((8, 4), "8,4", [8, 4]),
     "dropout": (0.1, "0.1", 0.1),
     "bidirectional": (True, None, True),

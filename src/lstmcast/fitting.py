@@ -11,16 +11,25 @@ import jax
 import numpy as np
 
 from lstmcast.errors import DataError, TrainingInterrupted
+from lstmcast.nn import prior
 from lstmcast.nn.network import NetworkSpec, init_params
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.trainer import EpochCallback, train
 
 
-def init_members(spec: NetworkSpec, seed: int, members: int):
+def init_members(spec: NetworkSpec, seed: int, members: int, init: str = "random"):
     """Initial parameters and the training key: member j is exactly what ``seed + j`` gives one model.
 
     One model: (params, key). An ensemble: params and keys stacked on a leading members axis.
+    ``init="prior"``: each starts from the shipped prior where the network's shape allows (nn/prior.py).
     """
+    params, key = _fresh_members(spec, seed, members)
+    if init == "prior" and prior.applies(spec):
+        params = prior.start(params, spec)
+    return params, key
+
+
+def _fresh_members(spec: NetworkSpec, seed: int, members: int):
     keys = [jax.random.split(jax.random.key(seed + j)) for j in range(members)]
     if members == 1:
         return init_params(keys[0][0], spec), keys[0][1]

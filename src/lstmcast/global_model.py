@@ -148,7 +148,7 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         static_at=(k + len(panel.features)) if statics else 0,
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
-    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
+    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     if cfg["epochs"] == "auto":
         cfg["epochs"] = auto_epochs(TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS}), len(starts["train"]))

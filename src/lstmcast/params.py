@@ -152,6 +152,14 @@ _TABLE = (
     ),
     Param("bidirectional", False, boolean, "Read each window both ways.", "network", bool),
     Param("dense_units", 0, integer(0), "Hidden dense layer before the head (0: none).", "network", int),
+    Param(
+        "init",
+        "random",
+        choice("random", "prior"),
+        "Starting weights: random (Keras's initializers) or prior (the pretrained prior shipped inside the "
+        "package, for an LSTM(50) over the target alone; other networks start at random).",
+        "network",
+    ),
     # transforms
     Param(
         "scaler",

@@ -104,7 +104,7 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
     if copy is not None:  # the final model starts from the copy's weights
         initial, train_key = copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
     else:
-        initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"])
+        initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: it is the model
         transforms, params, history = copy.transforms_, copy.params_, copy.history_
         values = transforms.to_model_space(series.values)

@@ -179,7 +179,7 @@ def fit_sharded(
         static_at=(k + len(panels[0].features)) if statics else 0,
     )
     check_training(spec, local_batch(cfg["batch_size"], group.total) * len(group.mine), cfg["ensemble"])
-    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"])
+    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     if on_epoch_end is None and group.mine[0] != 0:  # one progress report per run: process 0's (same losses)
         callback = None

@@ -51,9 +51,10 @@ FORMAT1_DEFAULTS = {
     "normalize": "none",
     "ensemble": 1,
     "combine": False,
+    "init": "random",
 }
 # parameters added to format 2 later, with what a model saved before them used
-LATER_DEFAULTS = {"combine": False}
+LATER_DEFAULTS = {"combine": False, "init": "random"}
 
 ENVELOPE = ("format", "format_version", "library_version", "weights_sha256", "document_sha256")
 OPTIONAL_ENVELOPE = ("signature",)
