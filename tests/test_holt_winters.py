@@ -145,5 +145,5 @@ def test_the_first_season_reaches_the_network_as_it_varies_and_a_one_row_window_
 def test_mixed_with_one_member_is_refused_with_the_fix():
     from lstmcast import Forecaster
 
-    with pytest.raises(ConfigError, match="ensemble=1 has one member: use normalize='season' or 'es'"):
+    with pytest.raises(ConfigError, match="ensemble=1 has one member: use normalize='season' or normalize='es'"):
         Forecaster(horizon=2, normalize="mixed", ensemble=1).fit(np.arange(40.0))

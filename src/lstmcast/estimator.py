@@ -66,7 +66,7 @@ class Estimator:
         if cfg["normalize"] == "mixed" and cfg["ensemble"] == 1:
             raise ConfigError(
                 "normalize='mixed' alternates 'season' and 'es' windows across the ensemble's members, and "
-                "ensemble=1 has one member: use normalize='season' or 'es', or ensemble=2 or more."
+                "ensemble=1 has one member: use normalize='season' or normalize='es', or ensemble=2 or more."
             )
         cfg["verbose"] = resolve_verbose(cfg["verbose"])  # a fitted model's settings hold no "auto"
         return cfg
