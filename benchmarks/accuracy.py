@@ -98,6 +98,7 @@ VARIANTS = {
     "es": _variant(normalize="es", difference=0),  # ES-RNN's learned Holt-Winters windows (nn/holt_winters.py)
     "mixed": _variant(normalize="mixed", difference=0),  # members alternate "season" and "es"
     "prior": _variant(init="prior"),  # the network starts from the shipped pretrained prior (nn/prior.py)
+    "mixed-prior": _variant(normalize="mixed", difference=0, init="prior"),  # both: diverse members from the prior
     "mae": _variant(loss="mae"),
     "k1": _variant(ensemble=1),
 }
