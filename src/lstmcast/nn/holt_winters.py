@@ -28,10 +28,10 @@ The coefficients are ``sigmoid(GAIN * logit)``, one pair per target column, in t
 parameters under ``"smoothing"`` (so a saved model keeps them and the optimizer trains
 them); ``GAIN`` lets Adam's steps, sized for the network's weights, move them over a fit.
 In a model of many series the pair is shared by the series (ES-RNN's is per series).
-The scale is the one of ``normalize="season"``: the window's mean absolute seasonal step.
+The scale is ``normalize="season"``'s, computed there: the window's mean absolute seasonal step.
 
 Shapes: targets (batch, window, k) -> loc of the inputs (batch, window, k), loc of the
-outputs (batch, horizon, k), scale (batch, 1, k).
+outputs (batch, horizon, k).
 """
 
 from __future__ import annotations
@@ -94,18 +94,12 @@ def recursion(targets, alpha, gamma, season: int):
     return level, components, used
 
 
-def window_stats(targets, smoothing: dict, season: int, horizon: int, floor):
-    """(loc of the inputs, loc of the outputs, scale) of each window (module docstring)."""
+def locations(targets, smoothing: dict, season: int, horizon: int):
+    """(loc of the inputs, loc of the outputs) of each window (module docstring); the scale is
+    ``normalize="season"``'s (nn/scaling.py)."""
     alpha, gamma = coefficients(smoothing)
     level, components, used = recursion(targets, alpha, gamma, season)
     m = components.shape[1]
     loc_in = level[:, None] + used  # (batch, window, k)
     loc_out = level[:, None] + components[:, jnp.arange(horizon) % m]  # (batch, horizon, k)
-    window = targets.shape[1]
-    if 1 < m < window:
-        spread = jnp.mean(jnp.abs(targets[:, m:] - targets[:, :-m]), axis=1, keepdims=True)
-    elif window > 1:  # no season, or a window of exactly one: its mean absolute step
-        spread = jnp.mean(jnp.abs(jnp.diff(targets, axis=1)), axis=1, keepdims=True)
-    else:  # one row: no step at all, the floor
-        spread = jnp.zeros_like(targets[:, :1])
-    return loc_in, loc_out, jnp.maximum(spread, floor)
+    return loc_in, loc_out

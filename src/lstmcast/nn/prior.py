@@ -79,7 +79,8 @@ def start(params, spec):
     leaves, treedef = jax.tree_util.tree_flatten_with_path(params)
     out = []
     for path, value in leaves:
-        name, p = _name(path), prior.get(_name(path))
+        name = _name(path)
+        p = prior.get(name)
         if p is not None and name.startswith("head.") and spec.head_width <= p.shape[-1]:
             p = p[..., : spec.head_width]  # kernel (U, H) or bias (H,): the first steps
         if p is None or p.shape != value.shape[value.ndim - p.ndim :]:

@@ -56,22 +56,23 @@ COUNT_FLOOR = 1.0  # normalize="scale": the smallest scale, one count
 def window_stats(targets, mode: str, season: int = 1, horizon: int = 1, smoothing: dict | None = None):
     """(loc of the inputs, loc of the outputs, scale) of each window's target columns.
 
-    smoothing: the network's learned smoothing logits (``params["smoothing"]``), for mode "es" only."""
+    smoothing: the network's learned smoothing logits (``params["smoothing"]``), for modes "es" and "mixed"."""
     if mode == "none":
         ones = jnp.ones_like(targets[:, :1])
         return jnp.zeros_like(ones), jnp.zeros_like(ones), ones
     if mode == "scale":
         zeros = jnp.zeros_like(targets[:, :1])
         return zeros, zeros, jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), COUNT_FLOOR)
+    if mode in LEARNED:  # the learned recursion's locations, "season"'s scale
+        closed_in, closed_out, scale = window_stats(targets, "season", season, horizon)
+        loc_in, loc_out = holt_winters.locations(targets, smoothing, season, horizon)
+        if mode == "mixed":  # this member's flag picks "es" or "season"; both are cheap beside the network
+            flag = jax.lax.stop_gradient(smoothing["es"]) > 0.0  # (1,) weight decay shrinks a 1, never flips it
+            loc_in = jnp.where(flag, loc_in, jnp.broadcast_to(closed_in, loc_in.shape))
+            loc_out = jnp.where(flag, loc_out, jnp.broadcast_to(closed_out, loc_out.shape))
+        return loc_in, loc_out, scale
     window = targets.shape[1]
     floor = FLOOR * jnp.maximum(jnp.mean(jnp.abs(targets), axis=1, keepdims=True), 1.0)
-    if mode == "es":
-        return holt_winters.window_stats(targets, smoothing, season, horizon, floor)
-    if mode == "mixed":  # this member's flag picks "es" or "season"; both are cheap beside the network
-        flag = jax.lax.stop_gradient(smoothing["es"]) > 0.0  # (1,) weight decay shrinks a 1, never flips it
-        learned = holt_winters.window_stats(targets, smoothing, season, horizon, floor)
-        closed = window_stats(targets, "season", season, horizon)
-        return tuple(jnp.where(flag, a, jnp.broadcast_to(b, a.shape)) for a, b in zip(learned, closed))
     if mode in ("season", "season-mean") and 1 < season <= window:
         phase = (jnp.arange(window) - window) % season  # the last row has phase season - 1
         onehot = (phase[:, None] == jnp.arange(season)[None, :]).astype(targets.dtype)  # (window, season)
