@@ -2,8 +2,9 @@
 
 ``lstmcast train --config file.toml`` reads one; ``lstmcast train`` writes the
 ``config.toml`` that reproduces a model. Keys are the parameter names of
-:mod:`lstmcast.params` and the data keys ``data``, ``target``, ``time``,
-``features``, ``future``, ``id`` and ``static``; values are checked with the parameter table.
+:mod:`lstmcast.params`, ``data`` (the file) and the column roles of :mod:`lstmcast.roles`
+(``target``, ``id``, ``time``, ``features``, ``future``, ``static``); values are checked with
+the parameter table and the role table.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from pathlib import Path
 from lstmcast.errors import ConfigError
 from lstmcast.params import NAMES, PARAMS, unknown_message
 from lstmcast.resources import check_file_size
+from lstmcast.roles import ROLES
 
-DATA_KEYS = ("data", "id", "target", "time", "features", "future", "static")
+DATA_KEYS = ("data", *ROLES)
 
 
 def read_config(path: str | Path | None) -> dict:
@@ -58,19 +60,26 @@ def model_params(values: dict) -> dict:
 
 
 def column_names(key: str, value):
-    """A column role's value: ``"a,b"`` -> ``["a", "b"]``, ``"a"`` -> ``"a"``, lists kept; ``features="all"`` kept."""
+    """A column role's value: ``"a,b"`` -> ``["a", "b"]``, ``"a"`` -> ``"a"``, lists kept; ``features="all"`` kept.
+
+    A role that takes one column (``time``, ``id``: :mod:`lstmcast.roles`) is refused a list.
+    """
     if value is None:
         return None
+    role = ROLES[key]
     if isinstance(value, str):
         names = split_names(value)
         if not names:
             raise ConfigError(f"{key}={value!r} names no column.")
-        if value == "all" or (len(names) == 1 and key in ("target", "time", "id")):
+        if len(names) == 1:
             return names[0]
+        if not role.several:
+            raise ConfigError(f"{key}={value!r} names {len(names)} columns; {key} takes one column: {role.help}.")
         return names
-    if isinstance(value, (list, tuple)) and key not in ("time", "id") and all(isinstance(v, str) for v in value):
+    if isinstance(value, (list, tuple)) and role.several and all(isinstance(v, str) for v in value):
         return list(value)
-    raise ConfigError(f"{key}={value!r} must be a column name or a list of column names.")
+    kind = "a column name or a list of column names" if role.several else "one column name"
+    raise ConfigError(f"{key}={value!r} must be {kind}.")
 
 
 def split_names(text: str) -> list[str]:

@@ -12,8 +12,7 @@ import pandas as pd
 
 from lstmcast import params as P
 from lstmcast.data.columns import given_names
-from lstmcast.data.panel import Panel
-from lstmcast.data.panel_load import is_long
+from lstmcast.data.panel_load import many_series
 from lstmcast.data.pipeline import part_starts
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.peers import check_against
@@ -97,7 +96,7 @@ def backtest(
     """The work of :meth:`~lstmcast.Forecaster.backtest`."""
     from lstmcast.evaluate.backtest import run_backtest
 
-    if isinstance(data, Panel) or (is_long(data, id) and (id is not None or (target is None and time is None))):
+    if many_series(data, id, target, time):
         from lstmcast.evaluate.panel_backtest import run_panel_backtest
 
         return run_panel_backtest(
@@ -146,7 +145,7 @@ def cross_validation(
 ) -> pd.DataFrame:
     """The work of :meth:`~lstmcast.Forecaster.cross_validation`."""
     model = model if h is None else type(model)(**{**model.get_params(), "horizon": h})
-    if isinstance(df, Panel) or (is_long(df, id) and (id is not None or (target is None and time is None))):
+    if many_series(df, id, target, time):
         from lstmcast.evaluate.panel_backtest import run_panel_backtest
 
         columns = dict(id=id, target=target, time=time, features=features, future=future, static=static)

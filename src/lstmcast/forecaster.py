@@ -21,11 +21,11 @@ import jax
 import numpy as np
 import pandas as pd
 
-from lstmcast import calibration, evaluation, forecasting
+from lstmcast import calibration, evaluation, forecasting, roles
 from lstmcast.data import calendar_features
 from lstmcast.data.columns import given_names
 from lstmcast.data.panel import Panel
-from lstmcast.data.panel_load import is_long, load_panel
+from lstmcast.data.panel_load import load_panel, many_series
 from lstmcast.data.series import load_series
 from lstmcast.data.sources import reading
 from lstmcast.errors import ConfigError, DataFilledWarning
@@ -64,14 +64,14 @@ class Forecaster(Estimator):
         """Validate ``data``, split it in time order, fit the transforms on the training part and train.
 
         data: CSV/Parquet path, pandas Series/DataFrame or NumPy array.
-        target: column(s) to forecast; time: the time column.
-        features: past-only input columns (or "all"), read up to the forecast origin.
-        future: input columns known in advance (calendar, prices, holidays), read over the horizon too.
-        static: per-series attributes of a long table (many series): numeric ones standardized, categorical
-        ones through learned embeddings, read by the head; one series has none (refused).
-        id: the series id column of a long table (many series, one global model); a table with
-        the columns ``unique_id``, ``ds`` and ``y`` (Nixtla's convention) is read as one with no
-        arguments. ``predict()`` then returns a long table ``<id>, <time>, <targets>``.
+        The column roles (:mod:`lstmcast.roles`; the same keywords in ``backtest``, ``cross_validation``
+        and ``tune``, the options ``--target``... of the command line and the config file's keys):
+
+        {roles}
+
+        A table with the columns ``unique_id``, ``ds`` and ``y`` (Nixtla's convention) is read as a long
+        table of many series with no arguments; ``predict()`` then returns a long table ``<id>, <time>,
+        <targets>``. Roles of many series only (id, static) are refused for one series.
 
         Ctrl-C keeps the best weights so far (``history_.interrupted``), or raises
         TrainingInterrupted before one epoch finished; a NaN or infinite loss raises
@@ -95,7 +95,7 @@ class Forecaster(Estimator):
 
             fit_panel(self, data, cfg, on_epoch_end)
             return self
-        if is_long(data, id) and (id is not None or (target is None and time is None)):
+        if many_series(data, id, target, time):
             from lstmcast.global_model import fit_panel
 
             panel = load_panel(
@@ -441,6 +441,7 @@ class Forecaster(Estimator):
         features=None,
         future=None,
         id=None,
+        static=None,
     ):
         """Search the network's settings with Optuna, each trial scored on rolling origins; returns a TuneResult.
 
@@ -458,7 +459,7 @@ class Forecaster(Estimator):
 
         return tune(
             self, data, n_trials=n_trials, space=space, metric=metric, folds=folds, refit=refit, seed=seed,
-            target=target, time=time, features=features, future=future, id=id,
+            target=target, time=time, features=features, future=future, id=id, static=static,
         )  # fmt: skip
 
     def forecast_at(self, values: np.ndarray, raw_targets: np.ndarray, starts: np.ndarray, horizon=None) -> np.ndarray:
@@ -479,6 +480,7 @@ class Forecaster(Estimator):
 
 
 Forecaster.__doc__ = (Forecaster.__doc__ or "").rstrip() + "\n" + parameter_doc()
+Forecaster.fit.__doc__ = Forecaster.fit.__doc__.replace("{roles}", roles.doc_lines(indent=" " * 8).lstrip())
 
 
 class _Columns(dict):

@@ -87,7 +87,12 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         from lstmcast.data import calendar_features
 
         panel = calendar_features.add_to_panel(panel)
-    strategy.check_roles(features=panel.features, future=panel.future)
+    strategy.check_roles(
+        many_series=True,
+        features=panel.features,
+        future=panel.future,
+        static=() if panel.static is None else list(panel.static.columns),
+    )
     k, stacked, offsets = panel.n_targets, panel.stacked(), panel.offsets()
     ends, fit_ends = train_ends(panel.lengths, cfg["test"], cfg["validation"])
     loss = get_loss(cfg["loss"], quantiles=cfg["quantiles"])

@@ -99,7 +99,7 @@ def fit_sharded(
     panels, reads = [p for p, _ in loaded], [r for _, r in loaded]
     del loaded
     load_seconds = perf_counter() - started
-    strategy.check_roles(features=panels[0].features, future=panels[0].future)
+    strategy.check_roles(many_series=True, features=panels[0].features, future=panels[0].future)
     freqs = group.gather_text([str(p.freq) for p in panels])
     if len(set(freqs)) > 1:
         raise DataError(

@@ -9,8 +9,10 @@
   advance can be inputs; past-only covariates are refused (their realised future
   values would leak into the forecast).
 
-Static attributes (``static=``) describe each of many series; one series has
-nothing to learn from a constant, so no strategy takes them yet.
+Which covariates each strategy reads is derived from the column-role table
+(:mod:`lstmcast.roles`): direct reads them all, recursive those known in advance
+(``future=``, ``static=``). Static attributes describe each of many series; one
+series has nothing to learn from a constant, so they are refused there.
 
 Arrays here are in model space: ``values`` (rows, targets + features + future),
 forecasts (n, horizon, targets). With a quantile or distribution head a forecast also
@@ -27,35 +29,43 @@ import numpy as np
 
 from lstmcast.errors import ConfigError
 from lstmcast.nn.network import NetworkSpec
+from lstmcast.roles import ROLES, readable_at_every_step
 from lstmcast.train.losses import Loss
 from lstmcast.train.programs import predict_recursive, predict_windows, sample_paths, sample_windows
-
-ROLES = ("features", "future", "static")
 
 
 @dataclass(frozen=True)
 class Strategy:
     name: str
-    roles: frozenset  # the covariate roles it can use
+    roles: frozenset  # the covariate roles it can read (lstmcast.roles.readable_at_every_step)
     one_step: bool  # the network emits one step (fed back) instead of the whole horizon
 
     def model_horizon(self, horizon: int) -> int:
         """Steps the network emits."""
         return 1 if self.one_step else horizon
 
-    def check_roles(self, features=(), future=(), static=()) -> None:
-        """The one place a strategy refuses a column role it cannot use."""
-        if static:
-            raise ConfigError(
-                f"static={list(static)!r}: static attributes describe each of many series, and this model "
-                "forecasts one table of series sharing every row; leave static= out."
-            )
-        if features and "features" not in self.roles:
-            raise ConfigError(
-                f"strategy={self.name!r} cannot use past-only features {list(features)!r}: forecasting step by "
-                "step needs their values after the forecast origin, which are unknown. Pass columns whose future "
-                "values you know as future=[...], or use strategy='direct'."
-            )
+    def check_roles(self, many_series: bool = False, **given) -> None:
+        """The one place a column role is refused: ``given`` maps role names to their columns.
+
+        Which roles a strategy reads, and which need many series, come from the role table
+        (:mod:`lstmcast.roles`).
+        """
+        for name, columns in given.items():
+            role, columns = ROLES[name], list(columns or ())
+            if not columns or not role.covariate:
+                continue
+            if role.many_series and not many_series:
+                raise ConfigError(
+                    f"{name}={columns!r}: {role.noun} describe each of many series, and this model forecasts "
+                    f"one table of series sharing every row; leave {name}= out, or pass id= the series id "
+                    "column of a long table."
+                )
+            if name not in self.roles:
+                raise ConfigError(
+                    f"strategy={self.name!r} cannot use {role.noun} {columns!r}: forecasting step by "
+                    "step needs their values after the forecast origin, which are unknown. Pass columns whose "
+                    "future values you know as future=[...], or use strategy='direct'."
+                )
 
     def forecast(self, params, spec: NetworkSpec, loss: Loss, values: np.ndarray, starts: np.ndarray, horizon: int):
         """Model-space forecasts (members, n, horizon, targets) of the windows at ``starts``.
@@ -110,8 +120,8 @@ class Strategy:
 
 
 STRATEGIES = {
-    "direct": Strategy("direct", frozenset({"features", "future"}), one_step=False),
-    "recursive": Strategy("recursive", frozenset({"future"}), one_step=True),
+    "direct": Strategy("direct", readable_at_every_step(one_step=False), one_step=False),
+    "recursive": Strategy("recursive", readable_at_every_step(one_step=True), one_step=True),
 }
 
 

@@ -6,7 +6,7 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
-from lstmcast.cli.options import with_model_options
+from lstmcast.cli.options import with_model_options, with_role_options
 from lstmcast.cli.output import (
     Force,
     check_frame_path,
@@ -17,21 +17,7 @@ from lstmcast.cli.output import (
     write_calibration,
     write_frame,
 )
-from lstmcast.cli.params import (
-    Config,
-    DataFile,
-    Dataset,
-    Extra,
-    Features,
-    Future,
-    Id,
-    Json,
-    Level,
-    Quiet,
-    Static,
-    Target,
-    Time,
-)
+from lstmcast.cli.params import Config, DataFile, Dataset, Extra, Json, Level, Quiet
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
 
@@ -50,17 +36,12 @@ def parse_refit(text: str):
 
 @app.command()
 @with_model_options
+@with_role_options()
 def backtest(
     data: DataFile = None,
     extra: Extra = None,
     dataset: Dataset = None,
     model: Optional[Path] = typer.Option(None, help="Use a saved model's configuration and columns."),  # noqa: UP045
-    target: Target = None,
-    id: Id = None,
-    time: Time = None,
-    features: Features = None,
-    future: Future = None,
-    static: Static = None,
     config: Config = None,
     folds: int = typer.Option(3, help="Number of forecast origins (folds)."),
     step: Optional[int] = typer.Option(None, help="Rows between origins (default: the horizon)."),  # noqa: UP045
@@ -79,6 +60,7 @@ def backtest(
     quiet: Quiet = False,
     as_json: Json = False,
     model_options: dict = None,
+    columns: dict = None,
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
     with user_errors(as_json=as_json):
@@ -100,8 +82,7 @@ def backtest(
             saved = Forecaster.load(model)
             base, roles = saved.get_params(), saved.columns_
         source = data_source(data, dataset, cfg)
-        given = dict(target=target, time=time, features=features, future=future, id=id, static=static)
-        columns = {k: v for k, v in column_options({**roles, **cfg}, **given).items() if v is not None}
+        columns = {k: v for k, v in column_options({**roles, **cfg}, columns).items() if v is not None}
         if calibration is not None and columns.get("id") is not None:
             raise ConfigError("--calibration is for one series for now; leave it out for a long table (--id).")
         estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})

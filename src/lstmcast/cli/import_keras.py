@@ -6,21 +6,20 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import app, console, user_errors
+from lstmcast.cli.options import with_role_options
 from lstmcast.cli.output import emit_json
-from lstmcast.cli.params import Dataset, Features, Json, Quiet, Target, Time
+from lstmcast.cli.params import Dataset, Json, Quiet
 
 Numbers = Optional[str]  # noqa: UP045  (comma-separated numbers, one per input column)
 
 
 @app.command("import-keras")
+@with_role_options("target", "time", "features")
 def import_keras(
     keras_file: Path = typer.Argument(..., metavar="MODEL.keras", help="A Keras 3 .keras file (Sequential LSTM/GRU)."),
     out: Path = typer.Argument(..., metavar="OUT_DIR", help="Folder to save the lstmcast model in."),
     data: Optional[Path] = typer.Option(None, help="History to forecast from (CSV or Parquet)."),  # noqa: UP045
     dataset: Dataset = None,
-    target: Target = None,
-    time: Time = None,
-    features: Features = None,
     scaler: str = typer.Option("minmax", help="How the Keras model's data was scaled: minmax, standard or none."),
     data_min: Numbers = typer.Option(None, help="minmax: each input column's minimum, comma-separated."),
     data_max: Numbers = typer.Option(None, help="minmax: each input column's maximum, comma-separated."),
@@ -34,6 +33,7 @@ def import_keras(
     force: bool = typer.Option(False, "--force", help="Replace an OUT_DIR that is not an lstmcast model."),
     quiet: Quiet = False,
     as_json: Json = False,
+    columns: dict = None,
 ) -> None:
     """Read a Keras 3 .keras model (no Keras or TensorFlow needed, no code from the file run) and save it."""
     with user_errors(as_json=as_json):
@@ -50,9 +50,9 @@ def import_keras(
         model = from_keras(
             keras_file,
             source,
-            target=_names(target),
-            time=time,
-            features=_names(features),
+            target=_names(columns["target"]),
+            time=columns["time"],
+            features=_names(columns["features"]),
             scaler=None if scaler.strip().lower() == "none" else scaler,
             data_min=_numbers("--data-min", data_min),
             data_max=_numbers("--data-max", data_max),

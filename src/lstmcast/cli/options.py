@@ -1,4 +1,5 @@
-"""Every Forecaster parameter as a command-line option, from the one parameter table (lstmcast.params).
+"""Every Forecaster parameter and column role as a command-line option, from the parameter table
+(lstmcast.params) and the role table (lstmcast.roles).
 
 Options default to "not given" so that a value from ``--config file.toml``
 survives unless the command line overrides it; what neither gives keeps the
@@ -14,6 +15,7 @@ import typer
 
 from lstmcast.errors import ConfigError
 from lstmcast.params import PARAMS
+from lstmcast.roles import ROLES
 
 
 def _checked(p):
@@ -83,3 +85,43 @@ def with_model_options(fn):
     command.__signature__ = sig.replace(parameters=own + model_parameters())
     command.__name__, command.__doc__ = fn.__name__, fn.__doc__
     return command
+
+
+def role_parameters(names) -> list[inspect.Parameter]:
+    """``--target``, ``--id``... for the roles ``names``, their help from the role table."""
+    params = []
+    for name in names:
+        role = ROLES[name]
+        lists = ", comma-separated (a\\,b: one name)" if role.several else ""
+        params.append(
+            inspect.Parameter(
+                name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=typer.Option(
+                    None, role.option, help=role.help[0].upper() + role.help[1:] + lists + ".", rich_help_panel="Data"
+                ),
+                annotation=Optional[str],  # noqa: UP045 (typer reads this annotation)
+            )
+        )
+    return params
+
+
+def with_role_options(*names: str):
+    """Add the options of the column roles ``names`` (default: every role) to a command; ``fn`` receives
+    them as ``columns``, a dict of every such role to its text (None: not given)."""
+    names = names or tuple(ROLES)
+
+    def decorate(fn):
+        sig = inspect.signature(fn)
+        own = [p for p in sig.parameters.values() if p.name != "columns"]
+        keyword = [p for p in own if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        positional = [p for p in own if p.kind is not inspect.Parameter.KEYWORD_ONLY]
+
+        def command(**kwargs):
+            return fn(columns={n: kwargs.pop(n, None) for n in names}, **kwargs)
+
+        command.__signature__ = sig.replace(parameters=positional + role_parameters(names) + keyword)
+        command.__name__, command.__doc__ = fn.__name__, fn.__doc__
+        return command
+
+    return decorate

@@ -9,18 +9,7 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but er
 Json = Annotated[bool, typer.Option("--json", help="Print the result as JSON (machine-readable).")]
 DataFile = Annotated[Optional[Path], typer.Argument(help="CSV or Parquet file.")]  # noqa: UP045
 Dataset = Annotated[Optional[str], typer.Option(help="Use a shipped dataset instead (see 'lstmcast datasets list').")]  # noqa: UP045
-Target = Annotated[Optional[str], typer.Option(help="Column(s) to forecast, comma-separated (a\\,b: one name).")]  # noqa: UP045
-Id = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option("--id", help="Series id column of a long table: many series, one model (default: unique_id)."),
-]
-Time = Annotated[Optional[str], typer.Option(help="Time column (default: the index, or row steps).")]  # noqa: UP045
-Features = Annotated[Optional[str], typer.Option(help="Past-only input columns, comma-separated, or 'all'.")]  # noqa: UP045
-Future = Annotated[Optional[str], typer.Option(help="Input columns known in advance, comma-separated.")]  # noqa: UP045
-Static = Annotated[
-    Optional[str],  # noqa: UP045
-    typer.Option(help="Per-series attribute columns of a long table (constant within each series), comma-separated."),
-]
+# the column roles' options (--target, --id...) come from the role table: cli/options.with_role_options
 Config = Annotated[Optional[Path], typer.Option("--config", help="TOML file with option names as keys.")]  # noqa: UP045
 ModelDir = Annotated[Path, typer.Argument(help="Model folder written by 'lstmcast train'.")]
 PlotFile = Annotated[Optional[Path], typer.Option(help="Also write a picture (PNG or SVG).")]  # noqa: UP045

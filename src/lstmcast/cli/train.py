@@ -13,9 +13,9 @@ from typing import Optional
 import typer
 
 from lstmcast.cli.app import _report, app, console, state, user_errors
-from lstmcast.cli.options import with_model_options
+from lstmcast.cli.options import with_model_options, with_role_options
 from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Id, Json, Quiet, Static, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Json, Quiet
 from lstmcast.errors import ConfigError, DataFilledWarning, TrainingInterrupted
 
 
@@ -32,11 +32,14 @@ def data_source(data: Path | None, dataset: str | None, config: dict):
     raise ConfigError("no data: pass a CSV or Parquet file, --dataset NAME, or data= in --config.")
 
 
-def column_options(config: dict, **given) -> dict:
-    """target / time / features / future: the command line's, else the config file's (comma lists split)."""
+def column_options(config: dict, given: dict) -> dict:
+    """Each column role: the command line's, else the config file's (comma lists split); roles that need
+    many series (id, static: lstmcast.roles) are left out when neither gives them, as fit takes them."""
     from lstmcast.configfile import column_names
+    from lstmcast.roles import ROLES
 
-    return {k: column_names(k, v) if v is not None else config.get(k) for k, v in given.items()}
+    columns = {k: column_names(k, v) if v is not None else config.get(k) for k, v in given.items()}
+    return {k: v for k, v in columns.items() if v is not None or not ROLES[k].many_series}
 
 
 def interrupted_note(history, epochs: int) -> str:
@@ -56,15 +59,10 @@ def score_note(evaluation, holdout) -> str:
 
 @app.command()
 @with_model_options
+@with_role_options()
 def train(
     data: DataFile = None,
     dataset: Dataset = None,
-    target: Target = None,
-    id: Id = None,
-    time: Time = None,
-    features: Features = None,
-    future: Future = None,
-    static: Static = None,
     config: Config = None,
     out: Path = typer.Option(Path("lstmcast-model"), "--out", "-o", help="Folder to save the model in."),
     plot: Optional[Path] = typer.Option(None, help="Write actual vs predictions (PNG or SVG)."),  # noqa: UP045
@@ -82,6 +80,7 @@ def train(
     quiet: Quiet = False,
     as_json: Json = False,
     model_options: dict = None,
+    columns: dict = None,
 ) -> None:
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
     with user_errors(as_json=as_json):
@@ -96,10 +95,7 @@ def train(
         inputs = [source if isinstance(source, Path) else None, config]  # never an output, whatever --force says
         check_save_path(out, force, inputs=inputs)
         check_plot_path(plot, force, inputs)
-        columns = column_options(cfg, target=target, time=time, features=features, future=future, id=id, static=static)
-        for role in ("id", "static"):  # many series only: fit takes them only when given
-            if columns.get(role) is None:
-                columns.pop(role)
+        columns = column_options(cfg, columns)
         model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         data_path = source if isinstance(source, Path) else None
         if sep is not None and data_path is not None:  # read here; config.toml then records no data path

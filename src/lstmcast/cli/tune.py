@@ -8,9 +8,9 @@ from rich.markup import escape
 
 from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.backtest import parse_refit
-from lstmcast.cli.options import with_model_options
+from lstmcast.cli.options import with_model_options, with_role_options
 from lstmcast.cli.output import Force, emit_json, frame_table
-from lstmcast.cli.params import Config, DataFile, Dataset, Features, Future, Id, Json, Quiet, Target, Time
+from lstmcast.cli.params import Config, DataFile, Dataset, Json, Quiet
 from lstmcast.cli.train import column_options, data_source
 from lstmcast.errors import ConfigError
 
@@ -28,14 +28,10 @@ def check_toml_path(path: Optional[Path], force: bool, inputs) -> Optional[Path]
 
 @app.command()
 @with_model_options
+@with_role_options()
 def tune(
     data: DataFile = None,
     dataset: Dataset = None,
-    target: Target = None,
-    id: Id = None,
-    time: Time = None,
-    features: Features = None,
-    future: Future = None,
     config: Config = None,
     trials: int = typer.Option(20, "--trials", help="Number of trials (settings tried)."),
     space: Optional[Path] = typer.Option(  # noqa: UP045
@@ -53,6 +49,7 @@ def tune(
     quiet: Quiet = False,
     as_json: Json = False,
     model_options: dict = None,
+    columns: dict = None,
 ) -> None:
     """Search the network's settings (Optuna, seeded by --seed), each trial scored on rolling origins."""
     with user_errors(as_json=as_json):
@@ -67,7 +64,7 @@ def tune(
         source = data_source(data, dataset, cfg)
         data_path = source if isinstance(source, Path) else None
         check_toml_path(output, force, [data_path, config, space])
-        columns = column_options(cfg, target=target, time=time, features=features, future=future, id=id)
+        columns = column_options(cfg, columns)
         searched = read_space(space) if space is not None else None
         model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         result = model.tune(

@@ -43,6 +43,14 @@ from lstmcast.data.sources import read_source
 from lstmcast.errors import ColumnError, ConfigError
 
 
+def many_series(data, id=None, target=None, time=None) -> bool:
+    """Whether ``data`` goes to the many-series path: a :class:`Panel`, or a long table (``id=`` given, or
+    Nixtla's ``unique_id``, ``ds`` and ``y`` columns with neither ``target=`` nor ``time=`` naming others)."""
+    if isinstance(data, Panel):
+        return True
+    return is_long(data, id) and (id is not None or (target is None and time is None))
+
+
 def is_long(data, id=None) -> bool:
     """True when ``id=`` is given, or the columns ``unique_id``, ``ds`` and ``y`` all exist (read from the header)."""
     if id is not None:

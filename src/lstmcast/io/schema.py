@@ -37,6 +37,7 @@ from lstmcast.io.sections import (
     check_tail,
     check_transforms,
 )
+from lstmcast.roles import value_columns
 
 FORMAT_VERSION = 2  # 2: network kind, loss object and future= columns; format 1 still loads
 MAX_MEMBERS = 1000  # ensemble members
@@ -136,7 +137,7 @@ def _check_state(state, version: int, envelope: bool) -> dict:
     if members != cfg["ensemble"]:
         raise Invalid("members", f"is {members} but resolved.ensemble is {cfg['ensemble']}")
     schema = check_schema(state["schema"], version)
-    columns = schema["targets"] + schema["features"] + schema.get("future", [])
+    columns = value_columns(schema)
     panel = "panel" in state
     mask = panel and isinstance(state["panel"], dict) and state["panel"].get("mask") is True  # + 1 input column
     check_network(state["network"], version, cfg, schema, columns, state.get("loss"), int(mask))

@@ -28,6 +28,7 @@ from lstmcast.io.json_checks import (
     optional_int,
     show,
 )
+from lstmcast.roles import VALUE_COLUMNS
 
 NETWORK_V1 = ("cell", "units", "n_inputs", "window", "horizon", "n_targets", "dropout", "bidirectional", "dense_units")
 
@@ -182,8 +183,8 @@ def check_schema(d, version: int) -> dict:
     from lstmcast.data.series import STEPS
 
     an_object(d, "schema", SCHEMA_V1 if version == 1 else SCHEMA_V2, SCHEMA_V2)
-    columns = column_names(d["targets"], "schema.targets", nonempty=True)
-    for role in ("features", "future"):
+    columns = column_names(d[VALUE_COLUMNS[0]], f"schema.{VALUE_COLUMNS[0]}", nonempty=True)
+    for role in VALUE_COLUMNS[1:]:
         if role in d:
             for name in column_names(d[role], f"schema.{role}"):
                 if name in columns:

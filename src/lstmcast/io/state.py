@@ -23,6 +23,7 @@ from lstmcast.data.timefmt import format_time
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.io.schema import FORMAT1_DEFAULTS, FORMAT_VERSION, check_state
+from lstmcast.roles import VALUE_COLUMNS, value_columns
 from lstmcast.stats.combination import Combination
 from lstmcast.train.history import History
 from lstmcast.train.losses import get_loss, loss_from_dict
@@ -99,9 +100,7 @@ def fitted_state(model) -> dict:
             "target": model.transforms_.target.to_dict(),
         },
         "schema": {
-            "targets": list(s.targets),
-            "features": list(s.features),
-            "future": list(s.future),
+            **{key: list(getattr(s, key)) for key in VALUE_COLUMNS},
             "time": s.time_name,
             "freq": s.freq,
             "steps": s.steps,
@@ -138,9 +137,7 @@ def _panel_fitted_state(model) -> dict:
             "target": t.target.to_dict(),
         },
         "schema": {
-            "targets": list(panel.targets),
-            "features": list(panel.features),
-            "future": list(panel.future),
+            **{key: list(getattr(panel, key)) for key in VALUE_COLUMNS},
             "time": panel.time_name,
             "freq": panel.freq,
             "steps": panel.steps,
@@ -186,7 +183,7 @@ def restore(state: dict) -> dict:
 
         net_arrays, panel_arrays = split_arrays(state["arrays"])
     schema = state["schema"]
-    columns = list(schema["targets"]) + list(schema["features"]) + list(schema.get("future", []))
+    columns = value_columns(schema)
     members = state.get("members", 1)
     one = jax.eval_shape(lambda k: init_params(k, spec), jax.random.key(0))
     template = one if members == 1 else jax.tree.map(lambda a: jax.ShapeDtypeStruct((members, *a.shape), a.dtype), one)

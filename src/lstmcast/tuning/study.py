@@ -119,6 +119,7 @@ def tune(
     features=None,
     future=None,
     id=None,
+    static=None,
 ) -> TuneResult:
     """Search ``space`` (default :data:`lstmcast.params.SPACE`) for the settings of ``model`` that score best."""
     from lstmcast.params import check_params
@@ -133,7 +134,7 @@ def tune(
             raise ConfigError.positive(name, value)
     _refits(refit, 1)  # refit= checked here: inside a trial its error would only fail the trial
     seed = base["seed"] if seed is None else check_params({**base, "seed": seed})["seed"]
-    data, rows, panel = _loaded(data, base, target, time, features, future, id)
+    data, rows, panel = _loaded(data, base, target, time, features, future, id, static)
     # many series: the loaded panel holds its columns; one series is read again by each trial's backtest
     columns = {} if panel else {"target": target, "time": time, "features": features, "future": future}
     horizon = base["horizon"]
@@ -198,19 +199,21 @@ def tune(
     )
 
 
-def _loaded(data, cfg, target, time, features, future, id):
+def _loaded(data, cfg, target, time, features, future, id, static):
     """(what each trial backtests, its rows, whether it is many series): one series' own source and its
     length, or many series loaded once as a Panel and the longest series' length."""
     from lstmcast.data.panel import Panel
-    from lstmcast.data.panel_load import is_long, load_panel
+    from lstmcast.data.panel_load import load_panel, many_series
     from lstmcast.data.series import load_series
+    from lstmcast.strategies import get_strategy
 
-    if isinstance(data, Panel) or (is_long(data, id) and (id is not None or (target is None and time is None))):
+    if many_series(data, id, target, time):
         panel = data if isinstance(data, Panel) else load_panel(
-            data, id=id, target=target, time=time, features=features, future=future,
+            data, id=id, target=target, time=time, features=features, future=future, static=static,
             freq=cfg["freq"], fill=cfg["fill"],
         )  # fmt: skip
         return panel, int(np.max(panel.lengths)), True
+    get_strategy(cfg["strategy"]).check_roles(static=static)
     series = load_series(
         data, target=target, time=time, features=features, future=future, freq=cfg["freq"], fill=cfg["fill"]
     )
