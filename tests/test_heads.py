@@ -341,3 +341,32 @@ def test_direct_draws_and_head_mismatch():
     assert q.shape == (1, 2, 2, 1, 3) and np.all(np.diff(q, axis=-1) >= 0)
     with pytest.raises(ConfigError, match="does not match loss='normal'"):
         direct.forecast_quantiles(params, spec, NormalLoss(), counts, np.array([0]), 2, [0.5])
+
+
+def test_losses_and_heads_come_from_the_one_declaration():
+    from lstmcast import loss_table, params
+    from lstmcast.nn import heads
+    from lstmcast.train.losses import get_loss
+
+    assert params.PARAMS["loss"].check_value("negbin") == "negbin"
+    for name in loss_table.NAMES:  # the parameter table's choices are the declared losses
+        params.PARAMS["loss"].check_value(name)
+    with pytest.raises(ConfigError, match="loss='poisson'"):
+        params.PARAMS["loss"].check_value("poisson")
+    for name, d in loss_table.LOSSES.items():
+        loss = get_loss(name, quantiles=(0.1, 0.5, 0.9))
+        head = loss_table.HEADS[d.head]
+        assert (loss.name, loss.kind, loss.head, loss.counts) == (name, d.kind, d.head, d.counts)
+        assert loss.n_outputs == (head.width if head.width is not None else (3 if name == "quantile" else 1))
+    assert heads.HEADS == tuple(loss_table.HEADS)
+    assert heads.WIDTHS == {"normal": 2, "studentt": 3, "negbin": 2}
+    assert set(heads.LABELS) == {n for n, h in loss_table.HEADS.items() if h.label}
+
+
+def test_a_count_loss_refuses_shifted_windows_by_its_heads_declaration():
+    from lstmcast.nn.heads import check_head
+
+    with pytest.raises(ConfigError, match="normalize='last' cannot be used with loss='negbin'"):
+        check_head("negbin", 2, "last")
+    check_head("negbin", 2, "scale")
+    check_head("normal", 2, "last")

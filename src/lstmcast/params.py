@@ -28,6 +28,7 @@ from typing import Any
 
 from lstmcast.cell_table import NAMES as CELL_NAMES
 from lstmcast.errors import ConfigError
+from lstmcast.loss_table import NAMES as LOSS_NAMES
 from lstmcast.param_checks import (
     auto,
     boolean,
@@ -306,7 +307,7 @@ _TABLE = (
     Param(
         "loss",
         "mae",
-        choice("mse", "mae", "huber", "quantile", "normal", "studentt", "negbin"),
+        choice(*LOSS_NAMES),
         "mae (the median, what MASE scores), mse (the tutorials') or huber (delta 1) for point forecasts; "
         "quantile (a head emitting quantiles=, never crossing), or normal, studentt, negbin (counts) trained "
         "by likelihood.",

@@ -95,7 +95,7 @@ class Strategy:
             levels = np.atleast_1d(np.asarray(taus, np.float64))
             loss.quantiles(np.ones((1, loss.n_outputs)), levels)  # the direct strategy's checks of the levels
             paths = self.forecast_samples(params, spec, loss, values, starts, horizon, key, samples)
-            method = "inverted_cdf" if loss.name == "negbin" else "linear"  # counts stay whole numbers
+            method = "inverted_cdf" if loss.counts else "linear"  # counts stay whole numbers
             return np.moveaxis(np.quantile(paths, levels, axis=2, method=method), 0, -1)
         out = np.asarray(predict_windows(params, spec, values, starts))[:, :, :horizon]  # (members, n, h, k, outputs)
         return loss.quantiles(out, taus)

@@ -40,10 +40,11 @@ import jax
 import jax.numpy as jnp
 
 from lstmcast.errors import ConfigError
+from lstmcast.loss_table import HEADS as DECLARED_HEADS
 
-HEADS = ("point", "quantile", "normal", "studentt", "negbin")
-WIDTHS = {"normal": 2, "studentt": 3, "negbin": 2}  # outputs per target and step; point and quantile take any
-LABELS = {"quantile": "MonotoneQuantiles", "normal": "Normal", "studentt": "StudentT", "negbin": "NegativeBinomial"}
+HEADS = tuple(DECLARED_HEADS)  # each head's width, label and needs: lstmcast.loss_table
+WIDTHS = {n: d.width for n, d in DECLARED_HEADS.items() if d.width is not None}  # point and quantile take any
+LABELS = {n: d.label for n, d in DECLARED_HEADS.items() if d.label is not None}
 UNSHIFTED = ("scale", "none")  # window normalizations that keep a positive mean positive (negbin)
 SIGMA_FLOOR = 1e-3  # window units: a series with no noise left cannot drive its likelihood to infinity
 MU_FLOOR = 1e-6  # window units
@@ -58,27 +59,30 @@ def check_head(head: str, n_outputs: int, normalize: str) -> None:
     width = WIDTHS.get(head)
     if width is not None and n_outputs != width:
         raise ConfigError(f"n_outputs={n_outputs} does not fit head={head!r}, which emits {width} parameters per step.")
-    if head == "negbin" and normalize not in UNSHIFTED:
+    if DECLARED_HEADS[head].unshifted and normalize not in UNSHIFTED:
         raise ConfigError(
-            f"normalize={normalize!r} cannot be used with loss='negbin': counts need windows divided by their "
+            f"normalize={normalize!r} cannot be used with loss={head!r}: counts need windows divided by their "
             "level and never shifted; use normalize='scale' (or 'none')."
         )
 
 
 def constrain(raw, head: str):
     """Raw head outputs (..., n_outputs) -> the head's parameters in window units (same shape)."""
-    if head == "point":
-        return raw
-    if head == "quantile":
-        return monotone(raw)
-    if head in ("normal", "studentt"):
-        sigma = jax.nn.softplus(raw[..., 1]) + SIGMA_FLOOR
-        if head == "normal":
-            return jnp.stack([raw[..., 0], sigma], axis=-1)
-        return jnp.stack([raw[..., 0], sigma, DF_MIN + jax.nn.softplus(raw[..., 2])], axis=-1)
-    if head == "negbin":
-        return jnp.stack([jax.nn.softplus(raw[..., 0]) + MU_FLOOR, jax.nn.softplus(raw[..., 1]) + ALPHA_FLOOR], axis=-1)
-    raise ConfigError.choice("head", head, HEADS)
+    if head not in _CONSTRAIN:
+        raise ConfigError.choice("head", head, HEADS)
+    return _CONSTRAIN[head](raw)
+
+
+def _location_spread(raw):
+    """normal: (mu, sigma); studentt: (mu, sigma, df), df > DF_MIN."""
+    sigma = jax.nn.softplus(raw[..., 1]) + SIGMA_FLOOR
+    rest = [DF_MIN + jax.nn.softplus(raw[..., 2])] if raw.shape[-1] == 3 else []
+    return jnp.stack([raw[..., 0], sigma, *rest], axis=-1)
+
+
+def _counts(raw):
+    """negbin: (mu, alpha), both positive."""
+    return jnp.stack([jax.nn.softplus(raw[..., 0]) + MU_FLOOR, jax.nn.softplus(raw[..., 1]) + ALPHA_FLOOR], axis=-1)
 
 
 def monotone(raw):
@@ -98,11 +102,30 @@ def monotone(raw):
 def to_model_space(out, loc, scale, head: str = "point"):
     """Head parameters (batch, H, k, n_outputs) in window units -> model space; loc (batch, H or 1, k),
     scale (batch, 1, k) as nn/scaling.py computes them."""
-    if head in ("point", "quantile"):
-        return out * scale[..., None] + loc[..., None]
-    if head in ("normal", "studentt"):
-        moved = [out[..., 0] * scale + loc, out[..., 1] * scale]  # location moves, spread only stretches
-        return jnp.stack(moved + ([out[..., 2]] if head == "studentt" else []), axis=-1)
-    if head == "negbin":  # windows are never shifted (check_head): loc is 0
-        return jnp.stack([out[..., 0] * scale, out[..., 1]], axis=-1)
-    raise ConfigError.choice("head", head, HEADS)
+    if head not in _TO_MODEL_SPACE:
+        raise ConfigError.choice("head", head, HEADS)
+    return _TO_MODEL_SPACE[head](out, loc, scale)
+
+
+def _moved(out, loc, scale):
+    """Every output is a location (a point, or quantiles): it moves and stretches with the window."""
+    return out * scale[..., None] + loc[..., None]
+
+
+def _location_first(out, loc, scale):
+    """The location moves, the spread only stretches, a shape parameter (df) stays."""
+    moved = [out[..., 0] * scale + loc, out[..., 1] * scale]
+    return jnp.stack(moved + [out[..., j] for j in range(2, out.shape[-1])], axis=-1)
+
+
+def _mean_only(out, loc, scale):
+    """Windows are never shifted (check_head): loc is 0; the mean stretches, the dispersion stays."""
+    return jnp.stack([out[..., 0] * scale, out[..., 1]], axis=-1)
+
+
+# each declared head's arithmetic (lstmcast.loss_table declares its width, label and needs)
+_CONSTRAIN = {"point": lambda raw: raw, "quantile": monotone, "normal": _location_spread,
+              "studentt": _location_spread, "negbin": _counts}  # fmt: skip
+_TO_MODEL_SPACE = {"point": _moved, "quantile": _moved, "normal": _location_first,
+                   "studentt": _location_first, "negbin": _mean_only}  # fmt: skip
+assert set(_CONSTRAIN) == set(_TO_MODEL_SPACE) == set(HEADS), "every declared head needs its arithmetic here"

@@ -29,6 +29,7 @@ import numpy as np
 from jax.scipy.special import gammaln
 
 from lstmcast.errors import ConfigError, DataError
+from lstmcast.loss_table import HEADS, LOSSES, named
 from lstmcast.params import DEFAULTS
 
 DEFAULT_QUANTILES: tuple[float, ...] = tuple(DEFAULTS["quantiles"])
@@ -40,6 +41,7 @@ class Loss(Protocol):
     head: ClassVar[str]  # the network's head (nn/heads.py)
     n_outputs: int  # head outputs per target and step
     model_space: ClassVar[bool]  # per_window scores model-space outputs and targets (else window units)
+    counts: ClassVar[bool]  # non-negative whole numbers in their own units (lstmcast.loss_table)
 
     def per_window(self, out, y):  # out (batch, H, targets, n_outputs), y (batch, H, targets) -> (batch,)
         ...
@@ -59,13 +61,23 @@ class Loss(Protocol):
     def to_dict(self) -> dict: ...
 
 
+def declared(cls):
+    """A loss class's kind, head and width (its head's, when fixed) from :mod:`lstmcast.loss_table`, by its name."""
+    d = LOSSES[cls.name]
+    cls.kind, cls.head, cls.counts = d.kind, d.head, d.counts
+    if HEADS[d.head].width is not None:
+        cls.n_outputs = HEADS[d.head].width
+    return cls
+
+
+@declared
 @dataclass(frozen=True)
 class PointLoss:
     """mse, mae or huber (delta 1) of a single output per step and target."""
 
     name: str = "mse"
-    kind: ClassVar[str] = "point"
-    head: ClassVar[str] = "point"
+    kind: ClassVar[str]
+    head: ClassVar[str]
     n_outputs: ClassVar[int] = 1
     model_space: ClassVar[bool] = False
 
@@ -137,6 +149,7 @@ class _Spread:
         return {"kind": self.kind, "name": self.name}
 
 
+@declared
 @dataclass(frozen=True)
 class QuantileLoss(_Spread):
     """Pinball loss of a head emitting the quantiles at ``levels`` (sorted, in (0, 1), spanning 0.5).
@@ -149,8 +162,8 @@ class QuantileLoss(_Spread):
 
     levels: tuple[float, ...] = DEFAULT_QUANTILES
     name: ClassVar[str] = "quantile"
-    kind: ClassVar[str] = "quantile"
-    head: ClassVar[str] = "quantile"
+    kind: ClassVar[str]
+    head: ClassVar[str]
     model_space: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
@@ -220,14 +233,15 @@ def _interpolate(q, levels: tuple[float, ...], u):
     return xp.clip(lo + w * (hi - lo), lo, hi)
 
 
+@declared
 @dataclass(frozen=True)
 class NormalLoss(_Spread):
     """Gaussian negative log-likelihood of (mu, sigma); point: mu."""
 
     name: ClassVar[str] = "normal"
-    kind: ClassVar[str] = "distribution"
-    head: ClassVar[str] = "normal"
-    n_outputs: ClassVar[int] = 2
+    kind: ClassVar[str]
+    head: ClassVar[str]
+    n_outputs: ClassVar[int]
     model_space: ClassVar[bool] = False
 
     def per_window(self, out, y):
@@ -244,14 +258,15 @@ class NormalLoss(_Spread):
         return out[..., :1] + out[..., 1:2] * ndtri(taus)
 
 
+@declared
 @dataclass(frozen=True)
 class StudentTLoss(_Spread):
     """Student-t negative log-likelihood of (mu, sigma, df), df > 2; point: mu (the mean)."""
 
     name: ClassVar[str] = "studentt"
-    kind: ClassVar[str] = "distribution"
-    head: ClassVar[str] = "studentt"
-    n_outputs: ClassVar[int] = 3
+    kind: ClassVar[str]
+    head: ClassVar[str]
+    n_outputs: ClassVar[int]
     model_space: ClassVar[bool] = False
 
     def per_window(self, out, y):
@@ -276,15 +291,16 @@ class StudentTLoss(_Spread):
         return out[..., :1] + out[..., 1:2] * stdtrit(out[..., 2:3], taus)
 
 
+@declared
 @dataclass(frozen=True)
 class NegBinLoss(_Spread):
     """Negative binomial negative log-likelihood of counts, mean mu and dispersion alpha
     (variance ``mu + alpha * mu**2``), scored on the counts (``model_space``); point: mu."""
 
     name: ClassVar[str] = "negbin"
-    kind: ClassVar[str] = "distribution"
-    head: ClassVar[str] = "negbin"
-    n_outputs: ClassVar[int] = 2
+    kind: ClassVar[str]
+    head: ClassVar[str]
+    n_outputs: ClassVar[int]
     model_space: ClassVar[bool] = True
 
     def per_window(self, out, y):
@@ -325,6 +341,10 @@ class PointError:
         return self.of.head
 
     @property
+    def counts(self) -> bool:
+        return self.of.counts
+
+    @property
     def n_outputs(self) -> int:
         return self.of.n_outputs
 
@@ -343,8 +363,10 @@ def point_error(loss: Loss, name: str = "mse") -> Loss:
     return PointLoss(name) if loss.kind == "point" else PointError(loss, name)
 
 
-DISTRIBUTIONS = {"normal": NormalLoss, "studentt": StudentTLoss, "negbin": NegBinLoss}
-NAMES = (*POINT_LOSSES, "quantile", *DISTRIBUTIONS)
+DISTRIBUTIONS = {c.name: c for c in (NormalLoss, StudentTLoss, NegBinLoss)}
+NAMES = tuple(LOSSES)  # lstmcast.loss_table; each declared loss is implemented here:
+assert (*POINT_LOSSES,) == named("point") and named("quantile") == ("quantile",), "declared vs implemented losses"
+assert (*DISTRIBUTIONS,) == named("distribution"), "declared vs implemented distributions"
 
 
 def _levels(taus) -> np.ndarray:
@@ -391,7 +413,7 @@ def _as_loss(loss) -> Loss:
 def auto_settings(loss) -> dict:
     """The settings ``"auto"`` must resolve to for ``loss`` (a Loss or its name): counts are modelled in
     their own units, in windows divided by their level and never shifted; other losses need nothing."""
-    return dict(COUNT_SETTINGS) if _as_loss(loss).name == "negbin" else {}
+    return dict(COUNT_SETTINGS) if _as_loss(loss).counts else {}
 
 
 def difference_allowed(loss, difference: int, horizon: int, strategy: str) -> bool:
@@ -408,13 +430,13 @@ def check_settings(loss, cfg: dict) -> None:
     again on the resolved settings.
     """
     loss = _as_loss(loss)
-    if loss.name == "negbin":
+    if loss.counts:
         for key, allowed in COUNT_ALLOWED.items():
             value = cfg.get(key, "auto")
             if _is_auto(value) or any(value == a and isinstance(value, bool) == isinstance(a, bool) for a in allowed):
                 continue
             raise ConfigError(
-                f"{key}={value!r} cannot be used with loss='negbin', which models counts in their own units: "
+                f"{key}={value!r} cannot be used with loss={loss.name!r}, which models counts in their own units: "
                 f"use {key}={COUNT_SETTINGS[key]!r}"
                 + (" (or leave it at its default)." if key == "scaler" else " (or leave it 'auto').")
             )
@@ -434,7 +456,7 @@ def _is_auto(value) -> bool:
 
 def check_targets(loss, targets, names=None) -> None:
     """Raise DataError when a count loss meets targets (rows, k) that are not non-negative integers."""
-    if _as_loss(loss).name != "negbin":
+    if not _as_loss(loss).counts:
         return
     y = np.asarray(targets, np.float64).reshape(len(targets), -1)
     bad = ~((y >= 0) & (y == np.round(y)))

@@ -50,7 +50,7 @@ def head_quantiles(model, values, starts, horizon: int, taus, samples: int, undo
     n = len(starts)
     if strategy.one_step:
         paths = head_paths(model, values, starts, horizon, samples, undo)  # (draws, n, H, targets)
-        method = "inverted_cdf" if model.loss_.name == "negbin" else "linear"  # counts stay whole numbers
+        method = "inverted_cdf" if model.loss_.counts else "linear"  # counts stay whole numbers
         return np.moveaxis(np.quantile(paths, taus, axis=0, method=method), 0, -1)  # (n, H, targets, Q)
     q = strategy.forecast_quantiles(model.params_, model.spec_, model.loss_, values, starts, horizon, taus)
     q = np.moveaxis(q, -1, 1)  # (members, Q, n, H, targets)
