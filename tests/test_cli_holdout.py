@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from lstmcast import Forecaster, datasets
 from lstmcast.cli import app
-from lstmcast.cli.train import score_note
+from lstmcast.workflow import fit_note as score_note
 
 runner = CliRunner()
 FAST = ["--window", "12", "--units", "8", "--epochs", "3", "--batch-size", "16", "--ensemble", "2"]

@@ -9,13 +9,9 @@ from lstmcast.cli.app import app, console, user_errors
 from lstmcast.cli.options import with_model_options, with_role_options
 from lstmcast.cli.output import (
     Force,
-    check_frame_path,
-    check_plot_path,
     emit_json,
     frame_table,
     print_evaluation,
-    write_calibration,
-    write_frame,
 )
 from lstmcast.cli.params import Config, DataFile, Dataset, Extra, Json, Level, Quiet
 from lstmcast.cli.train import column_options, data_source
@@ -64,17 +60,10 @@ def backtest(
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
     with user_errors(as_json=as_json):
-        inputs = [data, config]
-        if output is not None:
-            if output.suffix.lower() not in (".csv", ".parquet", ".pq"):
-                raise ConfigError(f"--output {str(output)!r} must end in .csv or .parquet.")
-            check_frame_path(output, force, inputs)
-        check_plot_path(plot, force, [*inputs, output])
-        if calibration is not None and not level:
-            raise ConfigError("--calibration needs --level (the intervals to check), e.g. --level 80 95.")
-        check_plot_path(calibration, force, [*inputs, plot, output])
+        from lstmcast.cli.intervals import interval_options
         from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster
+        from lstmcast.workflow import backtest_to_files
 
         cfg = read_config(config)
         base, roles = {}, {}
@@ -83,24 +72,13 @@ def backtest(
             base, roles = saved.get_params(), saved.columns_
         source = data_source(data, dataset, cfg)
         columns = {k: v for k, v in column_options({**roles, **cfg}, columns).items() if v is not None}
-        if calibration is not None and columns.get("id") is not None:
-            raise ConfigError("--calibration is for one series for now; leave it out for a long table (--id).")
-        estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})
-        from lstmcast.cli.intervals import interval_options
-
         levels, _ = interval_options(level, None, extra)
-        result = estimator.backtest(source, **columns, folds=folds, step=step, refit=parse_refit(refit), level=levels)
+        result = backtest_to_files(
+            source, {**base, **model_params(cfg), **model_params(model_options)}, columns, folds=folds, step=step,
+            refit=parse_refit(refit), level=levels, output=output, plot=plot, calibration=calibration, force=force,
+            inputs=[config, model],
+        )  # fmt: skip
         panel = not hasattr(result, "evaluations")  # many series: PanelBacktest
-        if output is not None:
-            write_frame(result.predictions, output, force, inputs)
-        if plot is not None:
-            from lstmcast.plot import plot_backtest
-
-            plot_backtest(result.predictions, plot)
-        if calibration is not None:
-            if panel:
-                raise ConfigError("--calibration is for one series for now; leave it out for a long table.")
-            write_calibration(result.overall, calibration)
         if as_json:
             emit_json(result.to_dict())
             return

@@ -14,7 +14,7 @@ import typer
 
 from lstmcast.cli.app import _report, app, console, state, user_errors
 from lstmcast.cli.options import with_model_options, with_role_options
-from lstmcast.cli.output import check_plot_path, emit_json, print_choices, print_evaluation
+from lstmcast.cli.output import emit_json, print_choices, print_evaluation
 from lstmcast.cli.params import Config, DataFile, Dataset, Json, Quiet
 from lstmcast.errors import ConfigError, DataFilledWarning, TrainingInterrupted
 
@@ -50,13 +50,6 @@ def interrupted_note(history, epochs: int) -> str:
     )
 
 
-def score_note(evaluation, holdout) -> str:
-    """The fit plot's line on how the model forecasts rows it did not see (empty without a score)."""
-    from lstmcast.plot import score_note as note
-
-    return note(evaluation, "test part") if evaluation is not None else note(holdout, "holdout")
-
-
 @app.command()
 @with_model_options
 @with_role_options()
@@ -84,53 +77,31 @@ def train(
 ) -> None:
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
     with user_errors(as_json=as_json):
-        from lstmcast.configfile import config_toml, model_params, read_config
-        from lstmcast.forecaster import Forecaster
-        from lstmcast.io.saving import check_save_path, save
+        from lstmcast.configfile import model_params, read_config
+        from lstmcast.params import DEFAULTS
         from lstmcast.train.progress import epoch_printer
+        from lstmcast.workflow import train_to_folder
 
         cfg = read_config(config)
         source = data_source(data, dataset, cfg)
-        # refused before training, not after: an --out that is not ours, a plot over an input or an existing file
-        inputs = [source if isinstance(source, Path) else None, config]  # never an output, whatever --force says
-        check_save_path(out, force, inputs=inputs)
-        check_plot_path(plot, force, inputs)
         columns = column_options(cfg, columns)
-        model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
-        data_path = source if isinstance(source, Path) else None
-        if sep is not None and data_path is not None:  # read here; config.toml then records no data path
-            from lstmcast.data.sources import read_source
-
-            source = read_source(data_path, sep="\t" if sep in ("\\t", "tab") else sep)
+        params = {**model_params(cfg), **model_params(model_options)}
         con = console(quiet or as_json)
-        verbose = 0 if (quiet or as_json) else model.verbose or 1
+        verbose = 0 if (quiet or as_json) else params.get("verbose", DEFAULTS["verbose"]) or 1
         try:
             with warnings.catch_warnings():  # the filling is printed below, as one line
                 warnings.simplefilter("ignore", DataFilledWarning)
-                model.fit(source, **columns, on_epoch_end=epoch_printer(verbose, con) if verbose else None)
+                done = train_to_folder(
+                    source, out, params, columns, intervals=intervals, plot=plot, force=force, inputs=[config],
+                    sep=sep, on_epoch_end=epoch_printer(verbose, con) if verbose else None, say=con.print,
+                )  # fmt: skip
         except TrainingInterrupted as exc:  # Ctrl-C before one epoch finished: nothing to save, exit 130
             if state["debug"]:
                 raise
             _report("TrainingInterrupted", str(exc), as_json)
             raise typer.Exit(130) from None
+        model, evaluation, holdout = done.model, done.evaluation, done.holdout
         panel = model.is_panel_
-        if plot is not None and panel:
-            raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
-        calibrated = getattr(model, "calibration_", None) is not None  # combine=True calibrates inside fit
-        if intervals and not calibrated and not model.history_.interrupted and model.loss_.kind == "point":
-            con.print("Calibrating prediction intervals (about one more fit; --no-intervals skips it)...")
-            model.calibrate()  # kept with the model: predict --level needs no training data
-        # config.toml goes into the same atomic swap as the weights and model.json
-        toml = config_toml(model.get_params(), columns, source if isinstance(source, Path) else None)
-        save(
-            model.to_state(), out, overwrite=force, extra_files={"config.toml": toml}, replace_model=True, inputs=inputs
-        )
-        evaluation = model.evaluate(warn=False) if not panel and model.split_.n_test else None
-        holdout = None if (panel or evaluation is not None) else getattr(model, "holdout_", None)
-        if plot is not None:
-            from lstmcast.plot import plot_in_sample
-
-            plot_in_sample(model.actual(), model.predict_in_sample(), plot, note=score_note(evaluation, holdout))
         if as_json:
             emit_json(
                 {
