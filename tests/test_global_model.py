@@ -348,3 +348,24 @@ def test_evaluate_many_series_on_their_test_parts():
     assert set(ev.metrics.columns) >= {"mase", "seasonal_naive_mase"} and ev.overall["forecasts"] == 6
     with pytest.raises(DataError, match=r"this model trained on every row; fit with test= set"):
         Forecaster(horizon=3, **SMALL).fit(df).evaluate()
+
+
+def test_refitting_on_the_other_kind_of_data_leaves_nothing_of_the_first_fit():
+    rng = np.random.default_rng(3)
+    long = pd.DataFrame(
+        {
+            "unique_id": np.repeat(["a", "b"], 40),
+            "ds": np.tile(np.arange(40), 2),
+            "y": rng.normal(10, 1, 80),
+            "kind": np.repeat(["x", "y"], 40),
+        }
+    )
+    model = Forecaster(horizon=2, window=6, units=4, epochs=1, ensemble=1, verbose=0)
+    model.fit(rng.normal(10, 1, 80))  # one series, combined: scores and a combination
+    assert model.combination_ is not None and model.calibration_ is not None
+    model.fit(long, static=["kind"])
+    left = [n for n in ("series_", "split_", "calibration_", "holdout_", "combination_") if hasattr(model, n)]
+    assert left == [] and model.statics_ is not None
+    model.fit(rng.normal(10, 1, 80))
+    assert [n for n in ("panel_", "ends_", "statics_") if hasattr(model, n)] == []
+    assert model.predict().shape == (2, 1)

@@ -1,8 +1,10 @@
-"""The steps of a fit shared by one series (``forecaster.py``) and many (``global_model.py``).
+"""The steps of a fit shared by one series (``series_model.py``), many (``global_model.py``) and many
+sharded by process (``sharded_fit.py``).
 
-Initial members from one seed, the retraining after early stopping, the progress reporter,
-and the check that a forecast is finite: both estimators' paths call these, so neither
-imports the other.
+The training settings and the network a configuration makes, initial members from one seed, the
+epoch budget, training with its progress report and the retraining after early stopping, the
+fitted attributes written in one place, and the check that a forecast is finite: every fit path
+calls these, so none imports another, and each keeps only how its data is laid out.
 """
 
 from __future__ import annotations
@@ -10,11 +12,100 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from lstmcast.auto import Choice
 from lstmcast.errors import DataError, TrainingInterrupted
 from lstmcast.nn import prior
 from lstmcast.nn.network import NetworkSpec, init_params
-from lstmcast.train.config import TrainConfig
-from lstmcast.train.trainer import EpochCallback, train
+from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
+from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
+
+# what a fit of one kind leaves behind that a fit of the other must not keep
+ONE_SERIES_STATE = ("series_", "split_", "calibration_", "holdout_", "combination_", "series_scales_")
+PANEL_STATE = ("panel_", "ends_", "statics_", "shard_", "calibration_", "holdout_", "combination_", "series_scales_")
+
+
+def train_config(cfg: dict) -> TrainConfig:
+    """The training settings of a checked configuration: the parameter table's group "train"."""
+    return TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+
+
+def network_spec(cfg: dict, loss, steps: int, n_inputs: int, n_targets: int, n_future: int, statics=None,
+                 static_at: int = 0, future_relative: bool = True) -> NetworkSpec:  # fmt: skip
+    """The network a fit builds: the configuration's layers, ``loss``'s head, the data's columns.
+
+    n_inputs: every column a window row holds (targets, features, static encodings, a mask, future);
+    statics: the static attributes' encoding (data/statics.py), read at column ``static_at``.
+    """
+    return NetworkSpec(
+        cell=cfg["cell"],
+        units=cfg["units"],
+        n_inputs=n_inputs,
+        window=cfg["window"],
+        horizon=steps,
+        n_targets=n_targets,
+        dropout=cfg["dropout"],
+        bidirectional=cfg["bidirectional"],
+        dense_units=cfg["dense_units"],
+        n_outputs=loss.n_outputs,
+        n_future=n_future,
+        normalize=cfg["normalize"],
+        season=cfg["seasonal_period"],
+        head=loss.head,
+        future_relative=future_relative,
+        n_static=statics.n_numeric if statics else 0,
+        static_cards=statics.cards if statics else (),
+        static_at=static_at if statics else 0,
+    )
+
+
+def choose_epochs(cfg: dict, choices: dict, n_windows: int) -> None:
+    """``epochs="auto"``: about ``TARGET_STEPS`` optimizer steps over ``n_windows``; else the user's, said so."""
+    if cfg["epochs"] == "auto":
+        cfg["epochs"] = auto_epochs(train_config(cfg), n_windows)
+        choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
+    else:
+        choices["epochs"] = Choice(cfg["epochs"], "set by you")
+
+
+def run_training(spec, loss, cfg: dict, table, starts: dict, initial, key, callback, fit_starts=None):
+    """Train from ``initial`` on the windows ``fit_starts`` (default ``starts["train"]``) of ``table``, scored on
+    ``starts["validation"]``; then, after early stopping, retrain on both for the best epoch count (:func:`refit`).
+
+    The progress bar stops however training ends (the last epoch, early stopping, Ctrl-C or an error).
+    Returns (params, history).
+    """
+    train_cfg = train_config(cfg)
+    try:
+        params, history = train(
+            initial,
+            spec,
+            loss,
+            train_cfg,
+            table,
+            starts["train"] if fit_starts is None else fit_starts,
+            key,
+            val_starts=starts["validation"],
+            on_epoch_end=callback,
+        )
+    finally:
+        if getattr(callback, "progress", None) is not None:
+            callback.progress.stop()
+    if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
+        params = refit(params, history, initial, spec, loss, train_cfg, table, starts, key)
+    return params, history
+
+
+def set_fitted(model, cfg: dict, spec, loss, params, history, choices: dict, stale=(), **state) -> None:
+    """Write a fit's attributes on ``model`` (the one place they are written): the configuration as resolved,
+    the network, loss, parameters, history and choices, the path's own ``state`` (``panel_=...``), and
+    none of the ``stale`` ones an earlier fit of another kind left."""
+    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
+    model.choices_ = choices
+    for name, value in state.items():
+        setattr(model, name, value)
+    for name in stale:
+        if name not in state:
+            model.__dict__.pop(name, None)
 
 
 def init_members(spec: NetworkSpec, seed: int, members: int, init: str = "random"):

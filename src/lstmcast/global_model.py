@@ -74,13 +74,19 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     """
     import jax
 
-    from lstmcast.fitting import init_members, loss_space, refit, reporter
-    from lstmcast.nn.network import NetworkSpec
+    from lstmcast.fitting import (
+        ONE_SERIES_STATE,
+        choose_epochs,
+        init_members,
+        loss_space,
+        network_spec,
+        reporter,
+        run_training,
+        set_fitted,
+    )
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
-    from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
     from lstmcast.train.losses import check_settings, check_targets, get_loss
-    from lstmcast.train.trainer import TARGET_STEPS, auto_epochs, train
 
     strategy = get_strategy(cfg["strategy"])
     if cfg["calendar"]:
@@ -132,58 +138,19 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     if padded:  # the mask column after the static ones, then every series left-padded
         at = len(panel.columns) + (statics.width if statics else 0) - len(panel.future)
         table, _ = pad_left(with_mask(values, offsets, lag, at), offsets, pad, lag, at)
-    spec = NetworkSpec(
-        cell=cfg["cell"],
-        units=cfg["units"],
-        n_inputs=len(panel.columns) + (statics.width if statics else 0) + int(padded),
-        window=cfg["window"],
-        horizon=steps,
-        n_targets=k,
-        dropout=cfg["dropout"],
-        bidirectional=cfg["bidirectional"],
-        dense_units=cfg["dense_units"],
-        n_outputs=loss.n_outputs,
-        n_future=len(panel.future),
-        normalize=cfg["normalize"],
-        season=cfg["seasonal_period"],
-        head=loss.head,
-        future_relative=True,
-        n_static=statics.n_numeric if statics else 0,
-        static_cards=statics.cards if statics else (),
-        static_at=(k + len(panel.features)) if statics else 0,
+    n_inputs = len(panel.columns) + (statics.width if statics else 0) + int(padded)
+    spec = network_spec(
+        cfg, loss, steps, n_inputs, k, len(panel.future), statics=statics, static_at=k + len(panel.features)
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
-    if cfg["epochs"] == "auto":
-        cfg["epochs"] = auto_epochs(TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS}), len(starts["train"]))
-        choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
-    else:
-        choices["epochs"] = Choice(cfg["epochs"], "set by you")
-    train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
-    try:
-        params, history = train(
-            initial,
-            spec,
-            loss,
-            train_cfg,
-            table,
-            starts["train"],
-            key,
-            val_starts=starts["validation"],
-            on_epoch_end=callback,
-        )
-    finally:
-        if getattr(callback, "progress", None) is not None:
-            callback.progress.stop()
-    if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
-        params = refit(params, history, initial, spec, loss, train_cfg, table, starts, key)
-    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
-    model.choices_ = choices
-    model.panel_, model.transforms_, model.values_, model.ends_, model.starts_ = panel, transforms, values, ends, starts
-    model.statics_ = statics
-    for name in ("series_", "split_", "calibration_", "series_scales_"):  # none of the one-series state
-        model.__dict__.pop(name, None)
+    choose_epochs(cfg, choices, len(starts["train"]))
+    params, history = run_training(spec, loss, cfg, table, starts, initial, key, callback)
+    set_fitted(
+        model, cfg, spec, loss, params, history, choices, stale=ONE_SERIES_STATE,
+        panel_=panel, transforms_=transforms, values_=values, ends_=ends, starts_=starts, statics_=statics,
+    )  # fmt: skip
     jax.block_until_ready(model.params_)
 
 

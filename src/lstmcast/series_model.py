@@ -22,14 +22,24 @@ from lstmcast.data.series import Series
 from lstmcast.data.split import make_split
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ConfigError, TrainingInterrupted
-from lstmcast.fitting import init_members, loss_space, member_keys, refit, reporter
-from lstmcast.nn.network import NetworkSpec
+from lstmcast.fitting import (
+    PANEL_STATE,
+    choose_epochs,
+    init_members,
+    loss_space,
+    member_keys,
+    network_spec,
+    reporter,
+    run_training,
+    set_fitted,
+    train_config,
+)
 from lstmcast.resources import check_training
 from lstmcast.stats.combination import NETWORK
 from lstmcast.strategies import get_strategy
-from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
+from lstmcast.train.config import TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss
-from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, steps_per_epoch, train
+from lstmcast.train.trainer import EpochCallback, steps_per_epoch
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, calibration_plan
 
 FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
@@ -72,27 +82,13 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
     rows = split_rows(series, cfg)
     check_length(series, split, starts, cfg["window"], steps, target_tf.lag, rows, choices["window"])
     transforms = fit_transforms(series, split.train_end, Scaler(cfg["scaler"], tuple(cfg["feature_range"])), target_tf)
-    spec = NetworkSpec(
-        cell=cfg["cell"],
-        units=cfg["units"],
-        n_inputs=len(series.columns),
-        window=cfg["window"],
-        horizon=steps,
-        n_targets=series.n_targets,
-        dropout=cfg["dropout"],
-        bidirectional=cfg["bidirectional"],
-        dense_units=cfg["dense_units"],
-        n_outputs=loss.n_outputs,
-        n_future=len(series.future),
-        normalize=cfg["normalize"],
-        season=cfg["seasonal_period"],
-        head=loss.head,
-        future_relative=FUTURE_RELATIVE,
+    spec = network_spec(
+        cfg, loss, steps, len(series.columns), series.n_targets, len(series.future), future_relative=FUTURE_RELATIVE
     )
     values = transforms.to_model_space(series.values)  # (rows, columns)
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])  # before any allocation
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
-    train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+    train_cfg = train_config(cfg)
     copy = None  # the validation copy, trained first when the combination will need it
     if cfg["epochs"] == "auto" and cfg["combine"] and loss.kind == "point" and cfg["patience"] is None:
         cutoff, origins = calibration_plan(
@@ -118,41 +114,17 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
                 f"about {FINE_TUNE_STEPS} optimizer steps from the validation copy's weights (it trained about "
                 f"{COPY_STEPS} steps on rows 1..{cutoff})",
             )
-            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
         elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
             fit_starts = _step_budget(cfg, train_cfg, starts["train"], model._step_target)
             choices["epochs"] = Choice(cfg["epochs"], f"about {model._step_target} optimizer steps")
-            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
-        elif cfg["epochs"] == "auto":
-            cfg["epochs"] = auto_epochs(train_cfg, len(starts["train"]))
-            choices["epochs"] = Choice(cfg["epochs"], f"about {TARGET_STEPS} optimizer steps")
-            train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
         else:
-            choices["epochs"] = Choice(cfg["epochs"], "set by you")
-        try:
-            params, history = train(
-                initial,
-                spec,
-                loss,
-                train_cfg,
-                values,
-                fit_starts,
-                train_key,
-                val_starts=starts["validation"],
-                on_epoch_end=callback,
-            )
-        finally:
-            if getattr(callback, "progress", None) is not None:
-                callback.progress.stop()  # early stopping, Ctrl-C or an error ended training before the last epoch
-    if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
-        params = refit(params, history, initial, spec, loss, train_cfg, values, starts, train_key)
-    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
-    model.choices_ = choices
-    model.transforms_, model.series_, model.split_, model.starts_ = transforms, series, split, starts
-    model.values_ = values
-    model.n_rows_, model.first_index_ = len(series), series.index[0]
-    for name in ("calibration_", "holdout_", "panel_", "ends_", "series_scales_", "combination_"):  # earlier fit's
-        model.__dict__.pop(name, None)
+            choose_epochs(cfg, choices, len(starts["train"]))
+        params, history = run_training(spec, loss, cfg, values, starts, initial, train_key, callback, fit_starts)
+    set_fitted(
+        model, cfg, spec, loss, params, history, choices, stale=PANEL_STATE,
+        transforms_=transforms, series_=series, split_=split, starts_=starts, values_=values,
+        n_rows_=len(series), first_index_=series.index[0],
+    )  # fmt: skip
     if cfg["combine"] and loss.kind == "point" and not history.interrupted:
         try:  # validation picks the combination; the intervals come with it
             model._copy = copy

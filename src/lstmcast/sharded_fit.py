@@ -72,13 +72,20 @@ def fit_sharded(
     from lstmcast.data.shards import load_share
     from lstmcast.data.sources import reading
     from lstmcast.data.statics import with_statics
-    from lstmcast.fitting import init_members, loss_space, reporter
+    from lstmcast.fitting import (
+        ONE_SERIES_STATE,
+        init_members,
+        loss_space,
+        network_spec,
+        reporter,
+        set_fitted,
+        train_config,
+    )
     from lstmcast.global_model import _check_positive, _refuse_unforecastable, _warn_short
-    from lstmcast.nn.network import NetworkSpec
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
     from lstmcast.train.agree import Group
-    from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
+    from lstmcast.train.config import TrainConfig
     from lstmcast.train.losses import check_settings, check_targets, get_loss
     from lstmcast.train.sharded import local_batch, train_sharded
 
@@ -158,32 +165,16 @@ def fit_sharded(
         tables = [
             pad_left(with_mask(v, p.offsets(), lag, at), p.offsets(), pad, lag, at)[0] for v, p in zip(values, panels)
         ]
-    spec = NetworkSpec(
-        cell=cfg["cell"],
-        units=cfg["units"],
-        n_inputs=len(panels[0].columns) + (statics.width if statics else 0) + int(padded),
-        window=window,
-        horizon=steps,
-        n_targets=k,
-        dropout=cfg["dropout"],
-        bidirectional=cfg["bidirectional"],
-        dense_units=cfg["dense_units"],
-        n_outputs=loss.n_outputs,
-        n_future=len(panels[0].future),
-        normalize=cfg["normalize"],
-        season=cfg["seasonal_period"],
-        head=loss.head,
-        future_relative=True,
-        n_static=statics.n_numeric if statics else 0,
-        static_cards=statics.cards if statics else (),
-        static_at=(k + len(panels[0].features)) if statics else 0,
+    n_inputs = len(panels[0].columns) + (statics.width if statics else 0) + int(padded)
+    spec = network_spec(
+        cfg, loss, steps, n_inputs, k, len(panels[0].future), statics=statics, static_at=k + len(panels[0].features)
     )
     check_training(spec, local_batch(cfg["batch_size"], group.total) * len(group.mine), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     if on_epoch_end is None and group.mine[0] != 0:  # one progress report per run: process 0's (same losses)
         callback = None
-    train_cfg = TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
+    train_cfg = train_config(cfg)
     try:
         params, history, plan = train_sharded(
             initial, spec, loss, train_cfg, group, tables, starts, key, callback, val_starts
@@ -214,13 +205,7 @@ def fit_sharded(
         train_starts, val_local = plan_windows(panel.offsets(), end, fit_end, pad, first_row, window, steps)
     else:
         panel, end, transform, train_starts, val_local = panels[0], ends[0], transforms[0], starts[0], val_starts[0]
-    model.config_, model.spec_, model.loss_, model.params_, model.history_ = cfg, spec, loss, params, history
-    model.choices_ = choices
-    model.panel_, model.transforms_, model.ends_ = panel, transform, end
-    model.values_ = with_statics(scaled(panel, end, cfg, k)[1], panel, statics) if len(panels) > 1 else values[0]
-    model.starts_ = {"train": train_starts, "validation": val_local}
-    model.statics_ = statics
-    model.shard_ = {
+    shard = {
         "shards": group.total,
         "held": list(group.mine),
         "files": [f for r in reads for f in r.files],
@@ -231,8 +216,12 @@ def fit_sharded(
         "batch_per_shard": plan["batch"],
         "steps_per_epoch": plan["steps"],
     }
-    for name in ("series_", "split_", "calibration_", "series_scales_"):  # none of the one-series state
-        model.__dict__.pop(name, None)
+    set_fitted(
+        model, cfg, spec, loss, params, history, choices, stale=ONE_SERIES_STATE,
+        panel_=panel, transforms_=transform, ends_=end, starts_={"train": train_starts, "validation": val_local},
+        values_=with_statics(scaled(panel, end, cfg, k)[1], panel, statics) if len(panels) > 1 else values[0],
+        statics_=statics, shard_=shard,
+    )  # fmt: skip
     return model
 
 
