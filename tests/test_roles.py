@@ -115,3 +115,11 @@ def test_saved_schema_lists_the_value_columns_in_the_tables_order():
 
 def test_doc_lines_are_one_per_role():
     assert roles.doc_lines().count("\n") == len(ROLES) - 1
+
+
+def test_internal_functions_take_every_role_as_one_dict():
+    columns = roles.columns_of(target="y", static=["s"])
+    assert list(columns) == list(NAMES) and columns["static"] == ["s"] and columns["id"] is None
+    assert set(roles.one_series(columns)) == set(NAMES) - set(MANY_SERIES)
+    with pytest.raises(TypeError, match=r"not column roles: \['price'\]"):
+        roles.columns_of(price="p")

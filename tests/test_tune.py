@@ -99,6 +99,13 @@ def test_many_series_are_tuned_as_one_global_model():
     bt = model.backtest(df, folds=result.folds, refit=False)
     assert result.folds == 3 and result.best_score == bt.overall["mase"]
     assert result.seasonal_naive_score == bt.overall["seasonal_naive_mase"]
+    # static attributes reach every trial as they reach fit and backtest (the role table's keywords)
+    df["kind"] = df["unique_id"].map({"s0": "a", "s1": "b", "s2": "a"})
+    with_static = model.tune(df, n_trials=1, space={"units": [8]}, static=["kind"])
+    bt = model.backtest(df, folds=with_static.folds, refit=False, static=["kind"])
+    assert with_static.best_score == bt.overall["mase"]
+    with pytest.raises(ConfigError, match=r"static=\['kind'\]: static attributes describe each of many series"):
+        model.tune(AIR, n_trials=1, static=["kind"])
 
 
 def test_short_series_use_fewer_origins():

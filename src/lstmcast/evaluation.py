@@ -18,6 +18,7 @@ from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.peers import check_against
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.forecasting import data_parts
+from lstmcast.roles import one_series
 from lstmcast.strategies import get_strategy
 from lstmcast.train.losses import point_error
 from lstmcast.train.programs import window_loss
@@ -79,79 +80,37 @@ def evaluate_model(model, data=None, part: str = "test", warn: bool = True, leve
     )
 
 
-def backtest(
-    model,
-    data,
-    target=None,
-    time=None,
-    features=None,
-    future=None,
-    folds: int = 3,
-    step: int | None = None,
-    refit=True,
-    level=None,
-    id=None,
-    static=None,
-):
-    """The work of :meth:`~lstmcast.Forecaster.backtest`."""
+def backtest(model, data, columns: dict, folds: int = 3, step: int | None = None, refit=True, level=None):
+    """The work of :meth:`~lstmcast.Forecaster.backtest`; ``columns``: every role's columns (lstmcast.roles)."""
     from lstmcast.evaluate.backtest import run_backtest
 
-    if many_series(data, id, target, time):
+    if many_series(data, **columns):
         from lstmcast.evaluate.panel_backtest import run_panel_backtest
 
-        return run_panel_backtest(
-            model,
-            data,
-            folds=folds,
-            step=step,
-            refit=refit,
-            id=id,
-            target=target,
-            time=time,
-            features=features,
-            future=future,
-            static=static,
-            level=level,
-        )
-    get_strategy(P.check_params(model.get_params())["strategy"]).check_roles(static=given_names(static))
-    return run_backtest(
-        model,
-        data,
-        target=target,
-        time=time,
-        features=features,
-        future=future,
-        folds=folds,
-        step=step,
-        refit=refit,
-        level=level,
-    )
+        return run_panel_backtest(model, data, folds=folds, step=step, refit=refit, level=level, **columns)
+    strategy = get_strategy(P.check_params(model.get_params())["strategy"])
+    strategy.check_roles(**{k: given_names(v) for k, v in columns.items() if k not in one_series(columns)})
+    return run_backtest(model, data, folds=folds, step=step, refit=refit, level=level, **one_series(columns))
 
 
 def cross_validation(
     model,
     df,
+    columns: dict,
     h: int | None = None,
     n_windows: int = 1,
     step_size: int | None = None,
     refit=False,
     level=None,
-    id=None,
-    target=None,
-    time=None,
-    features=None,
-    future=None,
-    static=None,
 ) -> pd.DataFrame:
     """The work of :meth:`~lstmcast.Forecaster.cross_validation`."""
     model = model if h is None else type(model)(**{**model.get_params(), "horizon": h})
-    if many_series(df, id, target, time):
+    if many_series(df, **columns):
         from lstmcast.evaluate.panel_backtest import run_panel_backtest
 
-        columns = dict(id=id, target=target, time=time, features=features, future=future, static=static)
         bt = run_panel_backtest(model, df, n_windows, step_size, refit, level=level, end_cutoffs=True, **columns)
         return bt.predictions
-    bt = model.backtest(df, target, time, features, future, n_windows, step_size, refit, level, static=static)
+    bt = backtest(model, df, columns, n_windows, step_size, refit, level)
     # one series: a fold forecasts from every row of its step; NeuralForecast's cutoff is the fold's last
     p = bt.predictions
     fold = pd.Index(bt.folds["cutoff"]).searchsorted(p["cutoff"], side="right")  # (rows,) fold + 1

@@ -82,42 +82,26 @@ class Forecaster(Estimator):
         id (or a list of Parquet files) and each process reads only its share (:mod:`lstmcast.sharded_fit`);
         a number, in one process, runs the same global batches over that many shards.
         """
+        columns = roles.columns_of(target=target, id=id, time=time, features=features, future=future, static=static)
         if shards is not None:
             from lstmcast.sharded_fit import fit_sharded
 
-            return fit_sharded(
-                self, data, id=id, target=target, time=time, features=features, future=future, static=static,
-                shards=shards, on_epoch_end=on_epoch_end,
-            )  # fmt: skip
+            return fit_sharded(self, data, **columns, shards=shards, on_epoch_end=on_epoch_end)
         cfg = self._checked()
         if isinstance(data, Panel):  # already loaded (lstmcast.data.panel.load_panel)
             from lstmcast.global_model import fit_panel
 
             fit_panel(self, data, cfg, on_epoch_end)
             return self
-        if many_series(data, id, target, time):
+        if many_series(data, **columns):
             from lstmcast.global_model import fit_panel
 
-            panel = load_panel(
-                data,
-                id=id,
-                target=target,
-                time=time,
-                features=features,
-                future=future,
-                static=static,
-                freq=cfg["freq"],
-                fill=cfg["fill"],
-                **reading(cfg),
-            )
+            panel = load_panel(data, **columns, freq=cfg["freq"], fill=cfg["fill"], **reading(cfg))
             fit_panel(self, panel, cfg, on_epoch_end)
             return self
         strategy = get_strategy(cfg["strategy"])
-        strategy.check_roles(static=given_names(static))
-        series = load_series(
-            data, target=target, time=time, features=features, freq=cfg["freq"], fill=cfg["fill"], future=future,
-            **reading(cfg),
-        )  # fmt: skip
+        strategy.check_roles(**{k: given_names(v) for k, v in columns.items() if k not in roles.one_series(columns)})
+        series = load_series(data, **roles.one_series(columns), freq=cfg["freq"], fill=cfg["fill"], **reading(cfg))
         if cfg["calendar"]:
             series = calendar_features.add_to_series(series)
         strategy.check_roles(features=series.features, future=series.future)
@@ -398,7 +382,8 @@ class Forecaster(Estimator):
         (:mod:`lstmcast.evaluate.cv`: ``[id,] ds, cutoff, y, forecast`` + interval columns), ``folds`` its
         figures per fold.
         """
-        return evaluation.backtest(self, data, target, time, features, future, folds, step, refit, level, id, static)
+        columns = roles.columns_of(target=target, id=id, time=time, features=features, future=future, static=static)
+        return evaluation.backtest(self, data, columns, folds, step, refit, level)
 
     def cross_validation(
         self,
@@ -423,9 +408,8 @@ class Forecaster(Estimator):
         once, before the first cutoff, as NeuralForecast), True or k (every k windows). ``step_size`` must be
         at least ``h``. :meth:`backtest` gives the same forecasts with their figures per fold and series.
         """
-        return evaluation.cross_validation(
-            self, df, h, n_windows, step_size, refit, level, id, target, time, features, future, static
-        )
+        columns = roles.columns_of(target=target, id=id, time=time, features=features, future=future, static=static)
+        return evaluation.cross_validation(self, df, columns, h, n_windows, step_size, refit, level)
 
     def tune(
         self,
@@ -457,10 +441,10 @@ class Forecaster(Estimator):
         """
         from lstmcast.tuning import tune
 
+        columns = roles.columns_of(target=target, id=id, time=time, features=features, future=future, static=static)
         return tune(
-            self, data, n_trials=n_trials, space=space, metric=metric, folds=folds, refit=refit, seed=seed,
-            target=target, time=time, features=features, future=future, id=id, static=static,
-        )  # fmt: skip
+            self, data, columns, n_trials=n_trials, space=space, metric=metric, folds=folds, refit=refit, seed=seed
+        )
 
     def forecast_at(self, values: np.ndarray, raw_targets: np.ndarray, starts: np.ndarray, horizon=None) -> np.ndarray:
         """Original-scale forecasts (n, horizon, targets) of the windows at ``starts``, in one batched call.

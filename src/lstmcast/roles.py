@@ -96,6 +96,20 @@ def value_columns(schema: dict) -> list[str]:
     return [name for key in VALUE_COLUMNS for name in schema.get(key, ())]
 
 
+def columns_of(**given) -> dict:
+    """The role keywords a public method received, as one dict every role's name keys (the internal
+    functions take this dict, so a new role changes only the public signatures)."""
+    unknown = sorted(set(given) - set(ROLES))
+    if unknown:
+        raise TypeError(f"not column roles: {unknown}")
+    return {name: given.get(name) for name in ROLES}
+
+
+def one_series(columns: dict) -> dict:
+    """``columns`` without the roles only a long table of many series has (what ``load_series`` takes)."""
+    return {k: v for k, v in columns.items() if not ROLES[k].many_series}
+
+
 def readable_at_every_step(one_step: bool) -> frozenset:
     """The covariates a strategy can read: all of them when the network emits the whole horizon from
     the origin; only those known in advance when it forecasts one step and is fed its own forecast."""

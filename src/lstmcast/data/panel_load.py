@@ -43,7 +43,7 @@ from lstmcast.data.sources import read_source
 from lstmcast.errors import ColumnError, ConfigError
 
 
-def many_series(data, id=None, target=None, time=None) -> bool:
+def many_series(data, id=None, target=None, time=None, **other_roles) -> bool:
     """Whether ``data`` goes to the many-series path: a :class:`Panel`, or a long table (``id=`` given, or
     Nixtla's ``unique_id``, ``ds`` and ``y`` columns with neither ``target=`` nor ``time=`` naming others)."""
     if isinstance(data, Panel):

@@ -108,21 +108,20 @@ def rolling_folds(rows: int, horizon: int, folds: int, need: int) -> int:
 def tune(
     model,
     data,
+    columns: dict | None = None,
     n_trials: int = 20,
     space: dict | None = None,
     metric: str = "mase",
     folds: int = 3,
     refit=False,
     seed: int | None = None,
-    target=None,
-    time=None,
-    features=None,
-    future=None,
-    id=None,
-    static=None,
 ) -> TuneResult:
-    """Search ``space`` (default :data:`lstmcast.params.SPACE`) for the settings of ``model`` that score best."""
+    """Search ``space`` (default :data:`lstmcast.params.SPACE`) for the settings of ``model`` that score best.
+
+    columns: every column role's columns, as :func:`lstmcast.roles.columns_of` gives them (default: none named).
+    """
     from lstmcast.params import check_params
+    from lstmcast.roles import columns_of, one_series
 
     optuna = import_optuna()
     base = check_params(model.get_params())  # your settings, checked before any trial
@@ -134,9 +133,10 @@ def tune(
             raise ConfigError.positive(name, value)
     _refits(refit, 1)  # refit= checked here: inside a trial its error would only fail the trial
     seed = base["seed"] if seed is None else check_params({**base, "seed": seed})["seed"]
-    data, rows, panel = _loaded(data, base, target, time, features, future, id, static)
+    columns = columns_of(**(columns or {}))
+    data, rows, panel = _loaded(data, base, columns)
     # many series: the loaded panel holds its columns; one series is read again by each trial's backtest
-    columns = {} if panel else {"target": target, "time": time, "features": features, "future": future}
+    columns = {} if panel else one_series(columns)
     horizon = base["horizon"]
     need = _need(base, dims)
     used = rolling_folds(rows, horizon, int(folds), need)
@@ -199,24 +199,20 @@ def tune(
     )
 
 
-def _loaded(data, cfg, target, time, features, future, id, static):
+def _loaded(data, cfg, columns: dict):
     """(what each trial backtests, its rows, whether it is many series): one series' own source and its
     length, or many series loaded once as a Panel and the longest series' length."""
     from lstmcast.data.panel import Panel
     from lstmcast.data.panel_load import load_panel, many_series
     from lstmcast.data.series import load_series
+    from lstmcast.roles import one_series
     from lstmcast.strategies import get_strategy
 
-    if many_series(data, id, target, time):
-        panel = data if isinstance(data, Panel) else load_panel(
-            data, id=id, target=target, time=time, features=features, future=future, static=static,
-            freq=cfg["freq"], fill=cfg["fill"],
-        )  # fmt: skip
+    if many_series(data, **columns):
+        panel = data if isinstance(data, Panel) else load_panel(data, **columns, freq=cfg["freq"], fill=cfg["fill"])
         return panel, int(np.max(panel.lengths)), True
-    get_strategy(cfg["strategy"]).check_roles(static=static)
-    series = load_series(
-        data, target=target, time=time, features=features, future=future, freq=cfg["freq"], fill=cfg["fill"]
-    )
+    get_strategy(cfg["strategy"]).check_roles(static=columns["static"])
+    series = load_series(data, **one_series(columns), freq=cfg["freq"], fill=cfg["fill"])
     return data, len(series), False
 
 
