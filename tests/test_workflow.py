@@ -37,9 +37,11 @@ def _panel(tmp_path):
 
 def test_train_to_folder_fits_calibrates_saves_scores_and_plots(air_csv, tmp_path):
     lines = []
+    model = Forecaster(**TINY, test=12)
     done = workflow.train_to_folder(
-        air_csv, tmp_path / "m", {**TINY, "test": 12}, COLUMNS, plot=tmp_path / "fit.png", say=lines.append
+        model, air_csv, tmp_path / "m", COLUMNS, plot=tmp_path / "fit.png", say=lines.append
     )
+    assert done.model is model
     assert (tmp_path / "m" / "config.toml").is_file() and (tmp_path / "fit.png").stat().st_size > 0
     assert 'target = "passengers"' in (tmp_path / "m" / "config.toml").read_text()
     assert done.evaluation is not None and done.holdout is None and not done.interrupted
@@ -51,26 +53,28 @@ def test_train_to_folder_fits_calibrates_saves_scores_and_plots(air_csv, tmp_pat
 
 def test_train_to_folder_refuses_before_any_work(air_csv, tmp_path):
     with pytest.raises(OverwriteError):
-        workflow.train_to_folder(air_csv, air_csv, TINY, COLUMNS)  # the data file is never an output
+        workflow.train_to_folder(Forecaster(**TINY), air_csv, air_csv, COLUMNS)  # the data file is never an output
     panel = _panel(tmp_path)
     with pytest.raises(ConfigError, match="--plot of the training fit is not available for many series"):
-        workflow.train_to_folder(panel, tmp_path / "p", TINY, {"id": "unique_id"}, plot=tmp_path / "p.png")
+        workflow.train_to_folder(
+            Forecaster(**TINY), panel, tmp_path / "p", {"id": "unique_id"}, plot=tmp_path / "p.png"
+        )
     assert not (tmp_path / "p").exists()
 
 
 def test_backtest_to_files_writes_the_forecasts_and_refuses_first(air_csv, tmp_path):
-    result = workflow.backtest_to_files(air_csv, TINY, COLUMNS, folds=2, output=tmp_path / "cv.csv")
+    result = workflow.backtest_to_files(Forecaster(**TINY), air_csv, COLUMNS, folds=2, output=tmp_path / "cv.csv")
     written = pd.read_csv(tmp_path / "cv.csv")
     assert list(written.columns) == list(result.predictions.columns)
     assert len(written) == 2 * 2
     with pytest.raises(ConfigError, match="--calibration needs --level"):
-        workflow.backtest_to_files(air_csv, TINY, COLUMNS, calibration=tmp_path / "c.png")
+        workflow.backtest_to_files(Forecaster(**TINY), air_csv, COLUMNS, calibration=tmp_path / "c.png")
     with pytest.raises(ConfigError, match="--calibration is for one series for now"):
         workflow.backtest_to_files(
-            _panel(tmp_path), TINY, {"id": "unique_id"}, level=[80], calibration=tmp_path / "c.png"
+            Forecaster(**TINY), _panel(tmp_path), {"id": "unique_id"}, level=[80], calibration=tmp_path / "c.png"
         )
     with pytest.raises(OverwriteError):
-        workflow.backtest_to_files(air_csv, TINY, COLUMNS, output=tmp_path / "cv.csv")  # exists, no force
+        workflow.backtest_to_files(Forecaster(**TINY), air_csv, COLUMNS, output=tmp_path / "cv.csv")  # exists
 
 
 @pytest.mark.parametrize(("command", "function"), [("train", "train_to_folder"), ("backtest", "backtest_to_files")])
@@ -86,7 +90,7 @@ def test_the_commands_call_one_library_function_with_what_they_parsed(command, f
     r = CliRunner().invoke(app, args + (["--out", "x"] if command == "train" else []))
     assert r.exit_code == 1 and "stopped here" in r.output
     ((args, kwargs),) = calls
-    assert args[0] == air_csv
-    params, columns = args[-2], args[-1]
-    assert params["units"] == (4,) and params["horizon"] == 2  # as the parameter table parses the options
+    model, data, columns = args[0], args[1], args[-1]
+    assert data == air_csv and isinstance(model, Forecaster)
+    assert model.units == (4,) and model.horizon == 2  # as the parameter table parses the options
     assert columns["target"] == "passengers" and columns["time"] == "month"

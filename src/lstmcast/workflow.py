@@ -40,9 +40,9 @@ class Trained:
 
 
 def train_to_folder(
+    model,
     data,
     out: str | Path,
-    params: dict | None = None,
     columns: dict | None = None,
     *,
     intervals: bool = True,
@@ -53,7 +53,7 @@ def train_to_folder(
     on_epoch_end=None,
     say: Callable[[str], None] = print,
 ) -> Trained:
-    """Fit a Forecaster with ``params`` on ``data`` (its ``columns``: fit's role keywords), save it to ``out``.
+    """Fit ``model`` (a Forecaster, configured) on ``data`` (its ``columns``: fit's role keywords), save it to ``out``.
 
     intervals: calibrate conformal intervals when the fit did not (about one more fit), so the saved model
     answers ``predict(level=...)``. plot: also draw the fit (one series). force: replace an ``out`` folder
@@ -63,7 +63,6 @@ def train_to_folder(
     """
     from lstmcast.configfile import config_toml
     from lstmcast.data.panel_load import many_series
-    from lstmcast.forecaster import Forecaster
     from lstmcast.io.saving import check_save_path, save
 
     out, plot = Path(out), None if plot is None else Path(plot)
@@ -72,7 +71,6 @@ def train_to_folder(
     inputs = [data_path, *inputs]  # never an output, whatever force says
     check_save_path(out, force, inputs=inputs)
     check_plot_path(plot, force, inputs)
-    model = Forecaster(**(params or {}))
     if plot is not None and many_series(data, columns.get("id"), columns.get("target"), columns.get("time")):
         raise ConfigError("--plot of the training fit is not available for many series yet; leave --plot out.")
     if sep is not None and data_path is not None:  # read here: config.toml then records no data path
@@ -104,8 +102,8 @@ def fit_note(evaluation, holdout) -> str:
 
 
 def backtest_to_files(
+    model,
     data,
-    params: dict | None = None,
     columns: dict | None = None,
     *,
     folds: int = 3,
@@ -118,7 +116,8 @@ def backtest_to_files(
     force: bool = False,
     inputs=(),
 ):
-    """Backtest a configuration (``params``) on ``data`` (its ``columns``) and write what was asked.
+    """Backtest ``model``'s configuration (a Forecaster, fitted or not; left unchanged) on ``data`` (its
+    ``columns``) and write what was asked.
 
     output: the forecasts, NeuralForecast's cross-validation frame (.csv or .parquet). plot: each
     cutoff's forecast over the series (many series: up to 12 panels). calibration: with ``level``, the
@@ -126,7 +125,6 @@ def backtest_to_files(
     would replace an input or an existing file (unless ``force``). Returns the backtest.
     """
     from lstmcast.data.panel_load import many_series
-    from lstmcast.forecaster import Forecaster
 
     output, plot, calibration = (None if p is None else Path(p) for p in (output, plot, calibration))
     columns = dict(columns or {})
@@ -141,8 +139,7 @@ def backtest_to_files(
     check_plot_path(calibration, force, [*inputs, plot, output])
     if calibration is not None and many_series(data, columns.get("id"), columns.get("target"), columns.get("time")):
         raise ConfigError("--calibration is for one series for now; leave it out for a long table (--id).")
-    estimator = Forecaster(**{**(params or {}), "verbose": 0})
-    result = estimator.backtest(data, **columns, folds=folds, step=step, refit=refit, level=level)
+    result = model.backtest(data, **columns, folds=folds, step=step, refit=refit, level=level)
     if output is not None:
         write_frame(result.predictions, output, force, inputs)
     if plot is not None:

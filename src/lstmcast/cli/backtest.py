@@ -73,8 +73,9 @@ def backtest(
         source = data_source(data, dataset, cfg)
         columns = {k: v for k, v in column_options({**roles, **cfg}, columns).items() if v is not None}
         levels, _ = interval_options(level, None, extra)
+        estimator = Forecaster(**{**base, **model_params(cfg), **model_params(model_options), "verbose": 0})
         result = backtest_to_files(
-            source, {**base, **model_params(cfg), **model_params(model_options)}, columns, folds=folds, step=step,
+            estimator, source, columns, folds=folds, step=step,
             refit=parse_refit(refit), level=levels, output=output, plot=plot, calibration=calibration, force=force,
             inputs=[config, model],
         )  # fmt: skip

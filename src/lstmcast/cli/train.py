@@ -78,21 +78,21 @@ def train(
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
     with user_errors(as_json=as_json):
         from lstmcast.configfile import model_params, read_config
-        from lstmcast.params import DEFAULTS
+        from lstmcast.forecaster import Forecaster
         from lstmcast.train.progress import epoch_printer
         from lstmcast.workflow import train_to_folder
 
         cfg = read_config(config)
         source = data_source(data, dataset, cfg)
         columns = column_options(cfg, columns)
-        params = {**model_params(cfg), **model_params(model_options)}
+        model = Forecaster(**{**model_params(cfg), **model_params(model_options)})
         con = console(quiet or as_json)
-        verbose = 0 if (quiet or as_json) else params.get("verbose", DEFAULTS["verbose"]) or 1
+        verbose = 0 if (quiet or as_json) else model.verbose or 1
         try:
             with warnings.catch_warnings():  # the filling is printed below, as one line
                 warnings.simplefilter("ignore", DataFilledWarning)
                 done = train_to_folder(
-                    source, out, params, columns, intervals=intervals, plot=plot, force=force, inputs=[config],
+                    model, source, out, columns, intervals=intervals, plot=plot, force=force, inputs=[config],
                     sep=sep, on_epoch_end=epoch_printer(verbose, con) if verbose else None, say=con.print,
                 )  # fmt: skip
         except TrainingInterrupted as exc:  # Ctrl-C before one epoch finished: nothing to save, exit 130
