@@ -247,3 +247,36 @@ def test_damped_trend_grid_fit_matches_nelder_mead():
             for s in ((0.3, 0.05, 0.95), (0.8, 0.2, 0.9))
         )
         assert sse(np.array(fit_damped(x))) <= reference * 1.005
+
+
+def test_a_default_ensemble_forks_from_a_one_model_validation_copy(monkeypatch):
+    """The copy that validates is one model; the K members start at its weights plus FORK_JITTER x their own
+    fresh ones and fine-tune on every row, so K members cost about twice one model instead of K times."""
+    import jax
+
+    y = pd.Series(_seasonal(), index=pd.date_range("2000-01", periods=96, freq="MS"))
+    copies, starts = [], []
+    train_copy, fork = series_model.train_copy, series_model.fork
+    monkeypatch.setattr(series_model, "train_copy", lambda *a: copies.append(train_copy(*a)) or copies[-1])
+    monkeypatch.setattr(series_model, "fork", lambda *a: starts.append(fork(*a)) or starts[-1])
+    f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto", "ensemble": 3}).fit(y)
+    (copy,), (members,) = copies, starts
+    assert copy.config_["ensemble"] == 1 and f.config_["ensemble"] == 3
+    assert "forked from the one-model validation copy" in f.choices_["ensemble"].reason
+    fresh, _ = series_model.init_members(f.spec_, 0, 3, "random")
+    for m, c, r in zip(jax.tree.leaves(members), jax.tree.leaves(copy.params_), jax.tree.leaves(fresh)):
+        np.testing.assert_allclose(m, c[None] + series_model.FORK_JITTER * r, rtol=1e-6, atol=1e-7)
+    point = np.stack([np.asarray(a) for a in jax.tree.leaves(f.params_)[:1]])
+    assert point.shape[1] == 3 and not np.allclose(point[0, 0], point[0, 1])  # members differ after fine-tuning
+    assert np.isfinite(f.predict(level=[80]).to_numpy()).all()
+
+
+@pytest.mark.parametrize(
+    ("change", "forked"),
+    [({}, True), ({"ensemble": 1}, False), ({"normalize": "mixed"}, False), ({"combine": False}, False)],
+)
+def test_which_fits_fork_their_ensemble(change, forked):
+    model = Forecaster(**{**TINY, "epochs": "auto", "ensemble": 3, "combine": True, **change})
+    cfg = {**model._checked(), "normalize": change.get("normalize", "season")}
+    assert series_model.forks(cfg, model) is forked
+    assert series_model.forks(cfg, Forecaster(**{**model.get_params(), "epochs": 5})) is False  # trains alone

@@ -39,6 +39,7 @@ from lstmcast.stats.combination import NETWORK
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss
+from lstmcast.train.programs import members_of
 from lstmcast.train.trainer import EpochCallback, steps_per_epoch
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, calibration_plan
 
@@ -47,6 +48,10 @@ FUTURE_RELATIVE = True  # new models read future covariates relative to their wi
 # TARGET_STEPS of a network fitted alone, so validation costs little more than the fit it validates.
 COPY_STEPS, FINE_TUNE_STEPS = 250, 125
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
+# A combined fit's validation copy is one model, and the final ensemble's members fork from its weights, each
+# plus FORK_JITTER times its own fresh initial weights, then fine-tune on every row: an ensemble of K then costs
+# about 2x one model instead of K x (benchmarks/ensemble_cost.py --default; DESIGN.md).
+FORK_JITTER = 0.2
 
 
 def _step_budget(cfg: dict, train_cfg: TrainConfig, starts: np.ndarray, target: int) -> np.ndarray:
@@ -97,12 +102,16 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
         if origins >= MIN_CONFORMAL:
             copy = train_copy(model, series, cfg, cutoff)
     fit_starts = starts["train"]
-    if copy is not None:  # the final model starts from the copy's weights
+    forked = copy is not None and cfg["ensemble"] > 1 and members_of(copy.params_) == 1
+    if forked:  # the members fork from the one-model copy (FORK_JITTER)
+        initial, train_key = fork(copy.params_, spec, cfg, FORK_JITTER), member_keys(cfg["seed"], cfg["ensemble"])
+    elif copy is not None:  # the final model starts from the copy's weights
         initial, train_key = copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
     else:
         initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: it is the model
-        transforms, params, history = copy.transforms_, copy.params_, copy.history_
+        params = fork(copy.params_, spec, cfg, 0.0) if forked else copy.params_  # as many members as configured
+        transforms, history = copy.transforms_, copy.history_
         values = transforms.to_model_space(series.values)
         cfg["epochs"] = copy.config_["epochs"]
         choices["epochs"] = Choice(cfg["epochs"], f"Ctrl-C: the copy trained on rows 1..{cutoff} only")
@@ -114,6 +123,13 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
                 f"about {FINE_TUNE_STEPS} optimizer steps from the validation copy's weights (it trained about "
                 f"{COPY_STEPS} steps on rows 1..{cutoff})",
             )
+            if forked:
+                choices["ensemble"] = Choice(
+                    cfg["ensemble"],
+                    f"members forked from the one-model validation copy, each plus {FORK_JITTER} x its own fresh "
+                    "initial weights, fine-tuned on every row (about 2x one model's cost, not "
+                    f"{cfg['ensemble']}x)",
+                )
         elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
             fit_starts = _step_budget(cfg, train_cfg, starts["train"], model._step_target)
             choices["epochs"] = Choice(cfg["epochs"], f"about {model._step_target} optimizer steps")
@@ -165,11 +181,29 @@ def train_copy(model, s: Series, cfg: dict, cutoff: int):
             "it (about one more fit; saved with the model)...",
         )
     fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+    if forks(cfg, model):
+        fixed["ensemble"] = 1  # one model validates; the final ensemble forks from it (fit_series)
     sub = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
     if cfg["combine"] and model.epochs == "auto" and model.patience is None:  # the final model fine-tunes from it
         sub._step_target = COPY_STEPS
     part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
     return fit_series(sub, part, sub._checked())
+
+
+def forks(cfg: dict, model) -> bool:
+    """Whether the final ensemble forks from a one-model validation copy: a combined fit whose final model
+    fine-tunes from the copy (``epochs="auto"``, no early stopping), of several members that share one
+    normalization (``"mixed"`` members differ in theirs, so they keep a copy of their own each)."""
+    fine_tunes = cfg["combine"] and model.epochs == "auto" and model.patience is None
+    return bool(fine_tunes and cfg["ensemble"] > 1 and cfg["normalize"] != "mixed")
+
+
+def fork(trunk, spec, cfg: dict, jitter: float):
+    """``cfg["ensemble"]`` members starting at the one-model ``trunk`` plus ``jitter`` times their own fresh weights."""
+    import jax
+
+    fresh, _ = init_members(spec, cfg["seed"], cfg["ensemble"], "random")  # (members, ...) leaves
+    return jax.tree.map(lambda t, f: t[None] + jitter * f, trunk, fresh)
 
 
 def split_series(series: Series, cfg: dict):
