@@ -259,15 +259,17 @@ def test_a_default_ensemble_forks_from_a_one_model_validation_copy(monkeypatch):
     train_copy, fork = series_model.train_copy, series_model.fork
     monkeypatch.setattr(series_model, "train_copy", lambda *a: copies.append(train_copy(*a)) or copies[-1])
     monkeypatch.setattr(series_model, "fork", lambda *a: starts.append(fork(*a)) or starts[-1])
-    f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto", "ensemble": 3}).fit(y)
+    monkeypatch.setattr(series_model, "COPY_STEPS", 25)  # the budget does not matter here: a tenth of it
+    monkeypatch.setattr(series_model, "FINE_TUNE_STEPS", 13)
+    f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto", "ensemble": 2}).fit(y)
     (copy,), (members,) = copies, starts
-    assert copy.config_["ensemble"] == 1 and f.config_["ensemble"] == 3
+    assert copy.config_["ensemble"] == 1 and f.config_["ensemble"] == 2
     assert "forked from the one-model validation copy" in f.choices_["ensemble"].reason
-    fresh, _ = series_model.init_members(f.spec_, 0, 3, "random")
+    fresh, _ = series_model.init_members(f.spec_, 0, 2, "random")
     for m, c, r in zip(jax.tree.leaves(members), jax.tree.leaves(copy.params_), jax.tree.leaves(fresh)):
         np.testing.assert_allclose(m, c[None] + series_model.FORK_JITTER * r, rtol=1e-6, atol=1e-7)
     point = np.stack([np.asarray(a) for a in jax.tree.leaves(f.params_)[:1]])
-    assert point.shape[1] == 3 and not np.allclose(point[0, 0], point[0, 1])  # members differ after fine-tuning
+    assert point.shape[1] == 2 and not np.allclose(point[0, 0], point[0, 1])  # members differ after fine-tuning
     assert np.isfinite(f.predict(level=[80]).to_numpy()).all()
 
 

@@ -63,7 +63,9 @@ def test_train_to_folder_refuses_before_any_work(air_csv, tmp_path):
 
 
 def test_backtest_to_files_writes_the_forecasts_and_refuses_first(air_csv, tmp_path):
-    result = workflow.backtest_to_files(Forecaster(**TINY), air_csv, COLUMNS, folds=2, output=tmp_path / "cv.csv")
+    result = workflow.backtest_to_files(
+        Forecaster(**TINY), air_csv, COLUMNS, folds=2, refit=False, output=tmp_path / "cv.csv"
+    )
     written = pd.read_csv(tmp_path / "cv.csv")
     assert list(written.columns) == list(result.predictions.columns)
     assert len(written) == 2 * 2
