@@ -8,7 +8,7 @@ estimator protocol in :mod:`lstmcast.estimator`, the fit of one series in
 :mod:`lstmcast.io`, pictures in :mod:`lstmcast.plot.model`.
 
 >>> from lstmcast import Forecaster, datasets
->>> model = Forecaster(window=10, units=8, epochs=2, verbose=0)
+>>> model = Forecaster(window=10, units=8, epochs=2, ensemble=1, verbose=0)
 >>> model.fit(datasets.load("sine", length=200)).predict().shape
 (1, 1)
 """
