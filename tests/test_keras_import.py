@@ -458,3 +458,11 @@ def test_cli_errors(tmp_path):
     assert r.exit_code == 1 and "it is an input of this command" in r.output
     assert copy.read_bytes() == (FIXTURES / "tutorial_lstm.keras").read_bytes()
     assert issubclass(OverwriteError, FileExistsError)
+
+
+def test_a_missing_h5py_is_one_line_naming_the_extra(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "h5py", None)  # as if the keras extra were not installed
+    with pytest.raises(ConfigError, match=r"h5py, an optional extra: pip install 'lstmcast\[keras\]'"):
+        imported(MODELS[0])
+    r = runner.invoke(app, ["import-keras", str(FIXTURES / f"{MODELS[0]}.keras"), "out", "--data", str(HISTORY)])
+    assert r.exit_code == 1 and "pip install 'lstmcast[keras]'" in r.output and "ModuleNotFoundError" not in r.output

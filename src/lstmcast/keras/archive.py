@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmcast.errors import ModelFileError
+from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.resources import limit
 
 CONFIG, METADATA, WEIGHTS = "config.json", "metadata.json", "model.weights.h5"
@@ -123,6 +123,18 @@ def _json(archive: zipfile.ZipFile, name: str, where: str):
         raise ModelFileError(f"{where}: {name} is not valid JSON ({exc}); {RESAVE}.") from None
 
 
+def import_h5py():
+    """h5py, which reads a .keras file's HDF5 weights: an optional extra, refused in one line when missing."""
+    try:
+        import h5py
+    except ImportError:
+        raise ConfigError(
+            "importing a Keras model reads its HDF5 weights with h5py, an optional extra: "
+            "pip install 'lstmcast[keras]' (in a checkout: pip install -e \".[keras]\")."
+        ) from None
+    return h5py
+
+
 class WeightsFile:
     """``model.weights.h5`` opened from memory; :meth:`read` gives one variable by its path, checked.
 
@@ -136,7 +148,7 @@ class WeightsFile:
         self._file = None
 
     def __enter__(self) -> WeightsFile:
-        import h5py
+        h5py = import_h5py()
 
         try:
             self._file = h5py.File(io.BytesIO(self._bytes), "r")
@@ -156,7 +168,7 @@ class WeightsFile:
 
     def read(self, path: str, shape: tuple[int, ...], what: str) -> np.ndarray:
         """The float32 array at ``path``, which must have ``shape`` and finite values; ``what`` names it."""
-        import h5py
+        h5py = import_h5py()
 
         node = self._node(path)
         if not isinstance(node, h5py.Dataset):
@@ -181,7 +193,7 @@ class WeightsFile:
 
     def _node(self, path: str, missing_ok: bool = False):
         """The object at ``path``, walking hard links only (an external or soft link is refused)."""
-        import h5py
+        h5py = import_h5py()
 
         node = self._file
         walked = []

@@ -58,7 +58,7 @@ def from_keras(
     from lstmcast.data.series import load_series
     from lstmcast.data.transforms import TargetTransform
     from lstmcast.forecaster import Forecaster
-    from lstmcast.keras.archive import read_archive
+    from lstmcast.keras.archive import import_h5py, read_archive
     from lstmcast.keras.layers import parse_stack
     from lstmcast.keras.scaling import scaler_of
     from lstmcast.keras.weights import read_params
@@ -69,6 +69,7 @@ def from_keras(
     from lstmcast.train.history import History
     from lstmcast.train.losses import get_loss
 
+    import_h5py()  # the extra that reads the weights: refused before anything else is read
     archive = read_archive(path)
     where = repr(str(path))
     stack = parse_stack(archive.config, where)  # refused here, before the data or the weights are read
