@@ -85,6 +85,8 @@ def test_roles_of_many_series_are_refused_for_one_series_and_taken_for_many():
     with pytest.raises(ConfigError, match=r"strategy='recursive' cannot use past-only features \['x'\]"):
         recursive.check_roles(many_series=True, features=["x"])
     get_strategy("direct").check_roles(many_series=True, features=["x"], future=["f"], static=["s"])
+    with pytest.raises(ConfigError, match=r"static=\['kind'\]: static"):  # one name is one column, not letters
+        recursive.check_roles(**roles.many_series_only(roles.columns_of(static="kind")))
 
 
 def test_a_recursive_global_model_reads_static_attributes():

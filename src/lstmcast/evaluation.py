@@ -11,14 +11,13 @@ from __future__ import annotations
 import pandas as pd
 
 from lstmcast import params as P
-from lstmcast.data.columns import given_names
 from lstmcast.data.panel_load import many_series
 from lstmcast.data.pipeline import part_starts
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.peers import check_against
 from lstmcast.evaluate.report import Evaluation, score, seasonal_period
 from lstmcast.forecasting import data_parts
-from lstmcast.roles import one_series
+from lstmcast.roles import many_series_only, one_series
 from lstmcast.strategies import get_strategy
 from lstmcast.train.losses import point_error
 from lstmcast.train.programs import window_loss
@@ -89,7 +88,7 @@ def backtest(model, data, columns: dict, folds: int = 3, step: int | None = None
 
         return run_panel_backtest(model, data, folds=folds, step=step, refit=refit, level=level, **columns)
     strategy = get_strategy(P.check_params(model.get_params())["strategy"])
-    strategy.check_roles(**{k: given_names(v) for k, v in columns.items() if k not in one_series(columns)})
+    strategy.check_roles(**many_series_only(columns))
     return run_backtest(model, data, folds=folds, step=step, refit=refit, level=level, **one_series(columns))
 
 

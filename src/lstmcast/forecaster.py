@@ -23,7 +23,6 @@ import pandas as pd
 
 from lstmcast import calibration, evaluation, forecasting, roles
 from lstmcast.data import calendar_features
-from lstmcast.data.columns import given_names
 from lstmcast.data.panel import Panel
 from lstmcast.data.panel_load import load_panel, many_series
 from lstmcast.data.series import load_series
@@ -100,7 +99,7 @@ class Forecaster(Estimator):
             fit_panel(self, panel, cfg, on_epoch_end)
             return self
         strategy = get_strategy(cfg["strategy"])
-        strategy.check_roles(**{k: given_names(v) for k, v in columns.items() if k not in roles.one_series(columns)})
+        strategy.check_roles(**roles.many_series_only(columns))
         series = load_series(data, **roles.one_series(columns), freq=cfg["freq"], fill=cfg["fill"], **reading(cfg))
         if cfg["calendar"]:
             series = calendar_features.add_to_series(series)

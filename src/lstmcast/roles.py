@@ -38,9 +38,8 @@ class Role:
     several: bool  # takes a list of columns (else exactly one)
     many_series: bool  # only a long table of many series has it
     help: str  # one line: what the role is (docstrings, --help)
-    noun: str = ""  # how a refusal names the columns: "past-only features"
+    noun: str = ""  # how a refusal names a covariate's columns: "past-only features"
     schema_key: str | None = None  # the saved schema's list of these columns (None: saved elsewhere or not at all)
-    everything: bool = False  # "all" stands for every remaining numeric column
 
     @property
     def option(self) -> str:
@@ -52,23 +51,20 @@ ROLES: dict[str, Role] = {
     for r in (
         Role(
             "target", "row", covariate=False, known_ahead=False, several=True, many_series=False,
-            help="column(s) to forecast (default: y, or the only numeric column)",
-            noun="targets", schema_key="targets",
+            help="column(s) to forecast (default: y, or the only numeric column)", schema_key="targets",
         ),
         Role(
             "id", "series", covariate=False, known_ahead=True, several=False, many_series=True,
             help="the series id column of a long table: many series, one global model (default: unique_id)",
-            noun="series ids",
         ),
         Role(
             "time", "row", covariate=False, known_ahead=True, several=False, many_series=False,
-            help="the time column (default: the index, ds, or the column of dates; else row steps)",
-            noun="timestamps", schema_key="time",
+            help="the time column (default: the index, ds, or the column of dates; else row steps)", schema_key="time",
         ),
         Role(
             "features", "row", covariate=True, known_ahead=False, several=True, many_series=False,
             help="past-only input columns, or 'all': read up to the forecast origin",
-            noun="past-only features", schema_key="features", everything=True,
+            noun="past-only features", schema_key="features",
         ),
         Role(
             "future", "row", covariate=True, known_ahead=True, several=True, many_series=False,
@@ -108,6 +104,11 @@ def columns_of(**given) -> dict:
 def one_series(columns: dict) -> dict:
     """``columns`` without the roles only a long table of many series has (what ``load_series`` takes)."""
     return {k: v for k, v in columns.items() if not ROLES[k].many_series}
+
+
+def many_series_only(columns: dict) -> dict:
+    """The roles of ``columns`` that only a long table of many series has: what one series must refuse."""
+    return {k: v for k, v in columns.items() if ROLES[k].many_series}
 
 
 def readable_at_every_step(one_step: bool) -> frozenset:

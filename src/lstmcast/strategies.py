@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmcast.data.columns import given_names
 from lstmcast.errors import ConfigError
 from lstmcast.nn.network import NetworkSpec
 from lstmcast.roles import ROLES, readable_at_every_step
@@ -45,13 +46,13 @@ class Strategy:
         return 1 if self.one_step else horizon
 
     def check_roles(self, many_series: bool = False, **given) -> None:
-        """The one place a column role is refused: ``given`` maps role names to their columns.
+        """The one place a column role is refused: ``given`` maps role names to their columns (one name or a list).
 
         Which roles a strategy reads, and which need many series, come from the role table
         (:mod:`lstmcast.roles`).
         """
         for name, columns in given.items():
-            role, columns = ROLES[name], list(columns or ())
+            role, columns = ROLES[name], list(given_names(columns))  # one name or a list
             if not columns or not role.covariate:
                 continue
             if role.many_series and not many_series:

@@ -205,13 +205,13 @@ def _loaded(data, cfg, columns: dict):
     from lstmcast.data.panel import Panel
     from lstmcast.data.panel_load import load_panel, many_series
     from lstmcast.data.series import load_series
-    from lstmcast.roles import one_series
+    from lstmcast.roles import many_series_only, one_series
     from lstmcast.strategies import get_strategy
 
     if many_series(data, **columns):
         panel = data if isinstance(data, Panel) else load_panel(data, **columns, freq=cfg["freq"], fill=cfg["fill"])
         return panel, int(np.max(panel.lengths)), True
-    get_strategy(cfg["strategy"]).check_roles(static=columns["static"])
+    get_strategy(cfg["strategy"]).check_roles(**many_series_only(columns))
     series = load_series(data, **one_series(columns), freq=cfg["freq"], fill=cfg["fill"])
     return data, len(series), False
 
