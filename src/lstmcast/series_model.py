@@ -39,7 +39,6 @@ from lstmcast.stats.combination import NETWORK
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss
-from lstmcast.train.programs import members_of
 from lstmcast.train.trainer import EpochCallback, steps_per_epoch
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, calibration_plan
 
@@ -102,7 +101,7 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
         if origins >= MIN_CONFORMAL:
             copy = train_copy(model, series, cfg, cutoff)
     fit_starts = starts["train"]
-    forked = copy is not None and cfg["ensemble"] > 1 and members_of(copy.params_) == 1
+    forked = copy is not None and forks(cfg, model)  # the copy was trained as one model (train_copy)
     if forked:  # the members fork from the one-model copy (FORK_JITTER)
         initial, train_key = fork(copy.params_, spec, cfg, FORK_JITTER), member_keys(cfg["seed"], cfg["ensemble"])
     elif copy is not None:  # the final model starts from the copy's weights
@@ -184,18 +183,23 @@ def train_copy(model, s: Series, cfg: dict, cutoff: int):
     if forks(cfg, model):
         fixed["ensemble"] = 1  # one model validates; the final ensemble forks from it (fit_series)
     sub = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
-    if cfg["combine"] and model.epochs == "auto" and model.patience is None:  # the final model fine-tunes from it
+    if fine_tunes(cfg, model):
         sub._step_target = COPY_STEPS
     part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
     return fit_series(sub, part, sub._checked())
 
 
+def fine_tunes(cfg: dict, model) -> bool:
+    """Whether the final model fine-tunes from the validation copy: a combined fit with ``epochs="auto"`` and
+    no early stopping."""
+    return bool(cfg["combine"] and model.epochs == "auto" and model.patience is None)
+
+
 def forks(cfg: dict, model) -> bool:
-    """Whether the final ensemble forks from a one-model validation copy: a combined fit whose final model
-    fine-tunes from the copy (``epochs="auto"``, no early stopping), of several members that share one
-    normalization (``"mixed"`` members differ in theirs, so they keep a copy of their own each)."""
-    fine_tunes = cfg["combine"] and model.epochs == "auto" and model.patience is None
-    return bool(fine_tunes and cfg["ensemble"] > 1 and cfg["normalize"] != "mixed")
+    """Whether the final ensemble forks from a one-model validation copy: a fit that fine-tunes from the copy
+    (:func:`fine_tunes`), of several members that share one normalization (``"mixed"`` members differ in
+    theirs, so they keep a copy of their own each)."""
+    return fine_tunes(cfg, model) and cfg["ensemble"] > 1 and cfg["normalize"] != "mixed"
 
 
 def fork(trunk, spec, cfg: dict, jitter: float):
