@@ -39,6 +39,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from lstmcast.nn.unroll import unroll
+
 GAIN = 10.0  # coefficient = sigmoid(GAIN * logit)
 
 
@@ -85,9 +87,8 @@ def recursion(targets, alpha, gamma, season: int):
             components = jnp.concatenate([components[:, 1:], s_new[:, None]], axis=1)  # next phase first
         return (level, components), s
 
-    unroll = rest.shape[0] if rest.shape[0] <= 16 else 1
     (level, components), used = jax.lax.scan(
-        step, (level, components), rest, unroll=max(unroll, 1)
+        step, (level, components), rest, unroll=unroll(rest.shape[0])
     )  # used (window - m, batch, k)
     first_used = components[:, (jnp.arange(m) - targets.shape[1]) % m]  # (batch, m, k) final, by the rows' phase
     used = jnp.concatenate([first_used, jnp.swapaxes(used, 0, 1)], axis=1)  # (batch, window, k)

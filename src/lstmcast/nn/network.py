@@ -32,6 +32,7 @@ from lstmcast.nn.heads import LABELS, check_head, constrain
 from lstmcast.nn.init import glorot_uniform
 from lstmcast.nn.scaling import LEARNED, MODES
 from lstmcast.nn.summary import LayerRow, numbered
+from lstmcast.nn.unroll import unroll
 
 Params = dict
 
@@ -264,16 +265,16 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
 
 def _scan_stack(layers, spec: NetworkSpec, inputs: jax.Array, key) -> jax.Array:
     """The recurrent stack as scans: inputs (batch, window, n_inputs) -> (batch, U * directions)."""
-    unroll = spec.window if spec.window <= 16 else 1
+    steps = unroll(spec.window)
     x = jnp.swapaxes(inputs, 0, 1)  # (time, batch, features)
     for i, layer in enumerate(layers[:-1]):
-        outs = [run_layer(spec.cell, layer[d], x, reverse=(d == "backward"), unroll=unroll) for d in spec.directions]
+        outs = [run_layer(spec.cell, layer[d], x, reverse=(d == "backward"), unroll=steps) for d in spec.directions]
         x = jnp.concatenate(outs, axis=-1)  # (time, batch, U * directions)
         if key is not None:
             x = _dropout(jax.random.fold_in(key, i), x, spec.dropout)
     # the last layer gives only its state after the whole window (the backward half's after reading it reversed)
     last = [
-        run_layer(spec.cell, layers[-1][d], x, reverse=(d == "backward"), unroll=unroll, last_only=True)
+        run_layer(spec.cell, layers[-1][d], x, reverse=(d == "backward"), unroll=steps, last_only=True)
         for d in spec.directions
     ]
     return jnp.concatenate(last, axis=-1)  # (batch, U * directions)
