@@ -18,7 +18,7 @@ covariates known in advance whose values over the horizon reach the head
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from typing import ClassVar
 
@@ -176,9 +176,19 @@ def network_from_dict(d: dict):
     return NETWORKS[kind](**d)
 
 
-@partial(jax.jit, static_argnums=1)  # one compiled (and disk-cached) program instead of ~25 eager ops
 def init_params(key: jax.Array, spec: NetworkSpec) -> Params:
-    """Fresh parameters with Keras's default initializers."""
+    """Fresh parameters with Keras's default initializers.
+
+    What only shapes the arithmetic (window, season, dropout, how the windows are normalized unless
+    the normalization has parameters) is left out of the compiled program's key: networks that
+    differ only there share one initializer program, and get the same parameters from the same key.
+    """
+    normalize = spec.normalize if spec.normalize in LEARNED else "none"
+    return _init_params(key, replace(spec, window=1, season=1, dropout=0.0, future_relative=False, normalize=normalize))
+
+
+@partial(jax.jit, static_argnums=1)  # one compiled (and disk-cached) program instead of ~25 eager ops
+def _init_params(key: jax.Array, spec: NetworkSpec) -> Params:
     cell = get_cell(spec.cell)
     keys = iter(jax.random.split(key, 2 * len(spec.units) + 2))
     layers = []
