@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import lstmcast.fitting as fitting
 import lstmcast.series_model as F
 from lstmcast import Forecaster
 
@@ -60,20 +61,24 @@ def mase(train: np.ndarray, test: np.ndarray, fc: np.ndarray, m: int) -> float:
     return float(np.mean(np.abs(fc - test)) / scale)
 
 
-def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int) -> None:
+def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int, combines=(False, True), only=None) -> None:
     settings = {
         "no covariates": dict(future=None, relative=True),
         "covariates, relative": dict(future=["temperature", "workday"], relative=True),
         "covariates, level": dict(future=["temperature", "workday"], relative=False),
+        "covariates, encoder": dict(future=["temperature", "workday"], relative=True, encoder=fitting.FUTURE_ENCODER),
     }
+    settings = {k: v for k, v in settings.items() if not only or k in only}
+    encoder = fitting.FUTURE_ENCODER
     rows = []
-    for combine in (False, True):
+    for combine in combines:
         for label, s in settings.items():
             scores, snaive, took = [], [], 0.0
             for j in range(origins):
                 end = len(df) - h - j * h
                 train, test = df.iloc[:end], df.iloc[end : end + h]
                 F.FUTURE_RELATIVE = s["relative"]
+                fitting.FUTURE_ENCODER = s.get("encoder", 0)
                 t0 = time.perf_counter()
                 model = Forecaster(horizon=h, seasonal_period=m, seed=0, combine=combine)
                 if s["future"]:
@@ -97,7 +102,7 @@ def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int) -> None:
                 }
             )
             print(rows[-1], flush=True)
-    F.FUTURE_RELATIVE = True
+    F.FUTURE_RELATIVE, fitting.FUTURE_ENCODER = True, encoder
     print(pd.DataFrame(rows).round(3).to_string(index=False))
 
 
@@ -106,13 +111,16 @@ def main() -> None:
     parser.add_argument("--origins", type=int, default=4)
     parser.add_argument("--only", nargs="+", default=["elecdaily", "synthetic"])
     parser.add_argument("--data-dir", default="/work/shared/data")
+    parser.add_argument("--combine", choices=["both", "on", "off"], default="both", help="combine=True, False or both")
+    parser.add_argument("--settings", nargs="+", help="only these settings, e.g. 'no covariates'")
     args = parser.parse_args()
+    combines = {"both": (False, True), "on": (True,), "off": (False,)}[args.combine]
     warnings.simplefilter("ignore")
     pd.set_option("display.width", 200)
     if "elecdaily" in args.only and (Path(args.data_dir) / "elecdaily.csv").exists():
-        run("elecdaily", *elecdaily(Path(args.data_dir)), args.origins)
+        run("elecdaily", *elecdaily(Path(args.data_dir)), args.origins, combines, args.settings)
     if "synthetic" in args.only:
-        run("synthetic half-hourly", *synthetic(), args.origins)
+        run("synthetic half-hourly", *synthetic(), args.origins, combines, args.settings)
 
 
 if __name__ == "__main__":

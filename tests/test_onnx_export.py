@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from lstmcast import Forecaster, forecasting
+from lstmcast import Forecaster, fitting, forecasting
 from lstmcast.cli import app
 from lstmcast.errors import ConfigError, OverwriteError
 from lstmcast.export.onnx_graph import build_graph
@@ -79,11 +79,32 @@ def recursive_future():
     return Forecaster(**params).fit(frame(), target="y", future=["promo"])
 
 
+DIRECT_FUTURE = {
+    **SMALL,
+    "cell": "gru",
+    "window": 10,
+    "horizon": 3,
+    "normalize": "mean",
+    "scaler": "none",
+    "ensemble": 1,
+}
+
+
 @pytest.fixture(scope="module")
 def direct_future():
-    """GRU, direct, a feature and a covariate known in advance, windows standardized, unscaled columns, one member."""
-    params = {**SMALL, "cell": "gru", "window": 10, "horizon": 3, "normalize": "mean", "scaler": "none", "ensemble": 1}
-    return Forecaster(**params).fit(frame(), target="y", features=["temp"], future=["promo"])
+    """GRU, direct, a feature and a covariate known in advance (through the future encoder), windows standardized,
+    unscaled columns, one member."""
+    return Forecaster(**DIRECT_FUTURE).fit(frame(), target="y", features=["temp"], future=["promo"])
+
+
+@pytest.fixture(scope="module")
+def direct_future_unencoded():
+    """The same as models saved before the future encoder: the covariate reaches the head directly."""
+    saved, fitting.FUTURE_ENCODER = fitting.FUTURE_ENCODER, 0
+    try:
+        return Forecaster(**DIRECT_FUTURE).fit(frame(), target="y", features=["temp"], future=["promo"])
+    finally:
+        fitting.FUTURE_ENCODER = saved
 
 
 @pytest.mark.parametrize("name", ["lstm_log_diff", "gru_stacked_bidirectional"])
@@ -122,15 +143,27 @@ def test_a_batch_of_newer_histories(lstm_log_diff):
 @pytest.mark.parametrize(
     "change",
     [{"normalize": m, "season": 4} for m in ("none", "last", "scale", "season", "season-mean")]
-    + [{"normalize": "season", "season": 16}, {"future_relative": False}],
+    + [{"normalize": "season", "season": 16}],
     ids=lambda c: ",".join(f"{k}={v}" for k, v in c.items()),
 )
 def test_every_window_normalization(direct_future, change):
     """The same weights read under each normalization (a season of 4 within the window of 10, and one of 16
-    longer than it) and with covariates read as levels (models saved before they were relative)."""
+    longer than it)."""
+    check_future_parity(direct_future, change)
+
+
+@pytest.mark.parametrize("relative", [True, False], ids=["relative", "level"])
+def test_covariates_read_without_the_encoder(direct_future_unencoded, relative):
+    """Models saved before the future encoder read covariates relative to their window mean, or (older ones)
+    at their level."""
+    assert direct_future_unencoded.spec_.future_encoder == 0 and "future" not in direct_future_unencoded.params_
+    check_future_parity(direct_future_unencoded, {"future_relative": relative})
+
+
+def check_future_parity(fitted, change):
     model = Forecaster()
-    model.__dict__.update(direct_future.__dict__)
-    model.spec_ = dataclasses.replace(direct_future.spec_, **change)
+    model.__dict__.update(fitted.__dict__)
+    model.spec_ = dataclasses.replace(fitted.spec_, **change)
     promo = np.array([1.0, 1.0, 0.0])
     future = pd.DataFrame({"promo": promo}, index=model.make_future_frame().index)
     got = session(model).run(None, {"history": history(model)[None], "future": promo.astype(np.float32)[None, :, None]})

@@ -29,6 +29,9 @@ def train_config(cfg: dict) -> TrainConfig:
     return TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
 
 
+FUTURE_ENCODER = 8  # width of the layer new networks read covariates known in advance through (nn/network.py)
+
+
 def network_spec(cfg: dict, loss, steps: int, n_inputs: int, n_targets: int, n_future: int, statics=None,
                  static_at: int = 0, future_relative: bool = True) -> NetworkSpec:  # fmt: skip
     """The network a fit builds: the configuration's layers, ``loss``'s head, the data's columns.
@@ -52,6 +55,7 @@ def network_spec(cfg: dict, loss, steps: int, n_inputs: int, n_targets: int, n_f
         season=cfg["seasonal_period"],
         head=loss.head,
         future_relative=future_relative,
+        future_encoder=FUTURE_ENCODER if n_future else 0,
         n_static=statics.n_numeric if statics else 0,
         static_cards=statics.cards if statics else (),
         static_at=static_at if statics else 0,

@@ -58,6 +58,10 @@ class NetworkSpec:
     season: int = 1  # the seasonal period, for normalize="season" (nn/scaling.py)
     head: str = "point"  # what the outputs are (nn/heads.py): "point" | "quantile" | "normal" | "studentt" | "negbin"
     future_relative: bool = False  # the head reads future covariates minus their mean over the window
+    # > 0: each horizon step's covariates, at their level and minus their window mean, pass through one
+    # ReLU layer of this width (shared by the steps) before the head; a response that is not a straight
+    # line (demand against temperature) needs it. 0: the covariates reach the head directly.
+    future_encoder: int = 0
     # static attributes of many series, as constant input columns at static_at: n_static numeric ones,
     # then one integer code per categorical one (0 = a category never seen), embedded (static_cards)
     n_static: int = 0
@@ -95,7 +99,8 @@ class NetworkSpec:
         """Width of what the dense layers read: the last recurrent state(s), the future covariates and the
         static attributes (numeric ones and the categorical ones' embeddings)."""
         static = self.n_static + sum(embedding_dims(self.static_cards))
-        return self.units[-1] * len(self.directions) + self.horizon * self.n_future + static
+        per_step = (self.future_encoder or self.n_future) if self.n_future else 0
+        return self.units[-1] * len(self.directions) + self.horizon * per_step + static
 
     @property
     def static_columns(self) -> int:
@@ -130,6 +135,9 @@ class NetworkSpec:
             width = out_width
         for j, (card, dim) in enumerate(zip(self.static_cards, embedding_dims(self.static_cards))):
             rows.append(LayerRow(numbered("embedding", j), "Embedding", (None, dim), card * dim))
+        if self.n_future and self.future_encoder:
+            shape, count = (None, self.horizon, self.future_encoder), (2 * self.n_future + 1) * self.future_encoder
+            rows.append(LayerRow("future_encoder", "Dense", shape, count))
         if self.n_future or self.static_columns:
             width = self.features_width
             rows.append(LayerRow("concatenate", "Concatenate", (None, width), 0))
@@ -208,12 +216,15 @@ def _init_params(key: jax.Array, spec: NetworkSpec) -> Params:
         params["dense"] = _init_dense(next(keys), width, spec.dense_units)
         width = spec.dense_units
     params["head"] = _init_dense(next(keys), width, spec.head_width)
+    if spec.n_future and spec.future_encoder:  # its own stream: networks without it keep their parameters
+        params["future"] = _init_dense(jax.random.fold_in(key, FUTURE_STREAM), 2 * spec.n_future, spec.future_encoder)
     if spec.normalize in LEARNED:  # the window's Holt-Winters coefficients, learned with the rest
         params["smoothing"] = holt_winters.init_coefficients(spec.n_targets, flag=spec.normalize == "mixed")
     return params
 
 
 EMBEDDING_STREAM = 0x5EED  # the embeddings' key: fold_in, so networks without statics keep their streams
+FUTURE_STREAM = 0xF07E  # the future encoder's, likewise
 
 
 def embedding_dims(cards) -> tuple[int, ...]:
@@ -260,10 +271,7 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
     if key is not None and spec.dropout:
         x = _dropout(jax.random.fold_in(key, len(spec.units)), x, spec.dropout)
     if spec.n_future:  # the covariates' values over the horizon reach the head
-        if spec.future_relative:  # as the targets are relative to the window's level: changes, not levels
-            past = inputs[:, :, inputs.shape[2] - spec.n_future :]  # (batch, window, n_future)
-            future = future - jnp.mean(past, axis=1, keepdims=True)
-        x = jnp.concatenate([x, future.reshape(future.shape[0], -1)], axis=-1)  # (batch, features_width)
+        x = jnp.concatenate([x, _future_features(params, spec, inputs, future)], axis=-1)  # (batch, features_width)
     if static is not None:
         x = jnp.concatenate([x, static], axis=-1)
     if "dense" in params:
@@ -271,6 +279,18 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
     out = x @ params["head"]["kernel"] + params["head"]["bias"]  # (batch, head_width)
     out = out.reshape(out.shape[0], spec.horizon, spec.n_targets, spec.n_outputs)
     return constrain(out, spec.head)  # a point head's outputs pass unchanged
+
+
+def _future_features(params: Params, spec: NetworkSpec, inputs: jax.Array, future: jax.Array) -> jax.Array:
+    """inputs (batch, window, n_inputs), future (batch, horizon, n_future) -> (batch, horizon * per step)."""
+    past = inputs[:, :, inputs.shape[2] - spec.n_future :]  # (batch, window, n_future)
+    relative = future - jnp.mean(past, axis=1, keepdims=True)  # changes, as the targets are relative to the window
+    if spec.future_encoder:
+        both = jnp.concatenate([future, relative], axis=-1)  # (batch, horizon, 2 * n_future)
+        future = jax.nn.relu(both @ params["future"]["kernel"] + params["future"]["bias"])  # (batch, horizon, E)
+    elif spec.future_relative:
+        future = relative
+    return future.reshape(future.shape[0], -1)
 
 
 def _scan_stack(layers, spec: NetworkSpec, inputs: jax.Array, key) -> jax.Array:
