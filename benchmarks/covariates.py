@@ -109,6 +109,7 @@ def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int, combines=(Fal
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--origins", type=int, default=4)
+    parser.add_argument("--days", type=int, default=60, help="length of the synthetic series, in days of 48 points")
     parser.add_argument("--only", nargs="+", default=["elecdaily", "synthetic"])
     parser.add_argument("--data-dir", default="/work/shared/data")
     parser.add_argument("--combine", choices=["both", "on", "off"], default="both", help="combine=True, False or both")
@@ -120,7 +121,7 @@ def main() -> None:
     if "elecdaily" in args.only and (Path(args.data_dir) / "elecdaily.csv").exists():
         run("elecdaily", *elecdaily(Path(args.data_dir)), args.origins, combines, args.settings)
     if "synthetic" in args.only:
-        run("synthetic half-hourly", *synthetic(), args.origins, combines, args.settings)
+        run("synthetic half-hourly", *synthetic(days=args.days), args.origins, combines, args.settings)
 
 
 if __name__ == "__main__":
