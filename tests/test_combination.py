@@ -87,6 +87,15 @@ def test_choice_keeps_the_network_beside_the_best_other_unless_it_validates_much
     assert C.choose({}) == {"network": 1.0}
 
 
+def test_a_network_reading_covariates_forecasts_alone_when_it_validates_best():
+    """No statistical candidate sees covariates known in advance: averaging one in dilutes what they explain."""
+    score = {"network": 0.6, "snaive": 0.7, "theta": 0.8}
+    assert C.choose(score, covariates=True) == {"network": 1.0}
+    assert C.choose(score) == {"network": 0.5, "snaive": 0.5}
+    behind = {**score, "network": 0.75}  # not the best: the usual rule
+    assert C.choose(behind, covariates=True) == C.choose(behind) == {"network": 0.5, "snaive": 0.5}
+
+
 @pytest.fixture(scope="module")
 def fitted():
     y = pd.Series(_seasonal(120), index=pd.date_range("2000-01", periods=120, freq="MS"), name="y")
@@ -99,6 +108,18 @@ def test_fit_chooses_a_combination_and_says_why(fitted):
     assert set(comb.scores) == set(C.CANDIDATES)
     assert sum(comb.weights.values()) == pytest.approx(1.0)
     assert set(comb.weights) == set(C.choose(comb.scores))
+
+
+def test_a_fit_with_covariates_known_in_advance_chooses_with_them_in_mind():
+    n = 120
+    promo = (np.arange(n) % 5 == 0).astype(float)
+    frame = pd.DataFrame(
+        {"y": _seasonal(n) + 6 * promo, "promo": promo}, index=pd.date_range("2000-01", periods=n, freq="MS")
+    )
+    model = Forecaster(horizon=6, seasonal_period=12, **TINY).fit(frame, target="y", future=["promo"])
+    comb = model.combination_
+    assert comb.weights == C.choose(comb.scores, covariates=True)
+    assert model.choices_["combine"].value == comb.chosen()
     choice = model.choices_["combine"]
     assert choice.value == comb.chosen() and "validation MASE" in choice.reason
     assert model.calibration_ is not None  # calibrated with the combination, in fit: predict(level=) trains nothing

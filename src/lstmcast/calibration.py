@@ -67,7 +67,7 @@ def calibrate(model):
         pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
         if cfg["combine"]:
             model.combination_, pred = build_combination(
-                pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"]
+                pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"], covariates=bool(s.future)
             )  # pred: each half of the origins combined with the weights the other half chose
             model.choices_["combine"] = Choice(model.combination_.chosen(), model.combination_.describe())
             why += "; the combined forecast's errors, each half of the origins weighted as the other chose"
