@@ -12,8 +12,9 @@ from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.stats import combination as C
 from lstmcast.stats.seasonal import RECENT, Season, has_season
 from lstmcast.stats.smoothing import METHODS, fit_damped, fit_ses, forecast_damped, forecast_theta
+from tiny import NET  # tests/tiny.py: the configurations test files share
 
-TINY = dict(window=6, units=4, epochs=2, batch_size=8, ensemble=1)
+TINY = {**{k: v for k, v in NET.items() if k != "horizon"}, "epochs": 2}  # horizons of its own seasons
 
 
 def _seasonal(n=96, m=12, seed=0):
@@ -226,14 +227,14 @@ def test_a_default_fit_trains_its_validation_copy_once_and_fine_tunes_the_final_
         return train_copy(model, s, cfg, cutoff)
 
     monkeypatch.setattr(series_model, "train_copy", counted)
-    f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto"}).fit(y)
+    f = Forecaster(horizon=6, seasonal_period=12, **{**TINY, "epochs": "auto"}).fit(y)
     assert len(rows) == 1 and rows[0] < 96 - 6
     assert "from the validation copy's weights" in f.choices_["epochs"].reason
     errors = f.calibration_.errors.copy()
     f.calibrate()  # an explicit calibration trains the same copy again, bit for bit: the same scores
     assert rows == [rows[0], rows[0]] and np.array_equal(f.calibration_.errors, errors)
     # epochs set by the user: the final model trains from scratch, then the copy (the order before)
-    g = Forecaster(horizon=6, seasonal_period=12, seed=0, **TINY).fit(y)
+    g = Forecaster(horizon=6, seasonal_period=12, **TINY).fit(y)
     assert g.choices_["epochs"].reason == "set by you" and len(rows) == 3
 
 
@@ -282,7 +283,7 @@ def test_a_default_ensemble_forks_from_a_one_model_validation_copy(monkeypatch):
     monkeypatch.setattr(series_model, "fork", lambda *a: starts.append(fork(*a)) or starts[-1])
     monkeypatch.setattr(series_model, "COPY_STEPS", 25)  # the budget does not matter here: a tenth of it
     monkeypatch.setattr(series_model, "FINE_TUNE_STEPS", 13)
-    f = Forecaster(horizon=6, seasonal_period=12, seed=0, **{**TINY, "epochs": "auto", "ensemble": 2}).fit(y)
+    f = Forecaster(horizon=6, seasonal_period=12, **{**TINY, "epochs": "auto", "ensemble": 2}).fit(y)
     (copy,), (members,) = copies, starts
     assert copy.config_["ensemble"] == 1 and f.config_["ensemble"] == 2
     assert "forked from the one-model validation copy" in f.choices_["ensemble"].reason

@@ -6,8 +6,9 @@ import pandas as pd
 
 from lstmcast import Forecaster, fitting, load
 from lstmcast.nn.network import NetworkSpec, apply, init_params
+from tiny import NET  # tests/tiny.py: the configurations test files share
 
-TINY = dict(window=6, units=4, epochs=1, batch_size=16, ensemble=1, combine=False, horizon=3, seed=0, verbose=0)
+TINY = {**NET, "combine": False}
 
 
 def frame(n=80):

@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from lstmcast import Forecaster, load
 from lstmcast.errors import ConfigError, NotCalibratedError
 from lstmcast.serve.app import build_registry, create_app
+from tiny import NET  # tests/tiny.py: the configurations test files share
 
-TINY = dict(window=6, units=4, epochs=1, batch_size=16, ensemble=1, combine=False, horizon=3, seed=0, verbose=0)
+TINY = {**NET, "combine": False}
 T = np.arange(60)
 ONE = pd.DataFrame({"ds": pd.date_range("2020-01-01", periods=60, freq="D"), "y": 10 + np.sin(T / 3) + T / 30})
 MANY = pd.concat(

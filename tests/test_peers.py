@@ -15,8 +15,9 @@ import pytest
 from lstmcast import Forecaster
 from lstmcast.errors import ConfigError
 from lstmcast.evaluate.metrics import all_metrics
+from tiny import NET  # tests/tiny.py: the configurations test files share
 
-TINY = dict(window=6, units=4, epochs=2, batch_size=8, ensemble=1, combine=False, test=10, horizon=3)
+TINY = {**NET, "epochs": 2, "combine": False, "test": 10}
 
 
 @pytest.fixture(scope="module")

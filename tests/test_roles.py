@@ -13,8 +13,9 @@ from lstmcast.configfile import DATA_KEYS, column_names, read_config
 from lstmcast.errors import ConfigError
 from lstmcast.roles import COVARIATES, MANY_SERIES, NAMES, ROLES, VALUE_COLUMNS, value_columns
 from lstmcast.strategies import STRATEGIES, get_strategy
+from tiny import NET  # tests/tiny.py: the configurations test files share
 
-TINY = dict(window=6, units=4, epochs=1, batch_size=8, ensemble=1, combine=False, verbose=0)
+TINY = {**NET, "combine": False}
 
 
 def test_every_role_is_a_keyword_of_every_method_that_reads_data():
@@ -99,15 +100,15 @@ def test_a_recursive_global_model_reads_static_attributes():
             "kind": np.repeat(["x", "y", "x"], 40),
         }
     )
-    model = Forecaster(horizon=2, strategy="recursive", **TINY).fit(frame, static=["kind"])
+    model = Forecaster(strategy="recursive", **TINY).fit(frame, static=["kind"])
     assert model.columns_["static"] == ["kind"]
     out = model.predict()
-    assert out.shape == (6, 3) and np.isfinite(out["y"]).all()
+    assert out.shape == (9, 3) and np.isfinite(out["y"]).all()
 
 
 def test_saved_schema_lists_the_value_columns_in_the_tables_order():
     frame = pd.DataFrame({"y": np.sin(np.arange(60) / 4), "x": np.arange(60.0), "f": np.cos(np.arange(60) / 4)})
-    model = Forecaster(horizon=2, **TINY).fit(frame, target="y", features=["x"], future=["f"])
+    model = Forecaster(**TINY).fit(frame, target="y", features=["x"], future=["f"])
     schema = model.to_state()["schema"]
     assert VALUE_COLUMNS == ("targets", "features", "future")
     assert {k: schema[k] for k in VALUE_COLUMNS} == {"targets": ["y"], "features": ["x"], "future": ["f"]}

@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 from lstmcast import Forecaster, datasets, workflow
 from lstmcast.cli import app
 from lstmcast.errors import ConfigError, OverwriteError
+from tiny import NET  # tests/tiny.py: the configurations test files share
 
-TINY = dict(window=6, units=4, epochs=1, batch_size=16, ensemble=1, combine=False, horizon=2, verbose=0)
+TINY = {**NET, "combine": False}
 COLUMNS = {"target": "passengers", "time": "month"}
 
 
@@ -68,7 +69,7 @@ def test_backtest_to_files_writes_the_forecasts_and_refuses_first(air_csv, tmp_p
     )
     written = pd.read_csv(tmp_path / "cv.csv")
     assert list(written.columns) == list(result.predictions.columns)
-    assert len(written) == 2 * 2
+    assert len(written) == 2 * NET["horizon"]  # two folds of a whole horizon
     with pytest.raises(ConfigError, match="--calibration needs --level"):
         workflow.backtest_to_files(Forecaster(**TINY), air_csv, COLUMNS, calibration=tmp_path / "c.png")
     with pytest.raises(ConfigError, match="--calibration is for one series for now"):
