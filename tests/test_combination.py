@@ -121,6 +121,8 @@ def test_a_fit_with_covariates_known_in_advance_chooses_with_them_in_mind():
     comb = model.combination_
     assert comb.weights == C.choose(comb.scores, covariates=True)
     assert model.choices_["combine"].value == comb.chosen()
+    if comb.weights == {"network": 1.0}:
+        assert "reads covariates known in advance" in model.choices_["combine"].reason
     choice = model.choices_["combine"]
     assert choice.value == comb.chosen() and "validation MASE" in choice.reason
     assert model.calibration_ is not None  # calibrated with the combination, in fit: predict(level=) trains nothing

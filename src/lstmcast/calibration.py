@@ -18,8 +18,8 @@ from lstmcast.auto import Choice
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.report import score, seasonal_period
 from lstmcast.series_model import MIN_CONFORMAL
+from lstmcast.stats.combination import NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
-from lstmcast.stats.combination import build_unvalidated
 from lstmcast.strategies import get_strategy
 from lstmcast.uncertainty.calibrated import foreign_weights
 from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
@@ -69,7 +69,13 @@ def calibrate(model):
             model.combination_, pred = build_combination(
                 pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"], covariates=bool(s.future)
             )  # pred: each half of the origins combined with the weights the other half chose
-            model.choices_["combine"] = Choice(model.combination_.chosen(), model.combination_.describe())
+            reason = model.combination_.describe()
+            if s.future and set(model.combination_.weights) == {NETWORK} and len(model.combination_.scores) > 1:
+                reason += (
+                    "; the network reads covariates known in advance, which no statistical candidate sees, and "
+                    "validated best: it forecasts alone"
+                )
+            model.choices_["combine"] = Choice(model.combination_.chosen(), reason)
             why += "; the combined forecast's errors, each half of the origins weighted as the other chose"
     else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)
         if cfg["combine"] and n > horizon:
