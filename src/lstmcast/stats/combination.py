@@ -15,7 +15,7 @@ best ones (``combine=True``, the default for point losses):
 3. Each candidate's validation score is its mean absolute error over those origins and
    steps, divided by the in-sample seasonal-naive error (MASE). :func:`choose` keeps the
    network and the best statistical candidate, weighted equally, unless the network scores
-   worse than ``GUARD`` times that candidate: then the two best statistical candidates. On
+   worse than ``GUARD`` times that candidate: then the two best statistical candidates.
    When the network reads covariates known in advance, which no statistical candidate sees, and
    validates best, it forecasts alone (``benchmarks/covariates.py``, 7 origins: synthetic half-hourly
    demand 0.743 -> 0.657 of seasonal naive's error, elecdaily 0.884 -> 0.860). On
