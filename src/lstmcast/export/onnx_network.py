@@ -123,16 +123,17 @@ def network_forecast(b: GraphBuilder, spec: NetworkSpec, params: dict, x: str, f
         xn = b.concat([tn, b.take(x, 2, k, columns)], 2) if columns > k else tn  # (batch, window, columns)
     features = [recurrent_stack(b, spec, params["layers"], xn)]  # (batch, dirs * U)
     if spec.n_future:
-        past = b.take(xn, 2, columns - spec.n_future, columns)  # (batch, window, n_future)
-        relative = b.op("Sub", future, b.mean(past, 1))  # changes from the covariates' mean over the window
         width = spec.n_future
-        if spec.future_encoder:  # one ReLU layer over each step's levels and changes (nn/network.py)
-            enc = params["future"]
-            both = b.concat([future, relative], 2)  # (batch, horizon, 2 * n_future)
-            future = b.op("Relu", b.op("Add", b.op("MatMul", both, b.const(enc["kernel"])), b.const(enc["bias"])))
-            width = spec.future_encoder
-        elif spec.future_relative:
-            future = relative
+        if spec.future_encoder or spec.future_relative:  # (older models read the levels alone)
+            past = b.take(xn, 2, columns - spec.n_future, columns)  # (batch, window, n_future)
+            relative = b.op("Sub", future, b.mean(past, 1))  # changes from the covariates' mean over the window
+            if spec.future_encoder:  # one ReLU layer over each step's levels and changes (nn/network.py)
+                enc = params["future"]
+                both = b.concat([future, relative], 2)  # (batch, horizon, 2 * n_future)
+                future = b.op("Relu", b.op("Add", b.op("MatMul", both, b.const(enc["kernel"])), b.const(enc["bias"])))
+                width = spec.future_encoder
+            else:
+                future = relative
         features.append(b.reshape(future, [0, spec.horizon * width]))  # (batch, horizon * width)
     h = b.concat(features, 1)  # (batch, features_width)
     if "dense" in params:

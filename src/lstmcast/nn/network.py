@@ -283,13 +283,14 @@ def apply(params: Params, spec: NetworkSpec, inputs: jax.Array, *, future=None, 
 
 def _future_features(params: Params, spec: NetworkSpec, inputs: jax.Array, future: jax.Array) -> jax.Array:
     """inputs (batch, window, n_inputs), future (batch, horizon, n_future) -> (batch, horizon * per step)."""
-    past = inputs[:, :, inputs.shape[2] - spec.n_future :]  # (batch, window, n_future)
-    relative = future - jnp.mean(past, axis=1, keepdims=True)  # changes, as the targets are relative to the window
-    if spec.future_encoder:
-        both = jnp.concatenate([future, relative], axis=-1)  # (batch, horizon, 2 * n_future)
-        future = jax.nn.relu(both @ params["future"]["kernel"] + params["future"]["bias"])  # (batch, horizon, E)
-    elif spec.future_relative:
-        future = relative
+    if spec.future_encoder or spec.future_relative:  # (older models read the levels alone)
+        past = inputs[:, :, inputs.shape[2] - spec.n_future :]  # (batch, window, n_future)
+        relative = future - jnp.mean(past, axis=1, keepdims=True)  # changes, as the targets are relative to the window
+        if spec.future_encoder:
+            both = jnp.concatenate([future, relative], axis=-1)  # (batch, horizon, 2 * n_future)
+            future = jax.nn.relu(both @ params["future"]["kernel"] + params["future"]["bias"])  # (batch, horizon, E)
+        else:
+            future = relative
     return future.reshape(future.shape[0], -1)
 
 
