@@ -23,28 +23,15 @@ from typer.testing import CliRunner
 import lstmcast
 import lstmcast.forecaster  # noqa: F401  (imported before the no-code test patches exec)
 import lstmcast.keras.build  # noqa: F401
+from keras_fixtures import FIXTURES, HISTORY, META, imported  # tests/keras_fixtures.py
 from lstmcast.cli import app
 from lstmcast.errors import ConfigError, ModelFileError, OverwriteError, TooShortError
 from lstmcast.keras import from_keras
 from lstmcast.keras.scaling import scaler_of
 from lstmcast.nn import apply
 
-FIXTURES = Path(__file__).parent / "fixtures" / "keras_files"
-META = json.loads((FIXTURES / "keras_files.json").read_text())
 MODELS = list(META["models"])
-HISTORY = FIXTURES / "history.csv"
 runner = CliRunner()
-
-
-def imported(name: str, data=HISTORY, **kw):
-    m = META["models"][name]
-    args = {
-        "features": m["columns"][1:] or None,
-        "scaler": "minmax",
-        "data_min": m["data_min"],
-        "data_max": m["data_max"],
-    }
-    return from_keras(FIXTURES / f"{name}.keras", data, target="y", time="ds", **{**args, **kw})
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ counts its parameters, intervals once calibrated (or a refusal that says why), t
 of a backtest, the service answering what ``predict()`` gives, and ONNX graphs that forecast as it does."""
 
 import json
-from pathlib import Path
 
 import jax
 import numpy as np
@@ -12,6 +11,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from keras_fixtures import imported  # tests/keras_fixtures.py
 from lstmcast import Forecaster, load
 from lstmcast.errors import ConfigError, NotCalibratedError
 from lstmcast.serve.app import build_registry, create_app
@@ -24,22 +24,6 @@ MANY = pd.concat(
     [ONE.assign(unique_id=f"s{i}", y=ONE["y"] * (i + 1))[["unique_id", "ds", "y"]] for i in range(3)],
     ignore_index=True,
 )
-KERAS = Path(__file__).parent / "fixtures" / "keras_files"
-
-
-def _keras():
-    from lstmcast.keras import from_keras
-
-    meta = json.loads((KERAS / "keras_files.json").read_text())["models"]["stacked_lstm"]
-    return from_keras(
-        KERAS / "stacked_lstm.keras",
-        KERAS / "history.csv",
-        target="y",
-        time="ds",
-        scaler="minmax",
-        data_min=meta["data_min"],
-        data_max=meta["data_max"],
-    )
 
 
 @pytest.fixture(scope="module", params=["one", "many", "keras"])
@@ -49,7 +33,7 @@ def kind(request):
         return "one", Forecaster(**TINY).fit(ONE, target="y", time="ds"), ONE
     if request.param == "many":
         return "many", Forecaster(**TINY).fit(MANY), MANY
-    return "keras", _keras(), None
+    return "keras", imported("stacked_lstm"), None
 
 
 def _numbers(frame: pd.DataFrame) -> np.ndarray:

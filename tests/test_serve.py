@@ -433,21 +433,9 @@ def test_a_folder_that_does_not_load_is_answered_503_from_memory_until_it_change
 
 
 def test_intervals_of_a_model_trained_in_keras_are_refused_with_the_reason(tmp_path):
-    from pathlib import Path
+    from keras_fixtures import imported  # tests/keras_fixtures.py
 
-    from lstmcast.keras import from_keras
-
-    fixtures = Path(__file__).parent / "fixtures" / "keras_files"
-    scale = json.loads((fixtures / "keras_files.json").read_text())["models"]["tutorial_lstm"]
-    model = from_keras(
-        fixtures / "tutorial_lstm.keras",
-        fixtures / "history.csv",
-        target="y",
-        time="ds",
-        scaler="minmax",
-        data_min=scale["data_min"],
-        data_max=scale["data_max"],
-    )
+    model = imported("tutorial_lstm")
     model.save(tmp_path / "keras")
     with pytest.raises(ConfigError) as library:  # the library's own refusal, for the same reason
         load(tmp_path / "keras").calibrate()
