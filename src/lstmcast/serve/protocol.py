@@ -43,6 +43,7 @@ class JsonH11Protocol(H11Protocol):
     """uvicorn's h11 protocol answering in JSON, with a connection cap and a time limit on request heads."""
 
     read_timeout: float = DEFAULT_READ_TIMEOUT  # seconds for a request head (the service sets it at startup)
+    limit_concurrency: int | None  # uvicorn's, read once at startup (mypy does not follow uvicorn)
 
     def __init__(self, config, server_state, app_state, _loop=None) -> None:
         super().__init__(config, server_state, app_state, _loop)
