@@ -2,7 +2,8 @@
 
 0. ``real``: two panels of the real development set (../shared/data/real): the five monthly departures
    series (h=24) and its seven quarterly series (h=8), each series' last h points held out. The global
-   default against seasonal naive and AutoETS per series.
+   default (each series' combination with the statistical candidates) and its network alone
+   (``combine=False``) against seasonal naive and AutoETS per series.
 1. ``employment``: ../shared/data/us_employment.csv.gz (148 monthly US employment series; each
    series' observed span without interior gaps, the last 12 months held out). One global
    ``Forecaster(horizon=12, seed=0)`` on the long table (defaults), then ``predict()``: MASE of
@@ -162,7 +163,8 @@ def hold_out(df: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def quarterly(folder: Path | None) -> None:
-    """Short quarterly panels: the global model, the default fitted per series, seasonal naive, AutoETS
+    """Short quarterly panels: the global model (and its network alone), the default fitted per series, seasonal
+    naive, AutoETS
     (statsforecast) and NeuralForecast's global LSTM (robust scaler, 500 steps), where installed.
 
     Prints per panel the panel-average MASE (issue 12's measure), the geometric mean of MASE
@@ -179,10 +181,13 @@ def quarterly(folder: Path | None) -> None:
         pick = list(rng.choice(ids, size, replace=False))
         train, test = quarterly_split(q, pick, h)
         t0 = time.perf_counter()
-        glob = Forecaster(horizon=h, seed=0, verbose=0).fit(train).predict()
+        glob_model = Forecaster(horizon=h, seed=0, verbose=0).fit(train)
+        glob = glob_model.predict()
         glob_s = time.perf_counter() - t0
+        print(f"  quarterly panel of {size}: {glob_model.choices_['combine'].reason}")
+        alone = Forecaster(horizon=h, seed=0, verbose=0, combine=False).fit(train).predict()
         nf = nf_global(train, h) if nf_global else None
-        mase: dict[str, list[float]] = {"snaive": [], "global": [], "per series": []}
+        mase: dict[str, list[float]] = {"snaive": [], "global": [], "global network alone": [], "per series": []}
         if ets:
             mase["AutoETS"] = []
         if nf is not None:
@@ -197,6 +202,7 @@ def quarterly(folder: Path | None) -> None:
 
             mase["snaive"].append(err(A.seasonal_naive(y, h, m)))
             mase["global"].append(err(glob[glob["unique_id"] == uid]["y"].to_numpy()))
+            mase["global network alone"].append(err(alone[alone["unique_id"] == uid]["y"].to_numpy()))
             mase["per series"].append(err(Forecaster(horizon=h, seed=0, verbose=0).fit(series).predict().iloc[:, 0]))
             if ets:
                 mase["AutoETS"].append(err(ets(y, h, m)))
@@ -207,7 +213,7 @@ def quarterly(folder: Path | None) -> None:
         for name, values in mase.items():
             v = np.asarray(values)
             print(
-                f"  {name:15s} panel-average MASE {v.mean():.3f}  gmean MASE/snaive {A.geomean(v / sn):.3f}  "
+                f"  {name:21s} panel-average MASE {v.mean():.3f}  gmean MASE/snaive {A.geomean(v / sn):.3f}  "
                 f"beats snaive on {int(np.sum(v < sn))}/{size}"
             )
 
@@ -236,7 +242,12 @@ def real_panels(folder: Path | None) -> None:
         h, m = picked[0].h, picked[0].m
         frames = [pd.DataFrame({"unique_id": c.name, "ds": c.y.index, "y": c.y.to_numpy()}) for c in picked]
         train, test = hold_out(pd.concat(frames, ignore_index=True), h)
-        preds = {"global": Forecaster(horizon=h, seasonal_period=m, seed=0, verbose=0).fit(train).predict()}
+        preds = {}
+        for name, combine in (("global", True), ("network alone", False)):
+            model = Forecaster(horizon=h, seasonal_period=m, seed=0, verbose=0, combine=combine).fit(train)
+            preds[name] = model.predict()
+            if combine:
+                print(f"  {label}: {model.choices_['combine'].reason}")
         mase: dict[str, list[float]] = {"snaive": [], **{name: [] for name in preds}}
         if ets:
             mase["AutoETS"] = []

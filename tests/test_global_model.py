@@ -9,8 +9,10 @@ from lstmcast.data.panel_transforms import PanelTransforms
 from lstmcast.data.panel_windows import forecast_rows, train_ends, window_starts
 from lstmcast.data.transforms import Scaler, TargetTransform
 from lstmcast.errors import ColumnError, ConfigError, DataError, NotCalibratedError, TooShortError
+from lstmcast.stats.combination import SeriesCombinations
 
-SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0)
+SMALL = dict(units=8, epochs=2, ensemble=1, verbose=0, seed=0, combine=False)  # the network's own forecasts
+# (the default combination of many series with the statistical candidates: tests/test_panel_combination.py)
 
 
 def panel_frame(n_series=6, seed=0, freq="MS"):
@@ -363,9 +365,10 @@ def test_refitting_on_the_other_kind_of_data_leaves_nothing_of_the_first_fit():
     model = Forecaster(horizon=2, window=6, units=4, epochs=1, ensemble=1, verbose=0)
     model.fit(rng.normal(10, 1, 80))  # one series, combined: scores and a combination
     assert model.combination_ is not None and model.calibration_ is not None
-    model.fit(long, static=["kind"])
-    left = [n for n in ("series_", "split_", "calibration_", "holdout_", "combination_") if hasattr(model, n)]
+    model.fit(long, static=["kind"])  # combined too, per series: its own scores and combinations
+    left = [n for n in ("series_", "split_", "holdout_") if hasattr(model, n)]
     assert left == [] and model.statics_ is not None
+    assert isinstance(model.combination_, SeriesCombinations) and model.calibration_.cutoff == 2
     model.fit(rng.normal(10, 1, 80))
     assert [n for n in ("panel_", "ends_", "statics_") if hasattr(model, n)] == []
     assert model.predict().shape == (2, 1)

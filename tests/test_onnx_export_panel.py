@@ -49,8 +49,8 @@ def inputs(model, data=None):
 @pytest.fixture(scope="module")
 def model():  # log + differencing, a covariate known in advance, an ensemble of 2 (median), the direct strategy
     return Forecaster(
-        units=8, epochs=2, ensemble=2, verbose=0, seed=0, horizon=H, window=12, log=True, difference=1
-    ).fit(DF, **COLUMNS)
+        units=8, epochs=2, ensemble=2, verbose=0, seed=0, horizon=H, window=12, log=True, difference=1, combine=False
+    ).fit(DF, **COLUMNS)  # the graph holds the network: a combined forecast is refused (test_panel_combination.py)
 
 
 def test_a_batch_of_series_matches_predict(model):
@@ -98,7 +98,7 @@ def test_sidecar_lists_each_series_statistics_and_an_example_that_runs(model, tm
 
 def test_static_attributes_are_refused(tmp_path):
     df = DF.assign(size=DF["store"].str[1:].astype(float))
-    model = Forecaster(units=4, epochs=1, ensemble=1, verbose=0, horizon=H, window=12).fit(
+    model = Forecaster(units=4, epochs=1, ensemble=1, verbose=0, horizon=H, window=12, combine=False).fit(
         df, id="store", time="month", target="sales", static=["size"]
     )
     with pytest.raises(ConfigError) as refused:

@@ -18,7 +18,7 @@ from lstmcast.auto import Choice
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.report import score, seasonal_period
 from lstmcast.series_model import MIN_CONFORMAL
-from lstmcast.stats.combination import NETWORK, build_unvalidated
+from lstmcast.stats.combination import COMBINE_SERIES, NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
 from lstmcast.uncertainty.calibrated import foreign_weights
@@ -28,6 +28,8 @@ from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration
 def calibrate(model):
     """The work of :meth:`~lstmcast.Forecaster.calibrate`."""
     model._check_fitted()
+    if getattr(model, "calibration_", None) is not None:  # by its combined fit, or an earlier call: the same
+        return model
     if model.is_panel_:
         if not hasattr(model, "ends_"):
             raise DataError(
@@ -36,12 +38,20 @@ def calibrate(model):
             )
         from lstmcast.uncertainty.panel_conformal import calibrate_panel
 
-        model.calibration_, model.series_scales_ = calibrate_panel(model)
-        model.choices_["intervals"] = Choice(
-            "conformal",
+        cfg = model.config_
+        # more series than COMBINE_SERIES: the network alone (the fit says why in choices_["combine"])
+        combine = bool(cfg["combine"]) and model.loss_.kind == "point" and model.panel_.n_series <= COMBINE_SERIES
+        model.calibration_, model.series_scales_, combinations = calibrate_panel(model, combine)
+        why = (
             f"scale-free errors of a copy trained without each series' newest rows, pooled over "
-            f"{model.calibration_.cutoff} series ({model.calibration_.origins} forecasts)",
+            f"{model.calibration_.cutoff} series ({model.calibration_.origins} forecasts)"
         )
+        model.__dict__.pop("combination_", None)
+        if combinations is not None:
+            model.combination_ = combinations
+            model.choices_["combine"] = Choice("per series", combinations.describe())
+            why += "; the combined forecasts' errors, each half of a series' origins weighted as the other chose"
+        model.choices_["intervals"] = Choice("conformal", why)
         return model
     foreign = foreign_weights(model)
     if foreign:

@@ -262,8 +262,9 @@ class Forecaster(Estimator):
 
         A copy of the model (same settings) trains on the training rows before the newest
         ones and forecasts from each of those; its errors are the conformal scores
-        (``calibration_``). A combined fit (``combine=True``, one series) and ``lstmcast train``
-        calibrate already; otherwise call this once before ``predict(level=...)``, which never
+        (``calibration_``). A combined fit (``combine=True``, the default for point losses; many series: up to
+        ``COMBINE_SERIES`` of them) and ``lstmcast train`` calibrate already, and a calibrated model is returned
+        as it is; otherwise call this once before ``predict(level=...)``, which never
         trains (it raises :class:`~lstmcast.errors.NotCalibratedError`). Saving keeps the scores.
         Those forecasts are of rows the copy never saw, so they are also scored beside the
         naive baselines on the original scale (``holdout_``, an Evaluation; not saved): an honest

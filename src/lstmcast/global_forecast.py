@@ -145,6 +145,11 @@ def forecast_panel(
         check_finite(out)
     if paths:
         return panel, out, np.concatenate(drawn, axis=1)
+    combination = getattr(model, "combination_", None)  # per series (a combined fit, :mod:`lstmcast.calibration`)
+    if combination is not None and model.loss_.kind == "point":
+        known = model.panel_._positions
+        positions = np.arange(panel.n_series) if data is None else np.array([known.get(i, -1) for i in panel.ids])
+        out = combination.forecast(out, raw, offsets, positions, horizon)
     if taus is not None and not head:
         q = _conformal(model, panel, out, horizon, taus, data is not None)
     return panel, out, q

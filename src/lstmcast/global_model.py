@@ -152,6 +152,31 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         panel_=panel, transforms_=transforms, values_=values, ends_=ends, starts_=starts, statics_=statics,
     )  # fmt: skip
     jax.block_until_ready(model.params_)
+    _combine(model, cfg, loss, panel.n_series, history.interrupted)
+
+
+def _combine(model, cfg: dict, loss, n_series: int, interrupted: bool) -> None:
+    """A combined fit (``combine=True``, a point loss) validates a copy now: each series chooses its combination
+    with the statistical candidates, and the intervals come with it (:mod:`lstmcast.calibration`)."""
+    from lstmcast.stats.combination import COMBINE_SERIES, NETWORK
+
+    if not cfg["combine"]:
+        return
+    if loss.kind != "point":
+        model.choices_["combine"] = Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
+    elif interrupted:
+        model.choices_["combine"] = Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
+    elif n_series > COMBINE_SERIES:
+        model.choices_["combine"] = Choice(
+            NETWORK,
+            f"{n_series:,} series: more than the {COMBINE_SERIES:,} a global model combines with statistical "
+            "candidates series by series (each fits its own); the network alone (calibrate() gives intervals)",
+        )
+    else:
+        try:
+            model.calibrate()
+        except TooShortError as exc:
+            model.choices_["combine"] = Choice(NETWORK, f"not validated, the network alone: {exc}")
 
 
 def _refuse_unforecastable(panel, lag: int) -> None:

@@ -122,7 +122,8 @@ _TABLE = (
         True,
         boolean,
         "Combine the network with naive, seasonal naive, SES, damped-trend and Theta forecasts, the best on "
-        "the newest rows weighted equally (point losses, one series); the intervals are the combination's own.",
+        "the newest rows weighted equally (point losses; many series: each its own, up to 2,000 series); the "
+        "intervals are the combination's own.",
         "forecast",
         bool,
     ),

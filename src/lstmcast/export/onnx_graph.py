@@ -57,7 +57,7 @@ def check_exportable(model) -> None:
             f"{SUPPORTED}; train with loss='mae' (the default), 'mse' or 'huber' to export."
         )
     combination = getattr(model, "combination_", None)
-    if combination is not None and set(combination.weights) != {"network"}:
+    if combination is not None and not combination.network_only():
         raise ConfigError(
             f"ONNX export of a combined forecast is not supported: this model forecasts {combination.chosen()} "
             "(combine=True, the default), and the graph holds the network alone; refit with combine=False to "

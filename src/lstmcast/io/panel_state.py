@@ -2,7 +2,8 @@
 
 What a panel model keeps besides the network (``io/state.py`` writes the rest as for one
 series): the series ids (``panel`` section of model.json), and in the weights file, beside the
-network's arrays, every series' last ``window + difference`` rows (``panel.tail``, stacked, cut
+network's arrays, every series' last ``window + difference`` rows (as many as its combination reads, when it
+has one: ``panel.combinations``, one entry per series) (``panel.tail``, stacked, cut
 by ``panel.tail_offsets``), their timestamps (``panel.tail_times``: nanoseconds since the epoch,
 UTC, or integer steps) and each series' scaler (``panel.scaler_offset``, ``panel.scaler_scale``,
 (series, columns)). Arrays keep 100,000 series compact and exact; the JSON stays small. Every
@@ -27,6 +28,9 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
     """(the JSON ``panel`` section, the ``panel.*`` arrays) of a fitted global model."""
     panel, t = model.panel_, model.transforms_
     need = model.config_["window"] + t.target.lag
+    combination = getattr(model, "combination_", None)
+    if combination is not None:  # the statistical candidates read up to their context before each origin
+        need = max(need, combination.context)
     tail = panel.tail(need)
     times = tail.times
     if isinstance(times, pd.DatetimeIndex):
@@ -60,6 +64,8 @@ def panel_state(model) -> tuple[dict, dict[str, np.ndarray]]:
         a = model.spec_.static_at
         rows = model.values_[panel.offsets()[:-1], a : a + model.spec_.static_columns]
         arrays[PREFIX + "static"] = np.asarray(rows, np.float64)
+    if combination is not None:
+        section["combinations"] = combination.to_list()
     cal = getattr(model, "calibration_", None)
     if cal is not None:
         section["calibration"] = {"method": cal.method, "log": cal.log, "series": int(cal.cutoff)}
@@ -76,7 +82,8 @@ def split_arrays(arrays: dict) -> tuple[dict, dict]:
 
 
 def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
-    """(Panel of the kept tails, PanelTransforms) from a checked ``panel`` section and its arrays."""
+    """(Panel of the kept tails, PanelTransforms, (calibration, series scales) or None, (static encoding, (S, width)
+    encoded attributes) or None, SeriesCombinations or None) from a checked ``panel`` section and its arrays."""
     from lstmcast.data.panel import Panel
     from lstmcast.data.panel_transforms import PanelTransforms
     from lstmcast.data.transforms import TargetTransform
@@ -108,6 +115,12 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
     if np.any(scale == 0):
         raise ModelFileError(f"array {PREFIX}scaler_scale holds a 0: the model is damaged.")
     need = cfg["window"] + cfg["difference"]
+    combinations = None
+    if section.get("combinations") is not None:  # checked by io.sections.check_panel
+        from lstmcast.stats.combination import SeriesCombinations
+
+        combinations = SeriesCombinations.from_list(section["combinations"])
+        need = max(need, combinations.context)
     lengths = np.diff(offsets)
     kept = np.minimum(np.asarray(section["rows"]), need)
     if not np.array_equal(lengths, kept):
@@ -155,7 +168,7 @@ def restore_panel(section: dict, arrays: dict, schema: dict, cfg: dict, k: int):
         if not np.isfinite(arrays["static"]).all():
             raise ModelFileError(f"array {PREFIX}static holds NaN or infinite values: the model is damaged.")
         statics = (encoding, arrays["static"])
-    return panel, transforms, _calibration(section, arrays, cfg, n_series, k), statics
+    return panel, transforms, _calibration(section, arrays, cfg, n_series, k), statics, combinations
 
 
 def _calibration(section: dict, arrays: dict, cfg: dict, n_series: int, k: int):

@@ -145,7 +145,7 @@ def _check_state(state, version: int, envelope: bool) -> dict:
     positive = len(schema["targets"]) if cfg["log"] else 0
     check_tail(state["tail"], schema, len(columns), 0 if panel else cfg["window"] + lag, positive)
     if panel:
-        check_panel(state["panel"], state["tail"])
+        check_panel(state["panel"], state["tail"], len(schema["targets"]))
     check_history(state["history"])
     if version >= 2:
         check_choices(state["choices"])

@@ -285,11 +285,11 @@ def check_history(d) -> None:
             typed.get(name, a_scalar)(d[name], f"history.{name}")
 
 
-def check_panel(d, tail) -> None:
+def check_panel(d, tail, n_targets: int) -> None:
     """A global model's series: ids, training rows, the time kind; its rows and scalers are arrays."""
     required = ("id", "ids", "rows", "time_kind", "tz", "unit")
-    an_object(d, "panel", required, (*required, "calibration", "id_kind", "static", "mask"))
-    d = {"calibration": None, "id_kind": "str", "static": None, "mask": False, **d}
+    an_object(d, "panel", required, (*required, "calibration", "id_kind", "static", "mask", "combinations"))
+    d = {"calibration": None, "id_kind": "str", "static": None, "mask": False, "combinations": None, **d}
     a_bool(d["mask"], "panel.mask")
     a_str(d["id"], "panel.id")
     ids = column_names(d["ids"], "panel.ids", nonempty=True)
@@ -308,6 +308,10 @@ def check_panel(d, tail) -> None:
         a_choice(cal["method"], "panel.calibration.method", ("conformal",))
         a_bool(cal["log"], "panel.calibration.log")
         an_int(cal["series"], "panel.calibration.series")
+    if d["combinations"] is not None:
+        for i, item in enumerate(a_list(d["combinations"], "panel.combinations", len(ids))):
+            if item is not None:
+                check_combination(item, n_targets, f"panel.combinations[{i}]")
     if tail["values"]:
         raise Invalid("tail.values", "must be empty for a model of many series (its rows are in the weights file)")
     if d["static"] is not None:
@@ -323,29 +327,30 @@ def check_panel(d, tail) -> None:
             column_names(cats, f"panel.static.categories[{i}]")
 
 
-def check_combination(d, n_targets: int) -> None:
+def check_combination(d, n_targets: int, where: str = "combination") -> None:
+    """One series' combined forecast: the chosen weights, the smoothing parameters per target, the scores."""
     from lstmcast.stats.combination import CANDIDATES
     from lstmcast.stats.smoothing import METHODS, N_PARAMS
 
     keys = ("weights", "params", "season", "context", "scores")
-    an_object(d, "combination", keys, keys)
-    an_int(d["season"], "combination.season", 1)
-    an_int(d["context"], "combination.context", 1)
+    an_object(d, where, keys, keys)
+    an_int(d["season"], f"{where}.season", 1)
+    an_int(d["context"], f"{where}.context", 1)
     for part in ("weights", "scores"):
-        an_object(d[part], f"combination.{part}", (), CANDIDATES)
+        an_object(d[part], f"{where}.{part}", (), CANDIDATES)
         for name, v in d[part].items():
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v) or v < 0:
-                raise Invalid(f"combination.{part}.{name}", f"must be a finite number >= 0, got {show(v)}")
+                raise Invalid(f"{where}.{part}.{name}", f"must be a finite number >= 0, got {show(v)}")
     if not d["weights"] or abs(sum(d["weights"].values()) - 1.0) > 1e-6:
-        raise Invalid("combination.weights", "must name at least one candidate, with weights summing to 1")
-    an_object(d["params"], "combination.params", (), METHODS)
+        raise Invalid(f"{where}.weights", "must name at least one candidate, with weights summing to 1")
+    an_object(d["params"], f"{where}.params", (), METHODS)
     for name in d["weights"]:
         if name in METHODS and name not in d["params"]:
-            raise Invalid("combination.params", f"lacks the parameters of {name!r}, which has a weight")
+            raise Invalid(f"{where}.params", f"lacks the parameters of {name!r}, which has a weight")
     for name, per_target in d["params"].items():
-        a_list(per_target, f"combination.params.{name}", n_targets)
+        a_list(per_target, f"{where}.params.{name}", n_targets)
         for j, p in enumerate(per_target):
-            numbers(p, f"combination.params.{name}[{j}]", N_PARAMS[name])
+            numbers(p, f"{where}.params.{name}[{j}]", N_PARAMS[name])
 
 
 def check_calibration(d, cfg: dict, n_targets: int) -> None:

@@ -198,10 +198,12 @@ def restore(state: dict) -> dict:
     if "panel" in state:
         from lstmcast.io.panel_state import restore_panel
 
-        panel, transforms, calibrated, statics = restore_panel(
+        panel, transforms, calibrated, statics, combinations = restore_panel(
             state["panel"], panel_arrays, schema, cfg, len(schema["targets"])
         )
         extra_state = {} if calibrated is None else {"calibration_": calibrated[0], "series_scales_": calibrated[1]}
+        if combinations is not None:
+            extra_state["combination_"] = combinations
         values = transforms.to_model_space(panel.stacked(), panel.offsets())
         if statics is not None:
             from lstmcast.data.statics import with_statics
