@@ -245,9 +245,13 @@ def real_panels(folder: Path | None) -> None:
         preds = {}
         for name, combine in (("global", True), ("network alone", False)):
             model = Forecaster(horizon=h, seasonal_period=m, seed=0, verbose=0, combine=combine).fit(train)
-            preds[name] = model.predict()
+            preds[name] = model.predict(level=[80, 95]) if combine else model.predict()
             if combine:
                 print(f"  {label}: {model.choices_['combine'].reason}")
+                got = preds[name].merge(test, on=["unique_id", "ds"], suffixes=("", "_actual"))
+                cover = {lv: np.mean((got[f"y-lo-{lv}"] <= got["y_actual"]) & (got["y_actual"] <= got[f"y-hi-{lv}"]))
+                         for lv in (80, 95)}  # fmt: skip
+                print(f"  {label}: pooled coverage 80% {100 * cover[80]:.1f}%, 95% {100 * cover[95]:.1f}%")
         mase: dict[str, list[float]] = {"snaive": [], **{name: [] for name in preds}}
         if ets:
             mase["AutoETS"] = []
