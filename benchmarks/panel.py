@@ -3,7 +3,8 @@
 0. ``real``: two panels of the real development set (../shared/data/real): the five monthly departures
    series (h=24) and its seven quarterly series (h=8), each series' last h points held out. The global
    default (each series' combination with the statistical candidates) and its network alone
-   (``combine=False``) against seasonal naive and AutoETS per series.
+   (``combine=False``) against seasonal naive, AutoETS per series and NeuralForecast's global LSTM
+   (where installed).
 1. ``employment``: ../shared/data/us_employment.csv.gz (148 monthly US employment series; each
    series' observed span without interior gaps, the last 12 months held out). One global
    ``Forecaster(horizon=12, seed=0)`` on the long table (defaults), then ``predict()``: MASE of
@@ -236,7 +237,7 @@ def real_panels(folder: Path | None) -> None:
     if not cases:
         print("real: the development set (shared/data/real) not found; skipped")
         return
-    ets = _ets()
+    ets, nf_global = _ets(), _nf_global()
     for label, names in REAL_PANELS.items():
         picked = [cases[n] for n in names]
         h, m = picked[0].h, picked[0].m
@@ -252,9 +253,12 @@ def real_panels(folder: Path | None) -> None:
                 cover = {lv: np.mean((got[f"y-lo-{lv}"] <= got["y_actual"]) & (got["y_actual"] <= got[f"y-hi-{lv}"]))
                          for lv in (80, 95)}  # fmt: skip
                 print(f"  {label}: pooled coverage 80% {100 * cover[80]:.1f}%, 95% {100 * cover[95]:.1f}%")
+        nf = nf_global(train, h) if nf_global else None
         mase: dict[str, list[float]] = {"snaive": [], **{name: [] for name in preds}}
         if ets:
             mase["AutoETS"] = []
+        if nf is not None:
+            mase["NF global LSTM"] = []
         for c in picked:
             y = train[train["unique_id"] == c.name]["y"].to_numpy()
             actual = test[test["unique_id"] == c.name]["y"].to_numpy()
@@ -265,6 +269,9 @@ def real_panels(folder: Path | None) -> None:
                 mase[name].append(float(np.mean(np.abs(f - actual)) / scale))
             if ets:
                 mase["AutoETS"].append(float(np.mean(np.abs(ets(y, h, m) - actual)) / scale))
+            if nf is not None:
+                f = nf[nf["unique_id"] == c.name]["LSTM"].to_numpy()
+                mase["NF global LSTM"].append(float(np.mean(np.abs(f - actual)) / scale))
         print(f"real panel {label}:")
         sn = np.asarray(mase["snaive"])
         for name, values in mase.items():
