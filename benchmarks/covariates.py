@@ -15,7 +15,9 @@ Series:
   temperature (cooling above 22 degrees, heating below 14), a working-day flag, noise; m=48, h=48.
 
 Printed: MASE (scaled by the in-sample seasonal-naive error) per setting, the mean over origins,
-relative to seasonal naive. The default ``combine=True`` and the network alone (``combine=False``).
+relative to seasonal naive. The default ``combine=True`` and the network alone (``combine=False``);
+``covariates`` lists, per origin, whether the validation let the network read them (``read``) or not
+(``ignored``), and the ``unvalidated`` setting skips that validation (the default before it existed).
 
     python benchmarks/covariates.py [--origins 4] [--only elecdaily]
 """
@@ -67,13 +69,18 @@ def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int, combines=(Fal
         "covariates, relative": dict(future=["temperature", "workday"], relative=True),
         "covariates, level": dict(future=["temperature", "workday"], relative=False),
         "covariates, encoder": dict(future=["temperature", "workday"], relative=True, encoder=fitting.FUTURE_ENCODER),
+        # the default before a second validation copy decided whether the network reads them (series_model.py)
+        "covariates, encoder, unvalidated": dict(
+            future=["temperature", "workday"], relative=True, encoder=fitting.FUTURE_ENCODER, unvalidated=True
+        ),
     }
     settings = {k: v for k, v in settings.items() if not only or k in only}
-    encoder = fitting.FUTURE_ENCODER
+    encoder, validate = fitting.FUTURE_ENCODER, F._validate_covariates
     rows = []
     for combine in combines:
         for label, s in settings.items():
-            scores, snaive, took = [], [], 0.0
+            scores, snaive, took, read = [], [], 0.0, []
+            F._validate_covariates = (lambda model, s, cfg, copy, *a: copy) if s.get("unvalidated") else validate
             for j in range(origins):
                 end = len(df) - h - j * h
                 train, test = df.iloc[:end], df.iloc[end : end + h]
@@ -88,6 +95,8 @@ def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int, combines=(Fal
                     model.fit(train[["y"]], target="y")
                     pred = model.predict()
                 took += time.perf_counter() - t0
+                if "future" in model.choices_:
+                    read.append(model.choices_["future"].value)
                 y = train["y"].to_numpy()
                 scores.append(mase(y, test["y"].to_numpy(), pred["y"].to_numpy(), m))
                 snaive.append(mase(y, test["y"].to_numpy(), y[len(y) - m + np.arange(h) % m], m))
@@ -99,10 +108,11 @@ def run(name: str, df: pd.DataFrame, m: int, h: int, origins: int, combines=(Fal
                     "MASE": np.mean(scores),
                     "rel. snaive": np.mean(scores) / np.mean(snaive),
                     "s/fit": took / origins,
+                    "covariates": "/".join(read) or "-",
                 }
             )
             print(rows[-1], flush=True)
-    F.FUTURE_RELATIVE, fitting.FUTURE_ENCODER = True, encoder
+    F.FUTURE_RELATIVE, fitting.FUTURE_ENCODER, F._validate_covariates = True, encoder, validate
     print(pd.DataFrame(rows).round(3).to_string(index=False))
 
 

@@ -25,6 +25,25 @@ from lstmcast.uncertainty.calibrated import foreign_weights
 from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
 
 
+def copy_forecasts(sub, s, cfg: dict, n: int, origins: int) -> tuple[np.ndarray, np.ndarray]:
+    """((origins,) the last row each forecast sees, (origins, H, targets) the forecasts) of the validation copy
+    ``sub`` (trained on the first ``sub.n_rows_`` rows of series ``s``) from each origin after its rows, up to
+    row ``n`` of the training part."""
+    values = sub.transforms_.to_model_space(s.values[:n])
+    first = np.arange(origins) + sub.n_rows_ - 1
+    return first, sub.forecast_at(values, s.values[:n, : s.n_targets], first - cfg["window"] + 1, cfg["horizon"])
+
+
+def network_score(pred: np.ndarray, s, first: np.ndarray, horizon: int, m: int) -> float:
+    """The validation MASE of forecasts ``pred`` (n, H, targets) of series ``s`` from the origins ``first`` (n,),
+    scaled as the combination's candidates are (:func:`lstmcast.stats.combination.scores`)."""
+    from lstmcast.stats.combination import mase_scale, scores
+
+    raw = s.values[:, : s.n_targets]
+    rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
+    return scores({NETWORK: pred}, raw[rows], mase_scale(raw[: first[0] + 1], m))[NETWORK]
+
+
 def calibrate(model):
     """The work of :meth:`~lstmcast.Forecaster.calibrate`."""
     model._check_fitted()
@@ -70,17 +89,16 @@ def calibrate(model):
         sub = model.__dict__.pop("_copy", None)  # trained by fit already, or trained now
         if sub is None or sub.n_rows_ != cutoff:
             sub = series_model.train_copy(model, s, cfg, cutoff)
-        values = sub.transforms_.to_model_space(s.values[:n])
-        first = np.arange(origins) + cutoff - 1  # (origins,) the last row each forecast sees
+        first, pred = copy_forecasts(sub, s, cfg, n, origins)
+        reads_future = bool(s.future) and not model.transforms_.scaler.ignored  # (_validate_covariates)
         method = "conformal"
         why = f"errors of a copy trained on rows 1..{cutoff}, forecasting from the {origins} origins after them"
-        pred = sub.forecast_at(values, raw, first - cfg["window"] + 1, horizon)  # (origins, H, targets)
         if cfg["combine"]:
             model.combination_, pred = build_combination(
-                pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"], covariates=bool(s.future)
+                pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"], covariates=reads_future
             )  # pred: each half of the origins combined with the weights the other half chose
             reason = model.combination_.describe()
-            if s.future and set(model.combination_.weights) == {NETWORK} and len(model.combination_.scores) > 1:
+            if reads_future and set(model.combination_.weights) == {NETWORK} and len(model.combination_.scores) > 1:
                 reason += (
                     "; the network reads covariates known in advance, which no statistical candidate sees, and "
                     "validated best: it forecasts alone"

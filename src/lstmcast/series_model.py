@@ -86,6 +86,8 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
     rows = split_rows(series, cfg)
     check_length(series, split, starts, cfg["window"], steps, target_tf.lag, rows, choices["window"])
     transforms = fit_transforms(series, split.train_end, Scaler(cfg["scaler"], tuple(cfg["feature_range"])), target_tf)
+    if getattr(model, "_blind", False):  # a validation copy that does not read the covariates known in advance
+        transforms.scaler.ignored = future_columns(series)
     spec = network_spec(
         cfg, loss, steps, len(series.columns), series.n_targets, len(series.future), future_relative=FUTURE_RELATIVE
     )
@@ -100,6 +102,11 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
         )
         if origins >= MIN_CONFORMAL:
             copy = train_copy(model, series, cfg, cutoff)
+            if series.future and not copy.history_.interrupted:
+                copy = _validate_covariates(model, series, cfg, copy, split.train_end, origins, choices)
+                if copy.transforms_.scaler.ignored:  # the final model does not read them either
+                    transforms.scaler.ignored = copy.transforms_.scaler.ignored
+                    values = transforms.to_model_space(series.values)
     fit_starts = starts["train"]
     forked = copy is not None and forks(cfg, model)  # the copy was trained as one model (train_copy)
     if forked:  # the members fork from the one-model copy (FORK_JITTER)
@@ -158,16 +165,60 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
     return model
 
 
-def train_copy(model, s: Series, cfg: dict, cutoff: int):
+def future_columns(s: Series) -> tuple[int, ...]:
+    """The columns of the covariates known in advance (the last ones of ``s.values``)."""
+    width = len(s.columns)
+    return tuple(range(width - len(s.future), width))
+
+
+def _validate_covariates(model, s: Series, cfg: dict, copy, n: int, origins: int, choices: dict):
+    """The validation copy the fit goes on with: ``copy`` (it reads the covariates known in advance), or a copy
+    trained without them when that one validates better; ``choices["future"]`` says which, with both scores.
+
+    Covariates that do not help on the validation origins must not make the forecast worse (issue 19):
+    a copy that reads them as zeros (``Scaler.ignored``) trains on the same rows, both forecast from the same
+    origins, and the lower validation MASE of the networks decides. A tie keeps the covariates.
+    """
+    from lstmcast.calibration import copy_forecasts, network_score
+
+    blind = train_copy(model, s, cfg, copy.n_rows_, blind=True)
+    if blind.history_.interrupted:  # Ctrl-C: the copy that reads them, as the fit had it
+        return copy
+    scored = {}
+    for name, sub in (("with", copy), ("without", blind)):
+        first, pred = copy_forecasts(sub, s, cfg, n, origins)
+        scored[name] = network_score(pred, s, first, cfg["horizon"], cfg["seasonal_period"])
+    names = ", ".join(repr(c) for c in s.future)
+    where = f"on the {origins} origins after row {copy.n_rows_}"
+    if scored["without"] < scored["with"]:
+        choices["future"] = Choice(
+            "ignored",
+            f"the network validated better without the covariates known in advance ({names}): MASE "
+            f"{scored['without']:.3f} without them against {scored['with']:.3f} with them {where}; the forecast "
+            "does not read them (predict still takes their values; combine=False keeps them unvalidated)",
+        )
+        return blind
+    choices["future"] = Choice(
+        "read",
+        f"validated: MASE {scored['with']:.3f} with the covariates known in advance ({names}) against "
+        f"{scored['without']:.3f} without them {where}",
+    )
+    return copy
+
+
+def train_copy(model, s: Series, cfg: dict, cutoff: int, blind: bool = False):
     """The validation copy: the same settings (the automatic ones as chosen on all rows), trained on rows 1..cutoff.
 
     Its forecasts from the origins after ``cutoff`` are the conformal scores and pick the
-    combination; with ``epochs="auto"`` the final model fine-tunes from its weights.
+    combination; with ``epochs="auto"`` the final model fine-tunes from its weights. blind: the copy does not
+    read the covariates known in advance (:func:`_validate_covariates`).
     """
     from lstmcast.train.progress import say
 
     verbose = P.PARAMS["verbose"].check_value(model.verbose)  # as set now, not at fit time
-    if cfg["combine"]:
+    if blind:
+        say(verbose, f"Validation: training a copy on rows 1..{cutoff} without the covariates known in advance...")
+    elif cfg["combine"]:
         say(
             verbose,
             f"Validation: training a copy on rows 1..{cutoff}: its forecasts of the newest rows weigh the network "
@@ -185,6 +236,7 @@ def train_copy(model, s: Series, cfg: dict, cutoff: int):
     sub = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
     if fine_tunes(cfg, model):
         sub._step_target = COPY_STEPS
+    sub._blind = blind
     part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
     return fit_series(sub, part, sub._checked())
 

@@ -23,12 +23,17 @@ SCALERS = ("minmax", "standard", "robust", "none")
 
 @dataclass
 class Scaler:
-    """Per-column affine scaling: ``scaled = (x - offset) / scale``."""
+    """Per-column affine scaling: ``scaled = (x - offset) / scale``.
+
+    ``ignored``: columns the model does not read, scaled to 0 whatever their values (the covariates known
+    in advance that did not help in validation, :func:`lstmcast.series_model.fit_series`).
+    """
 
     kind: str = "minmax"
     feature_range: tuple[float, float] = (0.0, 1.0)
     offset_: np.ndarray | None = field(default=None, repr=False)
     scale_: np.ndarray | None = field(default=None, repr=False)
+    ignored: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in SCALERS:
@@ -56,7 +61,10 @@ class Scaler:
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        return (np.asarray(x, np.float64) - self.offset_) / self.scale_
+        out = (np.asarray(x, np.float64) - self.offset_) / self.scale_
+        if self.ignored:
+            out[..., list(self.ignored)] = 0.0
+        return out
 
     def inverse(self, x: np.ndarray, columns: slice | list[int] | None = None) -> np.ndarray:
         """Back to the original scale; ``columns`` picks the fitted columns x holds (last axis)."""
@@ -69,11 +77,12 @@ class Scaler:
             "feature_range": list(self.feature_range),
             "offset": self.offset_.tolist(),
             "scale": self.scale_.tolist(),
+            **({"ignored": list(self.ignored)} if self.ignored else {}),
         }
 
     @classmethod
     def from_dict(cls, d: dict) -> Scaler:
-        s = cls(kind=d["kind"], feature_range=tuple(d["feature_range"]))
+        s = cls(kind=d["kind"], feature_range=tuple(d["feature_range"]), ignored=tuple(d.get("ignored", ())))
         s.offset_, s.scale_ = np.asarray(d["offset"], np.float64), np.asarray(d["scale"], np.float64)
         return s
 

@@ -56,6 +56,12 @@ def check_exportable(model) -> None:
             f"ONNX export of loss={model.loss_.name!r} ({model.loss_.kind} head) is not supported: it exports "
             f"{SUPPORTED}; train with loss='mae' (the default), 'mse' or 'huber' to export."
         )
+    if not model.is_panel_ and model.transforms_.scaler.ignored:
+        raise ConfigError(
+            "ONNX export of a model that does not read its covariates known in advance is not supported: its "
+            "validation left them out (choices_['future']), and the graph reads every column; refit with "
+            "combine=False to export a network that reads them."
+        )
     combination = getattr(model, "combination_", None)
     if combination is not None and not combination.network_only():
         raise ConfigError(

@@ -155,7 +155,7 @@ def check_transforms(d, cfg: dict, width: int) -> int:
 
     an_object(d, "transforms", ("scaler", "target"), ("scaler", "target"))
     keys = ("kind", "feature_range", "offset", "scale")
-    scaler = an_object(d["scaler"], "transforms.scaler", keys, keys)
+    scaler = an_object(d["scaler"], "transforms.scaler", keys, (*keys, "ignored"))
     a_choice(scaler["kind"], "transforms.scaler.kind", SCALERS)
     lo, hi = numbers(scaler["feature_range"], "transforms.scaler.feature_range", 2)
     if not lo < hi:
@@ -164,6 +164,10 @@ def check_transforms(d, cfg: dict, width: int) -> int:
     for i, s in enumerate(numbers(scaler["scale"], "transforms.scaler.scale", width)):
         if s == 0:
             raise Invalid(f"transforms.scaler.scale[{i}]", "must not be 0")
+    for i, column in enumerate(a_list(scaler.get("ignored", []), "transforms.scaler.ignored")):
+        an_int(column, f"transforms.scaler.ignored[{i}]", 1)  # a target (column 0) is always read
+        if column >= width:
+            raise Invalid(f"transforms.scaler.ignored[{i}]", f"must be a column below {width}, got {column}")
     target = an_object(d["target"], "transforms.target", ("log", "lag"), ("log", "lag"))
     log = a_bool(target["log"], "transforms.target.log")
     lag = an_int(target["lag"], "transforms.target.lag", 0)
@@ -369,7 +373,7 @@ def check_calibration(d, cfg: dict, n_targets: int) -> None:
 
 
 def check_choices(d) -> None:
-    an_object(d, "choices", (), (*P.PARAMS, "intervals"))
+    an_object(d, "choices", (), (*P.PARAMS, "intervals", "future"))  # future: whether the network reads them
     for name, c in d.items():
         an_object(c, f"choices.{name}", ("value", "reason"), ("value", "reason"))
         a_scalar(c["value"], f"choices.{name}.value")
