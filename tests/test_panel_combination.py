@@ -127,3 +127,28 @@ def test_onnx_export_refuses_a_combined_forecast_of_many_series(combined, tmp_pa
     with pytest.raises(ConfigError, match="ONNX export of a combined forecast is not supported.*refit with combine"):
         combined.to_onnx(tmp_path / "m.onnx")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_network_that_leads_pooled_over_the_series_forecasts_alone(monkeypatch, alone):
+    import lstmcast.stats.combination
+
+    monkeypatch.setattr(lstmcast.stats.combination, "GUARD", 1e6)  # any pooled score leads
+    model = Forecaster(**NET).fit(DF)
+    choice = model.choices_["combine"]
+    assert (
+        choice.value == NETWORK
+        and "pooled over the series" in choice.reason
+        and "forecasts every series" in choice.reason
+    )
+    assert getattr(model, "combination_", None) is None and model.calibration_ is not None
+    assert model.predict().equals(alone.predict())
+    assert "the combined forecasts' errors" not in model.choices_["intervals"].reason
+
+
+def test_pooled_scores_are_geometric_means_over_the_validated_series(combined):
+    c = combined.combination_
+    pooled = c.pooled()
+    expected = np.exp(np.mean(np.log([item.scores[NETWORK] for item in c.items])))
+    assert pooled[NETWORK] == pytest.approx(expected) and set(pooled) >= {NETWORK, "naive", "snaive"}
+    assert c.network_leads() == (pooled[NETWORK] <= 1.25 * min(v for k, v in pooled.items() if k != NETWORK))
+    assert not c.network_leads()  # this tiny network trails the statistical candidates on these series

@@ -18,7 +18,7 @@ from lstmcast.auto import Choice
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.report import score, seasonal_period
 from lstmcast.series_model import MIN_CONFORMAL
-from lstmcast.stats.combination import COMBINE_SERIES, NETWORK, build_unvalidated
+from lstmcast.stats.combination import COMBINE_SERIES, GUARD, NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
 from lstmcast.uncertainty.calibrated import foreign_weights
@@ -66,7 +66,14 @@ def calibrate(model):
             f"{model.calibration_.cutoff} series ({model.calibration_.origins} forecasts)"
         )
         model.__dict__.pop("combination_", None)
-        if combinations is not None:
+        if combinations is not None and combinations.network_leads():
+            pooled = ", ".join(f"{k} {v:.3f}" for k, v in sorted(combinations.pooled().items(), key=lambda kv: kv[1]))
+            model.choices_["combine"] = Choice(
+                NETWORK,
+                f"the global network validated within {GUARD} x the best statistical candidate, pooled over the "
+                f"series (validation MASE, geometric mean: {pooled}): it forecasts every series alone",
+            )
+        elif combinations is not None:
             model.combination_ = combinations
             model.choices_["combine"] = Choice("per series", combinations.describe())
             why += "; the combined forecasts' errors, each half of a series' origins weighted as the other chose"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmcast.auto import Choice, resolve
+from lstmcast.auto import PANEL_SEASONS, Choice, resolve
 from lstmcast.data.panel_transforms import MIN_HISTORY, fit_transforms, pad_left, with_mask
 from lstmcast.data.panel_windows import train_ends, training_rows, window_starts
 from lstmcast.data.statics import StaticEncoding, with_statics
@@ -38,7 +38,7 @@ def resolve_panel(cfg: dict, stacked: np.ndarray, offsets: np.ndarray, ends: np.
     for s in picks:
         y = stacked[offsets[s] : offsets[s] + ends[s], :k]
         try:
-            results.append(resolve(cfg, y, freq, loss))
+            results.append(resolve(cfg, y, freq, loss, seasons=PANEL_SEASONS))
         except ConfigError:
             continue
     if not results:

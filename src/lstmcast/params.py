@@ -109,7 +109,7 @@ _TABLE = (
         "window",
         "auto",
         auto(integer(), "a positive integer"),
-        "Past steps the network reads; auto: two seasons (or 2 x horizon), within the data.",
+        "Past steps the network reads; auto: two seasons (or 2 x horizon; many series: three), within the data.",
         "forecast",
         str,
         auto_text(int),

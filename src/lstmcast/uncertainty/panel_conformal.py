@@ -26,7 +26,7 @@ from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, Calibration
 # horizon + origins - 1 rows, so more origins make it weaker than the final network on short series, and its
 # validation then favours the statistical candidates: on the two real panels of the development set and three
 # short quarterly ones (benchmarks/panel.py real quarterly) the combined forecast's geometric-mean MASE relative
-# to the network alone's was 1.009 with 8 origins, 0.923 with 4.
+# to the network alone's was 1.009 with 8 origins, 0.923 with 4 (two-season windows, before the pooled guard).
 ORIGINS_PER_SERIES = 4
 MIN_ORIGINS = 2  # a series validated on fewer origins keeps the network alone (no halves to cross-fit)
 
@@ -78,7 +78,9 @@ def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarr
 
     The copy trains once. combine: each validated series also chooses its combination of the network with
     the statistical candidates on its own origins (:func:`lstmcast.stats.combination.build`), and its
-    calibration errors are the combined forecast's (cross-fitted, as for one series); else None.
+    calibration errors are the combined forecast's (cross-fitted, as for one series), unless the network
+    leads pooled over the series (:meth:`SeriesCombinations.network_leads`: then it forecasts alone and
+    the errors are its own); else None.
     """
     from lstmcast.strategies import get_strategy
 
@@ -142,18 +144,20 @@ def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarr
     combinations = None
     if combine:
         items: list = [None] * panel.n_series
-        pred = np.array(pred, np.float64)  # (N, H, k) the rows of each combined series are replaced
+        combined = np.array(pred, np.float64)  # (N, H, k) the rows of each combined series are replaced
         at = 0
         for u, i in enumerate(used):  # series i's o[u] origins are rows at .. at + o[u] of pred
             rows, span = raw[offsets[u] : offsets[u + 1]], slice(at, at + o[u])
             if o[u] >= MIN_ORIGINS:
                 local = origin_rows[span] - offsets[u]  # (o,) origins within the series
-                items[i], pred[span] = build_combination(
+                items[i], combined[span] = build_combination(
                     pred[span], rows, local, int(ends[i] - cut[i]), int(ends[i]), horizon, cfg["seasonal_period"],
                     covariates=bool(panel.future),
                 )  # fmt: skip
             at += o[u]
         combinations = SeriesCombinations(tuple(items))
+        if not combinations.network_leads():  # else the network forecasts alone, and its errors are the scores
+            pred = combined
     if cfg["log"]:
         errors = np.log(actual) - np.log(pred)
     else:
