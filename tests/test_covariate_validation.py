@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import lstmcast
-import lstmcast.calibration as calibration
+import lstmcast.series_model as series_model
 from lstmcast import Forecaster
 from lstmcast.data.transforms import Scaler
 from lstmcast.errors import ConfigError, ModelFileError
@@ -36,7 +36,7 @@ DF = frame()
 
 def fitted(monkeypatch, with_, without, **kw):
     scores = iter([with_, without])  # _validate_covariates scores the copy that reads them first
-    monkeypatch.setattr(calibration, "network_score", lambda *a, **k: next(scores))
+    monkeypatch.setattr(series_model, "network_score", lambda *a, **k: next(scores))
     return Forecaster(**{**AUTO, **kw}).fit(DF, target="y", time="ds", future=["z"])
 
 

@@ -17,31 +17,12 @@ from lstmcast import series_model
 from lstmcast.auto import Choice
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.report import score, seasonal_period
-from lstmcast.series_model import MIN_CONFORMAL
+from lstmcast.series_model import MIN_CONFORMAL, copy_forecasts
 from lstmcast.stats.combination import COMBINE_SERIES, GUARD, NETWORK, build_unvalidated
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
 from lstmcast.uncertainty.calibrated import foreign_weights
 from lstmcast.uncertainty.conformal import MIN_WINDOWS, Calibration, calibration_plan
-
-
-def copy_forecasts(sub, s, cfg: dict, n: int, origins: int) -> tuple[np.ndarray, np.ndarray]:
-    """((origins,) the last row each forecast sees, (origins, H, targets) the forecasts) of the validation copy
-    ``sub`` (trained on the first ``sub.n_rows_`` rows of series ``s``) from each origin after its rows, up to
-    row ``n`` of the training part."""
-    values = sub.transforms_.to_model_space(s.values[:n])
-    first = np.arange(origins) + sub.n_rows_ - 1
-    return first, sub.forecast_at(values, s.values[:n, : s.n_targets], first - cfg["window"] + 1, cfg["horizon"])
-
-
-def network_score(pred: np.ndarray, s, first: np.ndarray, horizon: int, m: int) -> float:
-    """The validation MASE of forecasts ``pred`` (n, H, targets) of series ``s`` from the origins ``first`` (n,),
-    scaled as the combination's candidates are (:func:`lstmcast.stats.combination.scores`)."""
-    from lstmcast.stats.combination import mase_scale, scores
-
-    raw = s.values[:, : s.n_targets]
-    rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
-    return scores({NETWORK: pred}, raw[rows], mase_scale(raw[: first[0] + 1], m))[NETWORK]
 
 
 def calibrate(model):

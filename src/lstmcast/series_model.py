@@ -35,7 +35,7 @@ from lstmcast.fitting import (
     train_config,
 )
 from lstmcast.resources import check_training
-from lstmcast.stats.combination import NETWORK
+from lstmcast.stats.combination import NETWORK, mase_scale, scores
 from lstmcast.strategies import get_strategy
 from lstmcast.train.config import TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss
@@ -179,8 +179,6 @@ def _validate_covariates(model, s: Series, cfg: dict, copy, n: int, origins: int
     a copy that reads them as zeros (``Scaler.ignored``) trains on the same rows, both forecast from the same
     origins, and the lower validation MASE of the networks decides. A tie keeps the covariates.
     """
-    from lstmcast.calibration import copy_forecasts, network_score
-
     blind = train_copy(model, s, cfg, copy.n_rows_, blind=True)
     if blind.history_.interrupted:  # Ctrl-C: the copy that reads them, as the fit had it
         return copy
@@ -204,6 +202,23 @@ def _validate_covariates(model, s: Series, cfg: dict, copy, n: int, origins: int
         f"{scored['without']:.3f} without them {where}",
     )
     return copy
+
+
+def copy_forecasts(sub, s, cfg: dict, n: int, origins: int) -> tuple[np.ndarray, np.ndarray]:
+    """((origins,) the last row each forecast sees, (origins, H, targets) the forecasts) of the validation copy
+    ``sub`` (trained on the first ``sub.n_rows_`` rows of series ``s``) from each origin after its rows, up to
+    row ``n`` of the training part."""
+    values = sub.transforms_.to_model_space(s.values[:n])
+    first = np.arange(origins) + sub.n_rows_ - 1
+    return first, sub.forecast_at(values, s.values[:n, : s.n_targets], first - cfg["window"] + 1, cfg["horizon"])
+
+
+def network_score(pred: np.ndarray, s, first: np.ndarray, horizon: int, m: int) -> float:
+    """The validation MASE of forecasts ``pred`` (n, H, targets) of series ``s`` from the origins ``first`` (n,),
+    scaled as the combination's candidates are (:func:`lstmcast.stats.combination.scores`)."""
+    raw = s.values[:, : s.n_targets]
+    rows = first[:, None] + np.arange(1, horizon + 1)[None, :]  # (n, H)
+    return scores({NETWORK: pred}, raw[rows], mase_scale(raw[: first[0] + 1], m))[NETWORK]
 
 
 def train_copy(model, s: Series, cfg: dict, cutoff: int, blind: bool = False):
