@@ -86,7 +86,7 @@ def calibrate(model):
                 pred, raw, first, cutoff, n, horizon, cfg["seasonal_period"], covariates=reads_future
             )  # pred: each half of the origins combined with the weights the other half chose
             reason = model.combination_.describe()
-            if reads_future and set(model.combination_.weights) == {NETWORK} and len(model.combination_.scores) > 1:
+            if reads_future and model.combination_.network_only() and len(model.combination_.scores) > 1:
                 reason += (
                     "; the network reads covariates known in advance, which no statistical candidate sees, and "
                     "validated best: it forecasts alone"
