@@ -130,6 +130,14 @@ def child_start(job_key: str, cache: str) -> dict:
 
 
 # -- Keras 3 on TensorFlow -------------------------------------------------------------
+def peer_child(name: str, job_key: str) -> dict | None:
+    """A peer's timing of the job from its own process, where no JAX runtime shares the cores; None if not installed."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--peer-child", name, job_key], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def run_keras(job: Job) -> dict | None:
     try:
         os.environ.setdefault("KERAS_BACKEND", "tensorflow")
@@ -219,8 +227,13 @@ def main() -> None:
     parser.add_argument("--compare", action="store_true", help="also run Keras (TensorFlow) and PyTorch")
     parser.add_argument("--only", help="one configuration key: " + ", ".join(j.key for j in JOBS))
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--peer-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     jobs = {j.key: j for j in JOBS}
+    if args.peer_child:  # a fresh process with no JAX in it: JAX's idle threads slowed PyTorch's 2 threads by ~25%
+        name, key = args.peer_child
+        print(json.dumps((run_keras if name == "keras-tf" else run_torch)(jobs[key])))
+        return
     if args.child:
         r = run_lstmcast(jobs[args.child], timed=False)
         print(json.dumps({"start_s": r["compile_s"], "import_s": r["import_s"]}))
@@ -246,15 +259,14 @@ def main() -> None:
             f"warm cache {warm['start_s']:.2f} s"
         )
         if args.compare:
-            for name, fn in (("keras-tf", run_keras), ("pytorch", run_torch)):
-                r = fn(job)
+            for name in ("keras-tf", "pytorch"):
+                r = peer_child(name, job.key)
                 if r is None:
                     print(f"  {name:<13} not installed (pip install -r benchmarks/requirements-bench.txt)")
                     continue
-                print(
-                    f"  {name:<13} {r['us_per_step']:>10.1f} us/step  lstmcast is "
-                    f"{r['us_per_step'] / ours['us_per_step']:.1f}x faster"
-                )
+                ratio = r["us_per_step"] / ours["us_per_step"]
+                lead = f"lstmcast is {ratio:.2f}x faster" if ratio >= 1 else f"{name} is {1 / ratio:.2f}x faster"
+                print(f"  {name:<13} {r['us_per_step']:>10.1f} us/step  {lead} (its own process, same run)")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import lstmcast
-from lstmcast import Forecaster, series_model
+from lstmcast import Forecaster, fitting, series_model
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.stats import combination as C
 from lstmcast.stats.seasonal import RECENT, Season, has_season
@@ -241,7 +241,7 @@ def test_a_default_fit_trains_its_validation_copy_once_and_fine_tunes_the_final_
 
 
 def test_step_budget_samples_the_windows_when_whole_epochs_overshoot():
-    from lstmcast.series_model import _step_budget
+    from lstmcast.fitting import step_budget as _step_budget
     from lstmcast.train.config import TrainConfig
 
     tc, starts = TrainConfig(batch_size=32), np.arange(6257, dtype=np.int32)  # 196 batches an epoch
@@ -280,18 +280,18 @@ def test_a_default_ensemble_forks_from_a_one_model_validation_copy(monkeypatch):
 
     y = pd.Series(_seasonal(), index=pd.date_range("2000-01", periods=96, freq="MS"))
     copies, starts = [], []
-    train_copy, fork = series_model.train_copy, series_model.fork
+    train_copy, fork = series_model.train_copy, fitting.fork
     monkeypatch.setattr(series_model, "train_copy", lambda *a: copies.append(train_copy(*a)) or copies[-1])
-    monkeypatch.setattr(series_model, "fork", lambda *a: starts.append(fork(*a)) or starts[-1])
-    monkeypatch.setattr(series_model, "COPY_STEPS", 25)  # the budget does not matter here: a tenth of it
-    monkeypatch.setattr(series_model, "FINE_TUNE_STEPS", 13)
+    monkeypatch.setattr(fitting, "fork", lambda *a: starts.append(fork(*a)) or starts[-1])
+    monkeypatch.setattr(fitting, "COPY_STEPS", 25)  # the budget does not matter here: a tenth of it
+    monkeypatch.setattr(fitting, "FINE_TUNE_STEPS", 13)
     f = Forecaster(horizon=6, seasonal_period=12, **{**TINY, "epochs": "auto", "ensemble": 2}).fit(y)
     (copy,), (members,) = copies, starts
     assert copy.config_["ensemble"] == 1 and f.config_["ensemble"] == 2
     assert "forked from the one-model validation copy" in f.choices_["ensemble"].reason
-    fresh, _ = series_model.init_members(f.spec_, 0, 2, "random")
+    fresh, _ = fitting.init_members(f.spec_, 0, 2, "random")
     for m, c, r in zip(jax.tree.leaves(members), jax.tree.leaves(copy.params_), jax.tree.leaves(fresh)):
-        np.testing.assert_allclose(m, c[None] + series_model.FORK_JITTER * r, rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(m, c[None] + fitting.FORK_JITTER * r, rtol=1e-6, atol=1e-7)
     point = np.stack([np.asarray(a) for a in jax.tree.leaves(f.params_)[:1]])
     assert point.shape[1] == 2 and not np.allclose(point[0, 0], point[0, 1])  # members differ after fine-tuning
     assert np.isfinite(f.predict(level=[80]).to_numpy()).all()
@@ -304,5 +304,5 @@ def test_a_default_ensemble_forks_from_a_one_model_validation_copy(monkeypatch):
 def test_which_fits_fork_their_ensemble(change, forked):
     model = Forecaster(**{**TINY, "epochs": "auto", "ensemble": 3, "combine": True, **change})
     cfg = {**model._checked(), "normalize": change.get("normalize", "season")}
-    assert series_model.forks(cfg, model) is forked
-    assert series_model.forks(cfg, Forecaster(**{**model.get_params(), "epochs": 5})) is False  # trains alone
+    assert fitting.forks(cfg, model) is forked
+    assert fitting.forks(cfg, Forecaster(**{**model.get_params(), "epochs": 5})) is False  # trains alone

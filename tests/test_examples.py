@@ -17,12 +17,12 @@ EXAMPLES = Path(__file__).parents[1] / "examples"
 MAX_EPOCHS = 2
 MAX_MEMBERS = 1  # ensemble members (ensembles are the unit tests' business; here each size compiles anew)
 FEWER_EPOCHS = f"""
-import lstmcast.series_model
+import lstmcast.fitting
 import lstmcast.train.trainer
 from lstmcast.estimator import Estimator
 
 lstmcast.train.trainer.TARGET_STEPS = 50  # epochs="auto": 50 steps, not 500
-lstmcast.series_model.COPY_STEPS, lstmcast.series_model.FINE_TUNE_STEPS = 25, 13  # not 250 + 125
+lstmcast.fitting.COPY_STEPS, lstmcast.fitting.FINE_TUNE_STEPS = 25, 13  # not 250 + 125
 
 _checked = Estimator._checked
 

@@ -152,3 +152,36 @@ def test_pooled_scores_are_geometric_means_over_the_validated_series(combined):
     assert pooled[NETWORK] == pytest.approx(expected) and set(pooled) >= {NETWORK, "naive", "snaive"}
     assert c.network_leads() == (pooled[NETWORK] <= 1.25 * min(v for k, v in pooled.items() if k != NETWORK))
     assert not c.network_leads()  # this tiny network trails the statistical candidates on these series
+
+
+def test_a_default_fit_trains_its_copy_first_and_fine_tunes_the_final_model_from_it(monkeypatch):
+    """As for one series: the copy that validates trains before the final model, which starts from its weights and
+    fine-tunes on every row (about FINE_TUNE_STEPS), so a combined global fit costs about 1.25 fits, not 2."""
+    import jax
+
+    from lstmcast import fitting
+    from lstmcast.train import trainer
+    from lstmcast.uncertainty import panel_conformal
+
+    copies, starts = [], []
+    train_copy, start_from_copy = panel_conformal.train_copy, fitting.start_from_copy
+    monkeypatch.setattr(panel_conformal, "train_copy", lambda *a: copies.append(train_copy(*a)) or copies[-1])
+    monkeypatch.setattr(
+        fitting, "start_from_copy", lambda *a, **k: starts.append(start_from_copy(*a, **k)) or starts[-1]
+    )
+    monkeypatch.setattr(trainer, "TARGET_STEPS", 20)
+    monkeypatch.setattr(fitting, "FINE_TUNE_STEPS", 6)
+    f = Forecaster(**{**NET, "epochs": "auto", "ensemble": 2}).fit(DF)
+    (copy,), ((initial, _),) = copies, starts
+    assert copy.config_["ensemble"] == 2 and copy.panel_.n_series == 4  # every member, every series, fewer rows
+    assert np.all(copy.panel_.lengths < f.panel_.lengths)
+    for start, trained in zip(jax.tree.leaves(initial), jax.tree.leaves(copy.params_)):
+        assert np.array_equal(start, trained)
+    assert "from the validation copy's weights" in f.choices_["epochs"].reason
+    assert f.history_.epochs == f.config_["epochs"] < copy.config_["epochs"]  # 6 steps from the copy's 20
+    errors = f.calibration_.errors.copy()
+    f.calibrate()  # calibrated by its fit: the copy is not trained again
+    assert len(copies) == 1 and np.array_equal(f.calibration_.errors, errors)
+    # epochs set by you: the final model trains from scratch, and the copy after it (calibrate)
+    g = Forecaster(**{**NET, "ensemble": 2}).fit(DF)
+    assert g.choices_["epochs"].reason == "set by you" and len(copies) == 2 and len(starts) == 1

@@ -12,7 +12,7 @@ A page's fenced blocks run in order, as a reader would run them, in a fresh fold
 
 To keep the suite fast, settings left at ``epochs="auto"`` train for about 50 optimizer steps here
 instead of 500 (``lstmcast.train.trainer.TARGET_STEPS``; a combined fit's validation copy and
-fine-tune 25 + 13 instead of 250 + 125, ``lstmcast.series_model.COPY_STEPS`` and ``FINE_TUNE_STEPS``),
+fine-tune 25 + 13 instead of 250 + 125, ``lstmcast.fitting.COPY_STEPS`` and ``FINE_TUNE_STEPS``),
 settings giving ``epochs`` as a number train at most ``MAX_EPOCHS`` (2) epochs, and ensembles have
 ``MAX_MEMBERS`` (1) member: the code runs as written, its models are only trained less (ensembles are the
 unit tests' business, and each ensemble size compiles programs of its own in a compile-bound suite).
@@ -97,8 +97,8 @@ def test_examples_run_as_written(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("lstmcast.train.trainer.TARGET_STEPS", 50)  # epochs="auto": 50 steps, not 500
     # a combined fit's copy and fine-tune, scaled alike (250 + 125 steps -> 25 + 13)
-    monkeypatch.setattr("lstmcast.series_model.COPY_STEPS", 25)
-    monkeypatch.setattr("lstmcast.series_model.FINE_TUNE_STEPS", 13)
+    monkeypatch.setattr("lstmcast.fitting.COPY_STEPS", 25)
+    monkeypatch.setattr("lstmcast.fitting.FINE_TUNE_STEPS", 13)
     checked = Estimator._checked
 
     def fewer_epochs(model):  # epochs given as a number: at most MAX_EPOCHS here (the tutorial's 50 at batch 1...)

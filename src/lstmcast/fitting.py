@@ -17,7 +17,7 @@ from lstmcast.errors import DataError, TrainingInterrupted
 from lstmcast.nn import prior
 from lstmcast.nn.network import NetworkSpec, init_params
 from lstmcast.train.config import TRAIN_PARAMS, TrainConfig
-from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, train
+from lstmcast.train.trainer import TARGET_STEPS, EpochCallback, auto_epochs, steps_per_epoch, train
 
 # what a fit of one kind leaves behind that a fit of the other must not keep
 ONE_SERIES_STATE = ("series_", "split_", "calibration_", "holdout_", "combination_", "series_scales_")
@@ -28,6 +28,15 @@ def train_config(cfg: dict) -> TrainConfig:
     """The training settings of a checked configuration: the parameter table's group "train"."""
     return TrainConfig(**{p.name: cfg[p.name] for p in TRAIN_PARAMS})
 
+
+# A combined fit (combine=True, epochs="auto", no early stopping) trains its validation copy first, then
+# fine-tunes it on every row: together about the TARGET_STEPS of a network fitted alone, so validation costs
+# little more than the fit it validates. One series and many take the same budget.
+COPY_STEPS, FINE_TUNE_STEPS = 250, 125
+# The validation copy is one model, and the final ensemble's members fork from its weights, each plus
+# FORK_JITTER times its own fresh initial weights, then fine-tune on every row: an ensemble of K then costs
+# about 2x one model instead of K x (benchmarks/ensemble_cost.py --default; DESIGN.md).
+FORK_JITTER = 0.2
 
 FUTURE_ENCODER = 8  # width of the layer new networks read covariates known in advance through (nn/network.py)
 
@@ -97,6 +106,77 @@ def run_training(spec, loss, cfg: dict, table, starts: dict, initial, key, callb
     if train_cfg.patience is not None and len(starts["validation"]) and history.best_epoch and not history.interrupted:
         params = refit(params, history, initial, spec, loss, train_cfg, table, starts, key)
     return params, history
+
+
+def step_budget(cfg: dict, train_cfg: TrainConfig, starts: np.ndarray, target: int) -> np.ndarray:
+    """Set ``cfg["epochs"]`` for about ``target`` optimizer steps over ``starts``; returns the starts to train on.
+
+    Whole epochs when they come within 15% of ``target``; otherwise the epochs run over a
+    random sample (seeded) of the windows sized to make ``target`` steps: the same compiled
+    epoch as the whole set's (a count in its bucket), where a cap on steps per epoch would
+    compile another program.
+    """
+    per_epoch = steps_per_epoch(train_cfg, len(starts))
+    epochs = max(round(target / per_epoch), 1)
+    cfg["epochs"] = epochs
+    if cfg["steps_per_epoch"] is not None or epochs * per_epoch <= 1.15 * target:
+        return starts
+    size = -(-target // epochs) * cfg["batch_size"]  # windows per epoch for about target steps in all
+    pick = np.random.default_rng(cfg["seed"]).choice(len(starts), min(size, len(starts)), replace=False)
+    return starts[np.sort(pick)]
+
+
+def fine_tunes(cfg: dict, model) -> bool:
+    """Whether the final model fine-tunes from the validation copy: a combined fit with ``epochs="auto"`` and
+    no early stopping."""
+    return bool(cfg["combine"] and model.epochs == "auto" and model.patience is None)
+
+
+def forks(cfg: dict, model) -> bool:
+    """Whether the final ensemble forks from a one-model validation copy: a fit that fine-tunes from the copy
+    (:func:`fine_tunes`), of several members that share one normalization (``"mixed"`` members differ in
+    theirs, so they keep a copy of their own each)."""
+    return fine_tunes(cfg, model) and cfg["ensemble"] > 1 and cfg["normalize"] != "mixed"
+
+
+def fork(trunk, spec, cfg: dict, jitter: float):
+    """``cfg["ensemble"]`` members starting at the one-model ``trunk`` plus ``jitter`` times their own fresh weights."""
+    fresh, _ = init_members(spec, cfg["seed"], cfg["ensemble"], "random")  # (members, ...) leaves
+    return jax.tree.map(lambda t, f: t[None] + jitter * f, trunk, fresh)
+
+
+def start_from_copy(copy, spec, cfg: dict, forked: bool):
+    """(initial parameters, training key) of a final model that starts from its validation ``copy``'s weights:
+    its K members forked from the one-model copy (``forked``), or the copy's own members."""
+    if forked:
+        return fork(copy.params_, spec, cfg, FORK_JITTER), member_keys(cfg["seed"], cfg["ensemble"])
+    return copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
+
+
+def fine_tune_choices(cfg: dict, choices: dict, forked: bool, copy_text: str) -> None:
+    """``choices_["epochs"]`` (and ``["ensemble"]`` when ``forked``) of a final model fine-tuned from its validation
+    copy; copy_text says what the copy trained on."""
+    choices["epochs"] = Choice(
+        cfg["epochs"], f"about {FINE_TUNE_STEPS} optimizer steps from the validation copy's weights ({copy_text})"
+    )
+    if forked:
+        choices["ensemble"] = Choice(
+            cfg["ensemble"],
+            f"members forked from the one-model validation copy, each plus {FORK_JITTER} x its own fresh initial "
+            f"weights, fine-tuned on every row (about 2x one model's cost, not {cfg['ensemble']}x)",
+        )
+
+
+def unvalidated(loss, interrupted: bool) -> Choice | None:
+    """``choices_["combine"]`` of a combined fit that keeps the network alone without validating it (a distribution
+    loss, or Ctrl-C during training), or None when the fit validates it; one series and many alike."""
+    from lstmcast.stats.combination import NETWORK
+
+    if loss.kind != "point":
+        return Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
+    if interrupted:
+        return Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
+    return None
 
 
 def set_fitted(model, cfg: dict, spec, loss, params, history, choices: dict, stale=(), **state) -> None:

@@ -74,15 +74,20 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     """
     import jax
 
+    from lstmcast import fitting
     from lstmcast.fitting import (
         ONE_SERIES_STATE,
         choose_epochs,
+        fine_tune_choices,
         init_members,
         loss_space,
         network_spec,
         reporter,
         run_training,
         set_fitted,
+        start_from_copy,
+        step_budget,
+        train_config,
     )
     from lstmcast.resources import check_training
     from lstmcast.strategies import get_strategy
@@ -145,27 +150,70 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
     initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
-    choose_epochs(cfg, choices, len(starts["train"]))
-    params, history = run_training(spec, loss, cfg, table, starts, initial, key, callback)
+    copy = _train_copy_first(model, cfg, loss, panel, ends, spec)  # None: the final model trains alone
+    fit_starts = starts["train"]
+    if copy is not None:  # the final model starts from the copy's weights, member by member
+        initial, key = start_from_copy(copy, spec, cfg, forked=False)
+    if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: its weights, no more
+        params, history = initial, copy.history_
+        cfg["epochs"] = copy.config_["epochs"]
+        choices["epochs"] = Choice(cfg["epochs"], "Ctrl-C: the copy trained without each series' newest rows only")
+    else:
+        if copy is not None:  # fine-tune the copy on every row, from its parameters
+            fit_starts = step_budget(cfg, train_config(cfg), starts["train"], fitting.FINE_TUNE_STEPS)
+            fine_tune_choices(
+                cfg, choices, False, f"it trained {copy.config_['epochs']} epochs without each series' newest rows"
+            )
+        elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
+            fit_starts = step_budget(cfg, train_config(cfg), starts["train"], model._step_target)
+            choices["epochs"] = Choice(cfg["epochs"], f"about {model._step_target} optimizer steps")
+        else:
+            choose_epochs(cfg, choices, len(starts["train"]))
+        params, history = run_training(spec, loss, cfg, table, starts, initial, key, callback, fit_starts)
     set_fitted(
         model, cfg, spec, loss, params, history, choices, stale=ONE_SERIES_STATE,
         panel_=panel, transforms_=transforms, values_=values, ends_=ends, starts_=starts, statics_=statics,
     )  # fmt: skip
     jax.block_until_ready(model.params_)
-    _combine(model, cfg, loss, panel.n_series, history.interrupted)
+    model._copy = copy
+    try:
+        _combine(model, cfg, loss, panel.n_series, history.interrupted)
+    finally:
+        model.__dict__.pop("_copy", None)
+
+
+def _train_copy_first(model, cfg: dict, loss, panel, ends: np.ndarray, spec):
+    """The validation copy a combined fit trains before the final model, which fine-tunes from it (as one series
+    does: :func:`lstmcast.series_model.fit_series`); None when the final model trains alone: the fit is not
+    combined (:func:`lstmcast.fitting.fine_tunes`), forecasts a distribution, has too many series, or no series
+    can set rows aside, or the copy's network differs in shape (its series hold other static categories, or
+    need no padding where the whole panel does)."""
+    from lstmcast.fitting import fine_tunes
+    from lstmcast.stats.combination import COMBINE_SERIES
+    from lstmcast.uncertainty.panel_conformal import copy_plan, train_copy
+
+    if not fine_tunes(cfg, model) or loss.kind != "point" or panel.n_series > COMBINE_SERIES:
+        return None
+    try:
+        origins, _ = copy_plan(cfg, panel, ends)
+        copy = train_copy(model, cfg, panel, ends, origins)
+    except TooShortError:
+        return None
+    if copy.spec_ != spec:  # calibrate() trains its own copy after the fit
+        return None
+    return copy
 
 
 def _combine(model, cfg: dict, loss, n_series: int, interrupted: bool) -> None:
     """A combined fit (``combine=True``, a point loss) validates a copy now: each series chooses its combination
     with the statistical candidates, and the intervals come with it (:mod:`lstmcast.calibration`)."""
+    from lstmcast.fitting import unvalidated
     from lstmcast.stats.combination import COMBINE_SERIES, NETWORK
 
     if not cfg["combine"]:
         return
-    if loss.kind != "point":
-        model.choices_["combine"] = Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
-    elif interrupted:
-        model.choices_["combine"] = Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
+    if unvalidated(loss, interrupted) is not None:
+        model.choices_["combine"] = unvalidated(loss, interrupted)
     elif n_series > COMBINE_SERIES:
         model.choices_["combine"] = Choice(
             NETWORK,

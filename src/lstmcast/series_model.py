@@ -15,6 +15,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from lstmcast import fitting
 from lstmcast import params as P
 from lstmcast.auto import Choice, resolve
 from lstmcast.data.pipeline import check_length, fit_transforms, part_starts
@@ -25,50 +26,30 @@ from lstmcast.errors import ConfigError, TrainingInterrupted
 from lstmcast.fitting import (
     PANEL_STATE,
     choose_epochs,
+    fine_tune_choices,
+    fine_tunes,
+    fork,
+    forks,
     init_members,
     loss_space,
-    member_keys,
     network_spec,
     reporter,
     run_training,
     set_fitted,
+    start_from_copy,
+    step_budget,
     train_config,
+    unvalidated,
 )
 from lstmcast.resources import check_training
 from lstmcast.stats.combination import NETWORK, mase_scale, scores
 from lstmcast.strategies import get_strategy
-from lstmcast.train.config import TrainConfig
 from lstmcast.train.losses import check_settings, check_targets, get_loss
-from lstmcast.train.trainer import EpochCallback, steps_per_epoch
+from lstmcast.train.trainer import EpochCallback
 from lstmcast.uncertainty.conformal import CALIBRATION_FIXED, MIN_WINDOWS, calibration_plan
 
 FUTURE_RELATIVE = True  # new models read future covariates relative to their window mean (nn/network.py)
-# A combined fit trains the validation copy first, then fine-tunes it on every row: together about the
-# TARGET_STEPS of a network fitted alone, so validation costs little more than the fit it validates.
-COPY_STEPS, FINE_TUNE_STEPS = 250, 125
 MIN_CONFORMAL = 5  # fewer calibration origins than this: the final model's in-sample errors are used
-# A combined fit's validation copy is one model, and the final ensemble's members fork from its weights, each
-# plus FORK_JITTER times its own fresh initial weights, then fine-tune on every row: an ensemble of K then costs
-# about 2x one model instead of K x (benchmarks/ensemble_cost.py --default; DESIGN.md).
-FORK_JITTER = 0.2
-
-
-def _step_budget(cfg: dict, train_cfg: TrainConfig, starts: np.ndarray, target: int) -> np.ndarray:
-    """Set ``cfg["epochs"]`` for about ``target`` optimizer steps over ``starts``; returns the starts to train on.
-
-    Whole epochs when they come within 15% of ``target``; otherwise the epochs run over a
-    random sample (seeded) of the windows sized to make ``target`` steps: the same compiled
-    epoch as the whole set's (a count in its bucket), where a cap on steps per epoch would
-    compile another program.
-    """
-    per_epoch = steps_per_epoch(train_cfg, len(starts))
-    epochs = max(round(target / per_epoch), 1)
-    cfg["epochs"] = epochs
-    if cfg["steps_per_epoch"] is not None or epochs * per_epoch <= 1.15 * target:
-        return starts
-    size = -(-target // epochs) * cfg["batch_size"]  # windows per epoch for about target steps in all
-    pick = np.random.default_rng(cfg["seed"]).choice(len(starts), min(size, len(starts)), replace=False)
-    return starts[np.sort(pick)]
 
 
 def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | None = None):
@@ -109,10 +90,8 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
                     values = transforms.to_model_space(series.values)
     fit_starts = starts["train"]
     forked = copy is not None and forks(cfg, model)  # the copy was trained as one model (train_copy)
-    if forked:  # the members fork from the one-model copy (FORK_JITTER)
-        initial, train_key = fork(copy.params_, spec, cfg, FORK_JITTER), member_keys(cfg["seed"], cfg["ensemble"])
-    elif copy is not None:  # the final model starts from the copy's weights
-        initial, train_key = copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
+    if copy is not None:  # the final model starts from the copy's weights (its members forked: FORK_JITTER)
+        initial, train_key = start_from_copy(copy, spec, cfg, forked)
     else:
         initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: it is the model
@@ -123,21 +102,10 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
         choices["epochs"] = Choice(cfg["epochs"], f"Ctrl-C: the copy trained on rows 1..{cutoff} only")
     else:
         if copy is not None:  # fine-tune the copy on every row, from its parameters
-            fit_starts = _step_budget(cfg, train_cfg, starts["train"], FINE_TUNE_STEPS)
-            choices["epochs"] = Choice(
-                cfg["epochs"],
-                f"about {FINE_TUNE_STEPS} optimizer steps from the validation copy's weights (it trained about "
-                f"{COPY_STEPS} steps on rows 1..{cutoff})",
-            )
-            if forked:
-                choices["ensemble"] = Choice(
-                    cfg["ensemble"],
-                    f"members forked from the one-model validation copy, each plus {FORK_JITTER} x its own fresh "
-                    "initial weights, fine-tuned on every row (about 2x one model's cost, not "
-                    f"{cfg['ensemble']}x)",
-                )
+            fit_starts = step_budget(cfg, train_cfg, starts["train"], fitting.FINE_TUNE_STEPS)
+            fine_tune_choices(cfg, choices, forked, f"it trained about {fitting.COPY_STEPS} steps on rows 1..{cutoff}")
         elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
-            fit_starts = _step_budget(cfg, train_cfg, starts["train"], model._step_target)
+            fit_starts = step_budget(cfg, train_cfg, starts["train"], model._step_target)
             choices["epochs"] = Choice(cfg["epochs"], f"about {model._step_target} optimizer steps")
         else:
             choose_epochs(cfg, choices, len(starts["train"]))
@@ -147,7 +115,9 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
         transforms_=transforms, series_=series, split_=split, starts_=starts, values_=values,
         n_rows_=len(series), first_index_=series.index[0],
     )  # fmt: skip
-    if cfg["combine"] and loss.kind == "point" and not history.interrupted:
+    if cfg["combine"] and unvalidated(loss, history.interrupted) is not None:
+        choices["combine"] = unvalidated(loss, history.interrupted)
+    elif cfg["combine"]:
         try:  # validation picks the combination; the intervals come with it
             model._copy = copy
             model.calibrate()
@@ -158,10 +128,6 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
             choices["combine"] = Choice(NETWORK, "Ctrl-C while the validation copy trained: the network alone")
         finally:
             model.__dict__.pop("_copy", None)
-    elif cfg["combine"] and history.interrupted:
-        choices["combine"] = Choice(NETWORK, "Ctrl-C during training: the network alone, not validated")
-    elif cfg["combine"]:
-        choices["combine"] = Choice(NETWORK, f"loss={loss.name!r} forecasts a distribution, not a point")
     return model
 
 
@@ -250,31 +216,10 @@ def train_copy(model, s: Series, cfg: dict, cutoff: int, blind: bool = False):
         fixed["ensemble"] = 1  # one model validates; the final ensemble forks from it (fit_series)
     sub = type(model)(**{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "combine": False})
     if fine_tunes(cfg, model):
-        sub._step_target = COPY_STEPS
+        sub._step_target = fitting.COPY_STEPS
     sub._blind = blind
     part = dataclasses.replace(s, index=s.index[:cutoff], values=s.values[:cutoff])
     return fit_series(sub, part, sub._checked())
-
-
-def fine_tunes(cfg: dict, model) -> bool:
-    """Whether the final model fine-tunes from the validation copy: a combined fit with ``epochs="auto"`` and
-    no early stopping."""
-    return bool(cfg["combine"] and model.epochs == "auto" and model.patience is None)
-
-
-def forks(cfg: dict, model) -> bool:
-    """Whether the final ensemble forks from a one-model validation copy: a fit that fine-tunes from the copy
-    (:func:`fine_tunes`), of several members that share one normalization (``"mixed"`` members differ in
-    theirs, so they keep a copy of their own each)."""
-    return fine_tunes(cfg, model) and cfg["ensemble"] > 1 and cfg["normalize"] != "mixed"
-
-
-def fork(trunk, spec, cfg: dict, jitter: float):
-    """``cfg["ensemble"]`` members starting at the one-model ``trunk`` plus ``jitter`` times their own fresh weights."""
-    import jax
-
-    fresh, _ = init_members(spec, cfg["seed"], cfg["ensemble"], "random")  # (members, ...) leaves
-    return jax.tree.map(lambda t, f: t[None] + jitter * f, trunk, fresh)
 
 
 def split_series(series: Series, cfg: dict):

@@ -73,6 +73,62 @@ def flat_series(scales: np.ndarray, targets: np.ndarray, offsets: np.ndarray) ->
     return np.any(scales <= FLOOR * np.maximum(level, 1.0) * (1 + 1e-9), axis=1)
 
 
+def copy_plan(cfg: dict, panel, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """((S,) origins each series sets aside for validation, (S, k) series scales) of a global fit with checked
+    settings ``cfg``; TooShortError when no series can set any aside.
+
+    Each series sets aside its newest horizon + o - 1 training rows (o origins, at most ``ORIGINS_PER_SERIES``),
+    keeping window + difference + steps rows to train on; series that never moved set none aside.
+    """
+    from lstmcast.strategies import get_strategy
+
+    horizon, window, lag = cfg["horizon"], cfg["window"], cfg["difference"]
+    steps = get_strategy(cfg["strategy"]).model_horizon(horizon)
+    room = ends - (window + lag + steps) - horizon + 1
+    origins = np.clip(room, 0, ORIGINS_PER_SERIES)  # (S,)
+    targets = panel.stacked()[:, : panel.n_targets]
+    scales = series_scales(targets, panel.offsets(), ends, cfg["seasonal_period"])
+    if not cfg["log"]:  # series that never moved would divide their errors by ~0
+        origins[flat_series(scales, targets, panel.offsets())] = 0
+    if not np.any(origins > 0):
+        from lstmcast.errors import TooShortError
+
+        raise TooShortError(
+            f"no series is long enough to set rows aside for calibrating intervals: each needs window={window}"
+            + (f" + difference={lag}" if lag else "")
+            + f" + {steps} + horizon={horizon} rows; give the series more history."
+        )
+    return origins, scales
+
+
+def train_copy(model, cfg: dict, panel, ends: np.ndarray, origins: np.ndarray):
+    """The validation copy of a global fit: the same settings (the automatic ones as chosen on all rows), trained
+    on every series that sets ``origins`` aside (:func:`copy_plan`), without those rows.
+
+    It trains as the final model would alone (every member, about ``TARGET_STEPS``), unlike one series' shorter
+    one-model copy (:func:`lstmcast.series_model.train_copy`): the pooled guard compares its validation scores
+    with the statistical candidates', and a weaker copy understates the network (DESIGN.md).
+    """
+    from lstmcast.train.progress import say
+
+    used = np.flatnonzero(origins > 0)
+    cut = cfg["horizon"] + origins - 1  # (S,) rows set aside
+    part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
+    # the panel already holds the calendar columns (calendar=True): the copy must not add them again
+    fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+    verbose = model.get_params()["verbose"]  # as set now, not at fit time
+    say(
+        verbose,
+        f"Validation: training a copy without the newest rows of {len(used)} series: its forecasts of them "
+        + ("weigh the network against the statistical candidates and " if cfg["combine"] else "")
+        + "calibrate the intervals...",
+    )
+    copy = type(model)(
+        **{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "calendar": False, "combine": False}
+    )
+    return copy.fit(part)  # a Panel: the same global fit
+
+
 def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarray, SeriesCombinations | None]:
     """(pooled calibration, (S, k) series scales, per-series combinations) of a fitted global model.
 
@@ -84,42 +140,13 @@ def calibrate_panel(model, combine: bool = False) -> tuple[Calibration, np.ndarr
     """
     from lstmcast.strategies import get_strategy
 
-    cfg, panel = model.config_, model.panel_
-    horizon, window, lag = cfg["horizon"], cfg["window"], cfg["difference"]
-    steps = get_strategy(cfg["strategy"]).model_horizon(horizon)
-    ends = model.ends_
-    # each series sets aside horizon + o - 1 rows (o origins), keeping window + lag + steps to train on
-    room = ends - (window + lag + steps) - horizon + 1
-    origins = np.clip(room, 0, ORIGINS_PER_SERIES)  # (S,)
-    targets = panel.stacked()[:, : panel.n_targets]
-    scales = series_scales(targets, panel.offsets(), ends, cfg["seasonal_period"])
-    if not cfg["log"]:  # series that never moved would divide their errors by ~0
-        origins[flat_series(scales, targets, panel.offsets())] = 0
-    used = np.flatnonzero(origins > 0)
-    if len(used) == 0:
-        from lstmcast.errors import TooShortError
-
-        raise TooShortError(
-            f"no series is long enough to set rows aside for calibrating intervals: each needs window={window}"
-            + (f" + difference={lag}" if lag else "")
-            + f" + {steps} + horizon={horizon} rows; give the series more history."
-        )
-    cut = horizon + origins - 1  # (S,) rows set aside
-    part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
-    # the panel already holds the calendar columns (calendar=True): the copy must not add them again
-    fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
-    from lstmcast.train.progress import say
-
-    verbose = model.get_params()["verbose"]  # as set now, not at fit time
-    say(
-        verbose,
-        f"Calibrating prediction intervals: training a copy without the newest rows of {len(used)} series, "
-        "then scoring its forecasts of them (about one more fit; saved with the model)...",
-    )
-    copy = type(model)(
-        **{**model.get_params(), **fixed, "test": 0, "verbose": verbose, "calendar": False, "combine": False}
-    )
-    copy.fit(part)  # a Panel: the same global fit
+    cfg, panel, ends = model.config_, model.panel_, model.ends_
+    horizon, window = cfg["horizon"], cfg["window"]
+    origins, scales = copy_plan(cfg, panel, ends)
+    used, cut = np.flatnonzero(origins > 0), horizon + origins - 1
+    copy = model.__dict__.pop("_copy", None)  # trained by the fit already, or trained now
+    if copy is None:
+        copy = train_copy(model, cfg, panel, ends, origins)
     # forecasts of the copy from every set-aside origin, on the full rows of the used series
     full = panel.subset([panel.ids[i] for i in used])
     offsets = full.offsets()
