@@ -85,6 +85,12 @@ def test_known_future_columns_need_their_future_values(strategy):
     assert not np.allclose(out.to_numpy(), other.to_numpy())  # the future values reach the forecast
     with pytest.raises(DataError, match="future= has no row for 2020-05-01"):
         m.predict(future=pd.DataFrame({"x": [1.0]}, index=pd.date_range("2020-04-30", periods=1)))
+    with pytest.raises(DataError) as e:  # text in a covariate: named with its row, not a bare ValueError
+        m.predict(future=pd.DataFrame({"x": [0.1, "yes", 0.3]}))
+    assert str(e.value.args[0]) == (
+        "future= column 'x' is not numeric (dtype object): value 'yes' at row 1; convert it to numbers or choose "
+        "another column."
+    )
 
 
 def test_static_attributes_are_refused_for_one_table():

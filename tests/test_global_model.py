@@ -222,6 +222,10 @@ def test_future_covariates_of_many_series_reach_the_forecast():
         DataError, match=r"future= has no \(finite\) value of \['promo'\] for series 's0' at 2020-03-01"
     ):
         model.predict(future=frame)
+    with pytest.raises(
+        DataError, match=r"future= column 'promo' is not numeric \(dtype object\): value 'yes' at row 0"
+    ):
+        model.predict(future=frame.assign(promo=["yes"] + [0.0] * 7))
     low = model.predict(future=frame.assign(promo=0.0))
     high = model.predict(future=frame.assign(promo=1.0))
     assert (high["y"] - low["y"]).mean() > 10  # the promotion known in advance lifts the forecast

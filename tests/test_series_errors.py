@@ -36,7 +36,8 @@ CASES = [
     (
         lambda: load_series(pd.DataFrame({"a": range(6), "b": range(6)})),
         ColumnError,
-        "cannot tell which column to forecast among 'a', 'b': pass target= the column name.",
+        "cannot tell which column to forecast among 'a', 'b': pass target= the column name (a column named y is "
+        "taken by default).",
     ),
     (
         lambda: load_series(pd.DataFrame({"y": ["1", "2", "x", "4"]}), target="y"),
@@ -191,3 +192,9 @@ def test_sources_agree(tmp_path):
     np.testing.assert_array_equal(a.values, b.values)
     np.testing.assert_array_equal(a.values, c.values)
     np.testing.assert_array_equal(load_series(df["passengers"].to_numpy()).values, a.values)
+
+
+def test_a_column_named_y_is_the_default_target_beside_other_numeric_columns():
+    frame = pd.DataFrame({"ds": D, "price": range(6), "y": [3.0, 1, 4, 1, 5, 9], "promo": [0, 1] * 3})
+    s = load_series(frame, features=["price"], future=["promo"])
+    assert list(s.targets) == ["y"] and list(s.columns) == ["y", "price", "promo"]

@@ -594,6 +594,11 @@ def test_a_model_trained_with_future_covariates_is_served(models, future_model, 
                 model.predict()
             r = c.post(route, json={})
             assert r.status_code == 422 and r.json()["error"]["message"] == " ".join(str(library.value).split())
+            text = [dict(row, price="cheap") if i == 1 else row for i, row in enumerate(future)]
+            r = c.post(route, json={"future": text})  # a value that is no number: 422 naming it, not a 500
+            assert r.status_code == 422 and r.json()["error"]["type"] == "ColumnError"
+            assert "future= column 'price' is not numeric" in r.json()["error"]["message"]
+            assert "value 'cheap' at row 1" in r.json()["error"]["message"]
             if not registry.default:
                 assert c.post("/models/plain/forecast", json={}).status_code == 200
 

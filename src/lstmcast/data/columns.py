@@ -33,12 +33,15 @@ def target_columns(frame: pd.DataFrame, target, time_name) -> list[str]:
         return [str(frame.attrs["target"])]
     if target is None:
         numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) or _numbers_only(frame[c])]
+        if "y" in numeric:  # the documented default, as for many series (NeuralForecast's name)
+            return ["y"]
         if len(numeric) == 1:
             return numeric
         if len(frame.columns) == 1:  # the one column there is: the numeric check below names its bad value
             return [str(frame.columns[0])]
         raise ColumnError(
-            f"cannot tell which column to forecast among {listing(frame.columns)}: pass target= the column name."
+            f"cannot tell which column to forecast among {listing(frame.columns)}: pass target= the column name "
+            "(a column named y is taken by default)."
         )
     if not isinstance(target, (str, list, tuple)):
         raise ColumnError(

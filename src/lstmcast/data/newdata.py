@@ -91,10 +91,10 @@ def future_values(series: Series, future, horizon: int) -> np.ndarray | None:
         if len(frame) < horizon:
             raise DataError(f"future= must hold {names} for {horizon} step(s), got {len(frame)} row(s).")
         rows = frame.iloc[:horizon]
-    try:
-        values = rows[names].to_numpy(np.float64)
-    except (TypeError, ValueError):
-        raise DataError(f"future= columns {names} must hold numbers.") from None
+    from lstmcast.data.panel_future import numeric_columns
+
+    numeric_columns(rows, names)
+    values = rows[names].to_numpy(np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
         r, c = np.argwhere(bad)[0]
