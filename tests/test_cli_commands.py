@@ -241,3 +241,14 @@ def test_plot_outputs_are_never_overwritten_unasked(workspace, tmp_path):
     )
     assert r.exit_code == 1 and "must end in .png or .svg" in r.output
     assert (workspace / "air.csv").read_bytes() == before
+
+
+def test_quiet_prints_no_warnings(workspace, tmp_path):
+    """--quiet prints nothing but errors: the one-line warnings go too."""
+    frame = pd.read_csv(workspace / "air.csv").assign(note=1.0)  # a column with no role: UnusedColumnsWarning
+    frame.to_csv(tmp_path / "extra.csv", index=False)
+    tiny = ["--window", "6", "--units", "4", "--epochs", "1", "--ensemble", "1", "--horizon", "3", "--no-combine"]
+    loud = run("train", tmp_path / "extra.csv", "--target", "passengers", *tiny, "--out", tmp_path / "a")
+    assert loud.exit_code == 0 and "Warning: column(s) 'note' are not used" in loud.stderr
+    quiet = run("train", tmp_path / "extra.csv", "--target", "passengers", *tiny, "--out", tmp_path / "b", "-q")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""

@@ -109,6 +109,9 @@ def test_fit_chooses_a_combination_and_says_why(fitted):
     assert set(comb.scores) == set(C.CANDIDATES)
     assert sum(comb.weights.values()) == pytest.approx(1.0)
     assert set(comb.weights) == set(C.choose(comb.scores))
+    left_out = "network" not in comb.weights  # the reason says so, and how to keep the network
+    assert ("the network gets no share" in model.choices_["combine"].reason) is left_out
+    assert ("combine=False forecasts with the network alone" in model.choices_["combine"].reason) is left_out
 
 
 def test_a_fit_with_covariates_known_in_advance_chooses_with_them_in_mind():

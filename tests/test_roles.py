@@ -59,6 +59,13 @@ def test_config_file_keys_are_the_roles(tmp_path):
     path = tmp_path / "c.toml"
     path.write_text('target = "a,b"\ntime = "t"\nfeatures = "all"\nstatic = ["s"]\nid = "store"\n')
     assert read_config(path) == {"target": ["a", "b"], "time": "t", "features": "all", "static": ["s"], "id": "store"}
+    path.write_text('statics = ["s"]\n')  # a misspelt role is named with its fix, for the command line's users
+    with pytest.raises(ConfigError) as e:
+        read_config(path)
+    assert str(e.value).endswith(
+        "unknown key(s) 'statics' (did you mean 'static'?): its keys are the parameters (lstmcast train --help; "
+        "batch_size for --batch-size) and the data's data, target, id, time, features, future, static."
+    )
 
 
 @pytest.mark.parametrize("key", [n for n, r in ROLES.items() if not r.several])

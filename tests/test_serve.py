@@ -424,7 +424,7 @@ def test_a_folder_that_does_not_load_is_answered_503_from_memory_until_it_change
         assert error["message"].startswith("model 'b' does not load: ModelFileError: ")
         assert str(tmp_path) not in error["message"]  # no server path in an answer
         assert "checksum mismatch" in error["message"]
-        assert error["message"].endswith("(it is read again when its files change: save it again)")
+        assert error["message"].endswith("refusing it: save the model again. (read again when its files change)")
         model.save(directory / "b", overwrite=True)  # the files change: read again, and served
         r = c.post("/models/b/forecast", json={})
         assert r.status_code == 200 and r.json()["model"] == "b" and len(loads) == 2
@@ -546,8 +546,8 @@ def test_links_that_leave_the_served_folder_are_refused(models, tmp_path):
             assert r.status_code == 503, r.text
             assert r.json()["error"]["message"] == (
                 f"model {name!r} does not load: ModelFileError: {what} is a symbolic link that leads outside the "
-                "served folder (--models): refused; copy the model into the folder instead of linking it. (it is "
-                "read again when its files change: save it again)"
+                "served folder (--models): refused; copy the model into the folder instead of linking it. (read "
+                "again when its files change)"
             )
         assert c.post("/models/a/forecast", json={}).status_code == 200
 

@@ -91,6 +91,13 @@ def calibrate(model):
                     "; the network reads covariates known in advance, which no statistical candidate sees, and "
                     "validated best: it forecasts alone"
                 )
+            scored = model.combination_.scores
+            if NETWORK not in model.combination_.weights and NETWORK in scored:
+                best = min(v for k, v in scored.items() if k != NETWORK)
+                reason += (
+                    f"; the network gets no share: it validated at {scored[NETWORK]:.3f}, over {GUARD} x the best "
+                    f"statistical candidate's {best:.3f} (combine=False forecasts with the network alone)"
+                )
             model.choices_["combine"] = Choice(model.combination_.chosen(), reason)
             why += "; the combined forecast's errors, each half of the origins weighted as the other chose"
     else:  # too short to set rows aside: the naive forecast's errors (wide rather than optimistic)

@@ -37,7 +37,16 @@ def read_config(path: str | Path | None) -> dict:
         raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}.") from None
     unknown = sorted(set(doc) - set(NAMES) - set(DATA_KEYS))
     if unknown:
-        raise ConfigError(f"config file {str(path)!r}: {unknown_message(unknown)}")
+        raise ConfigError(
+            f"config file {str(path)!r}: "
+            + unknown_message(
+                unknown,
+                "unknown key(s)",
+                (*NAMES, *DATA_KEYS),
+                "its keys are the parameters (lstmcast train --help; batch_size for --batch-size) and the data's "
+                f"{', '.join(DATA_KEYS)}",
+            )
+        )
     for key in DATA_KEYS:
         if key in doc and key != "data":
             doc[key] = column_names(key, doc[key])

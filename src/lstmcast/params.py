@@ -385,15 +385,20 @@ def check_params(values: dict) -> dict:
     return {name: PARAMS[name].check_value(values.get(name, DEFAULTS[name])) for name in NAMES}
 
 
-def unknown_message(names: list[str], lead: str = "unknown parameter(s)") -> str:
+def unknown_message(
+    names: list[str],
+    lead: str = "unknown parameter(s)",
+    known=NAMES,
+    see: str = "see help(lstmcast.Forecaster) for the parameters",
+) -> str:
     """``unknown parameter(s) 'windw' (did you mean 'window'?): see help(lstmcast.Forecaster) ...``"""
     import difflib
 
     hints = []
     for n in names:
-        close = difflib.get_close_matches(n, NAMES, n=1)
+        close = difflib.get_close_matches(n, list(known), n=1)
         hints.append(f"{n!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    return f"{lead} {', '.join(hints)}: see help(lstmcast.Forecaster) for the parameters."
+    return f"{lead} {', '.join(hints)}: {see}."
 
 
 def from_jsonable(values: dict) -> dict:

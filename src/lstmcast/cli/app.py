@@ -80,8 +80,10 @@ def _main(
 
 
 @contextlib.contextmanager
-def user_errors(as_json: bool = False):
+def user_errors(as_json: bool = False, quiet: bool = False):
     """Turn every error into one line and exit code 1 (Ctrl-C: "Interrupted.", 130); ``--debug`` re-raises.
+
+    Warnings print as one line each on stderr, none with ``quiet`` (``--quiet``: nothing but errors).
 
     lstmcast's own errors and OS errors print their message; anything else also names its type and
     points to ``--debug``. With ``as_json`` the error is a JSON object on stdout instead:
@@ -93,6 +95,8 @@ def user_errors(as_json: bool = False):
 
     def one_line_warning(message, category, filename, lineno, file=None, line=None):
         # lstmcast's warnings are for the user: one line, no source location (stderr, never in --json's stdout)
+        if quiet:
+            return
         err_console.print(f"[yellow]Warning:[/yellow] {escape(str(message))}", highlight=False, soft_wrap=True)
 
     try:

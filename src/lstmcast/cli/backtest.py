@@ -59,7 +59,7 @@ def backtest(
     columns: dict = None,
 ) -> None:
     """Refit at each origin (or not), forecast the next rows, and score every fold against baselines."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast.cli.intervals import interval_options
         from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster

@@ -74,7 +74,7 @@ def export(
     as_json: Json = False,
 ) -> None:
     """Write a dataset to a file, with its time column first (an existing file only with --force)."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast import datasets
 
         check_frame_path(path, force)

@@ -20,7 +20,7 @@ def demo(
     as_json: Json = False,
 ) -> None:
     """Train LSTM(50)+Dense(1) on a sine wave (seed tutorial 000, done right) and plot it."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast.demo import run_demo
         from lstmcast.train.progress import epoch_printer
 

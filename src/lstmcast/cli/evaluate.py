@@ -27,7 +27,7 @@ def evaluate(
     as_json: Json = False,
 ) -> None:
     """MSE, RMSE, MAE, MAPE, sMAPE and MASE on the original scale, with naive baselines."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         check_plot_path(plot, force, [data])
         if calibration is not None and not level:
             raise ConfigError("--calibration needs --level (the intervals to check), e.g. --level 80 95.")

@@ -24,7 +24,7 @@ def explain(
 ) -> None:
     """Attribute the next forecast to each lag and input column (integrated gradients; they add up to the
     forecast minus that of a flat history)."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         check_plot_path(plot, force, [data, future])
         from lstmcast import load
         from lstmcast.data.sources import read_source

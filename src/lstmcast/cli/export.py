@@ -19,7 +19,7 @@ def export(
     quiet: Quiet = False,
 ) -> None:
     """Export a saved model's forecast as an ONNX graph: raw history in, original-scale forecast out."""
-    with user_errors():
+    with user_errors(quiet=quiet):
         from lstmcast import load
 
         m = load(model)

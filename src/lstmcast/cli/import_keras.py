@@ -36,7 +36,7 @@ def import_keras(
     columns: dict = None,
 ) -> None:
     """Read a Keras 3 .keras model (no Keras or TensorFlow needed, no code from the file run) and save it."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast.cli.train import data_source
         from lstmcast.errors import OverwriteError
         from lstmcast.io.saving import check_save_path, save

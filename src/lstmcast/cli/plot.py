@@ -25,7 +25,7 @@ def plot(
     as_json: Json = False,
 ) -> None:
     """Draw a saved model's forecast, its fit over the data, or its training loss."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         check_plot_path(out, force, [data])
         from lstmcast import load
         from lstmcast.plot import plot_forecast, plot_history, plot_in_sample

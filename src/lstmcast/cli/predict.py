@@ -38,7 +38,7 @@ def predict(
     as_json: Json = False,
 ) -> None:
     """Forecast the steps after the end of the data, on the original scale (with --level: intervals)."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast.cli.intervals import interval_options
         from lstmcast.data.sources import read_source
         from lstmcast.forecaster import Forecaster

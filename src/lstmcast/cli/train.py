@@ -76,7 +76,7 @@ def train(
     columns: dict = None,
 ) -> None:
     """Train an LSTM/GRU forecaster and save it (weights + JSON) to a folder."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast.configfile import model_params, read_config
         from lstmcast.forecaster import Forecaster
         from lstmcast.train.progress import epoch_printer

@@ -52,7 +52,7 @@ def tune(
     columns: dict = None,
 ) -> None:
     """Search the network's settings (Optuna, seeded by --seed), each trial scored on rolling origins."""
-    with user_errors(as_json=as_json):
+    with user_errors(as_json=as_json, quiet=quiet):
         from lstmcast.configfile import config_toml, model_params, read_config
         from lstmcast.forecaster import Forecaster
         from lstmcast.io.files import write_file

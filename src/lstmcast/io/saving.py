@@ -312,7 +312,9 @@ def _read_generation(folder: Path, key: str | bytes | None) -> tuple[dict, bytes
         doc = parse_document(text, where)
         check_version(doc, where)
         if doc.get("document_sha256") != _digest(doc):
-            raise ModelFileError(f"{where} was modified after saving (checksum mismatch); refusing it.")
+            raise ModelFileError(
+                f"{where} was modified after saving (checksum mismatch); refusing it: save the model again."
+            )
         if hashlib.sha256(weights).hexdigest() == doc.get("weights_sha256"):
             break
         if (_identity(folder / DOCUMENT), _identity(folder / WEIGHTS)) == (text_id, weights_id):

@@ -258,7 +258,9 @@ class Registry:
         registry = cls({}, folder)
         for name in names:  # a folder that does not load is answered 503; the others are served
             try:
-                registry._slots[name] = Slot(name, folder / name, registry._load_new(name, folder / name), folder)
+                # not logged here: the caller lists the unavailable ones (lstmcast serve prints each once)
+                version = registry._load_new(name, folder / name, announce=False)
+                registry._slots[name] = Slot(name, folder / name, version, folder)
             except ModelUnavailable:
                 pass
         registry.default = names[0] if len(names) == 1 else None
@@ -308,8 +310,9 @@ class Registry:
                 self._slots[name] = Slot(name, folder, self._load_new(name, folder), self.directory)
             return self._slots[name]
 
-    def _load_new(self, name: str, folder: Path) -> Version:
-        """The first version of a folder saved after startup; ModelUnavailable, remembered until its files change."""
+    def _load_new(self, name: str, folder: Path, announce: bool = True) -> Version:
+        """The first version of a folder saved after startup; ModelUnavailable, remembered until its files change
+        (logged as a warning when ``announce``)."""
         now = fingerprint(folder)  # before reading: a save during the load makes the next request try again
         broken = self._broken.get(name)
         if broken is not None and broken[0] == now:
@@ -319,12 +322,10 @@ class Registry:
         except Exception as exc:  # whatever is wrong with the files: 503 until they change
             detail = " ".join(str(exc).split())
             detail = shorten(hide_paths(detail, path_labels(name, folder, self.directory)), 1_000)  # answered: short
-            message = (
-                f"model {name!r} does not load: {type(exc).__name__}: {detail} "
-                "(it is read again when its files change: save it again)"
-            )
+            message = f"model {name!r} does not load: {type(exc).__name__}: {detail} (read again when its files change)"
             self._broken[name] = (now, message)
-            log.warning("%s", message)
+            if announce:
+                log.warning("%s", message)
             raise ModelUnavailable(message) from None
         self._broken.pop(name, None)
         return version

@@ -32,7 +32,8 @@ def require_calibration(model) -> None:
     )
     raise NotCalibratedError(
         f"this model's prediction intervals are not calibrated, and predicting never trains: {how}. "
-        "lstmcast train calibrates them before it saves a model."
+        "On the command line, lstmcast train calibrates them before it saves a model unless given --no-intervals: "
+        "train it again without that option."
     )
 
 
