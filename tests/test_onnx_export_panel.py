@@ -107,6 +107,13 @@ def test_static_attributes_are_refused(tmp_path):
     assert "static attributes (static=['size'])" in str(refused.value)
     assert "Refit without static= to export" in str(refused.value)
     assert list(tmp_path.iterdir()) == []
+    quantile = Forecaster(**{**model.get_params(), "loss": "quantile"})
+    quantile.fit(df, id="store", time="month", target="sales", static=["size"])
+    with pytest.raises(ConfigError) as refused:  # every reason at once, each with its fix
+        quantile.to_onnx(tmp_path / "never.onnx")
+    loss, static = str(refused.value).split(" Also: ")
+    assert loss.startswith("ONNX export of loss='quantile' (quantile head) is not supported")
+    assert static.startswith("ONNX export of a model with static attributes (static=['size'])")
 
 
 def test_cli_exports_a_model_of_many_series(model, tmp_path):

@@ -18,7 +18,13 @@ def export(
     overwrite: bool = typer.Option(False, "--overwrite", "--force", help="Replace existing output files."),
     quiet: Quiet = False,
 ) -> None:
-    """Export a saved model's forecast as an ONNX graph: raw history in, original-scale forecast out."""
+    """Export a saved model's forecast as an ONNX graph: raw history in, original-scale forecast out.
+
+    The graph holds the network: train with --no-combine (the default combines it with statistical
+    forecasts) and a point loss (mae, mse, huber), without --static, without short series padded on
+    the left, and with normalize other than es or mixed. A model that cannot be exported is refused
+    with every reason at once.
+    """
     with user_errors(quiet=quiet):
         from lstmcast import load
 

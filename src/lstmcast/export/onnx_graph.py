@@ -41,65 +41,68 @@ SUPPORTED = "models of one or many series with a point loss (loss='mse', 'mae' o
 
 
 def check_exportable(model) -> None:
-    """Refuse, with what is supported, a model the graph cannot express."""
+    """Refuse, with what is supported, a model the graph cannot express: every reason at once, each with its fix."""
     model._check_fitted()
+    reasons = []
     if model.is_panel_:
         from lstmcast.data.panel_windows import mask_column
 
         if mask_column(model.spec_, model.panel_) is not None:
-            raise ConfigError(
+            reasons.append(
                 "ONNX export of a model trained with short series padded on the left (a mask input) is not "
                 f"supported: it exports {SUPPORTED}; fit on series holding at least window + horizon rows to export."
             )
     if model.loss_.kind != "point":
-        raise ConfigError(
+        reasons.append(
             f"ONNX export of loss={model.loss_.name!r} ({model.loss_.kind} head) is not supported: it exports "
             f"{SUPPORTED}; train with loss='mae' (the default), 'mse' or 'huber' to export."
         )
     if not model.is_panel_ and model.transforms_.scaler.ignored:
-        raise ConfigError(
+        reasons.append(
             "ONNX export of a model that does not read its covariates known in advance is not supported: its "
             "validation left them out (choices_['future']), and the graph reads every column; refit with "
             "combine=False to export a network that reads them."
         )
     combination = getattr(model, "combination_", None)
     if combination is not None and not combination.network_only():
-        raise ConfigError(
+        reasons.append(
             f"ONNX export of a combined forecast is not supported: this model forecasts {combination.chosen()} "
             "(combine=True, the default), and the graph holds the network alone; refit with combine=False to "
             "export it."
         )
     spec = model.spec_
     if spec.cell not in OPERATORS:  # by capability: a registered cell without an ONNX operator
-        raise ConfigError(
+        reasons.append(
             f"ONNX export of cell={spec.cell!r} is not supported: the graph has an operator for "
             f"{', '.join(repr(c) for c in OPERATORS)} only; train with one of those to export."
         )
     if spec.normalize in ("es", "mixed"):  # a recursion over each window: no graph for it yet
-        raise ConfigError(
+        reasons.append(
             f"ONNX export of normalize={spec.normalize!r} (a learned Holt-Winters recursion over each window) "
             f"is not supported: it exports {SUPPORTED} whose windows are normalized in closed form; refit with "
             "normalize='season' (or 'last') to export."
         )
     if spec.static_columns:
-        statics = getattr(model, "statics_", None)
-        names = list(statics.names) if statics is not None else []
-        raise ConfigError(
+        static = getattr(getattr(model, "panel_", None), "static", None)
+        names = list(static.columns) if static is not None else []  # in the order given
+        reasons.append(
             f"ONNX export of a model with static attributes (static={names}) is not supported: the graph has no "
             f"input for them; it exports {SUPPORTED} and no static=. Refit without static= to export."
         )
     if spec.kind != "recurrent":
-        raise ConfigError(f"ONNX export of a {spec.kind!r} network is not supported: it exports {SUPPORTED}.")
+        reasons.append(f"ONNX export of a {spec.kind!r} network is not supported: it exports {SUPPORTED}.")
     values = np.asarray(model.panel_.stacked() if model.is_panel_ else model.series_.values, np.float64)
     biggest = float(np.nanmax(np.abs(values))) if values.size else 0.0
     if (
         biggest > float(np.finfo(np.float32).max) / 16
     ):  # the graph computes in float32: these would become inf, then NaN
-        raise ConfigError(
+        reasons.append(
             f"ONNX export computes in float32, but this model was fitted on values up to {biggest:.3g}, beyond "
             f"float32's range ({np.finfo(np.float32).max:.3g}): its forecasts would be NaN; rescale the data "
             "(e.g. divide it by a power of ten) and fit again to export it."
         )
+    if reasons:
+        raise ConfigError(reasons[0] if len(reasons) == 1 else " Also: ".join(reasons))
 
 
 def build_graph(model) -> onnx.ModelProto:
