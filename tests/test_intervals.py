@@ -289,6 +289,10 @@ def test_sample_paths_of_a_recursive_distribution_model():
     assert not np.array_equal(few["y-lo-80"].to_numpy(), many["y-lo-80"].to_numpy())
     with pytest.raises(ConfigError, match=r"samples=0 must be an integer from 1 to 100000\."):
         model.predict(level=[80], samples=0)
+    direct = Forecaster(horizon=3, seasonal_period=12, loss="normal", **SMALL).fit(noisy_sine())
+    with pytest.raises(ConfigError, match=r"samples=20 sets how many sample paths a recursive model's quantiles"):
+        direct.predict(level=[80], samples=20)  # read by nothing: refused, not ignored
+    assert len(direct.sample_paths(samples=20)) == 20 * 3  # direct paths draw each step from the head
 
 
 def test_a_point_model_has_no_sample_paths(fitted):

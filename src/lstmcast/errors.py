@@ -88,6 +88,10 @@ class UnusedColumnsWarning(UserWarning):
     """Columns of the data that no role reads (not a target, time, id, feature, future or static column)."""
 
 
+class UnseenCategoryWarning(UserWarning):
+    """A static attribute's category that the model never saw in training (its forecast reads no category)."""
+
+
 class ShortSeriesWarning(UserWarning):
     """Series of a panel too short for a window: they add nothing to training and cannot be forecast."""
 

@@ -46,11 +46,11 @@ def predict(
         check_forecast(model, horizon)  # before any array is allocated
         levels = check_levels(level) if level is not None else ()
         qs = check_quantiles(quantiles) if quantiles is not None else ()
-        return predict_panel(model, horizon, data, future, levels, qs, check_samples(model, samples))
+        return predict_panel(model, horizon, data, future, levels, qs, predict_samples(model, samples))
     series, values, tail, start, horizon = forecast_inputs(model, horizon, data, future)
     levels = check_levels(level) if level is not None else ()
     qs = check_quantiles(quantiles) if quantiles is not None else ()
-    n_samples = check_samples(model, samples)
+    n_samples = predict_samples(model, samples)
     if not levels and not qs:
         out = model.forecast_at(values, tail[:, : series.n_targets], start, horizon)  # (1, horizon, targets)
         return pd.DataFrame(out[0], index=series.future_index(horizon), columns=list(series.targets))
@@ -100,6 +100,19 @@ def check_samples(model, samples) -> int:
     P.integer(1, hi=MAX_SAMPLES)("samples", samples)
     check_spread(model, "samples=")
     return int(samples)
+
+
+def predict_samples(model, samples) -> int:
+    """``predict``'s ``samples=``: :func:`check_samples`, refused where predicting would not read it (a direct
+    model's quantiles are its head's, in closed form), rather than ignored."""
+    n = check_samples(model, samples)
+    if samples is not None and not get_strategy(model.config_["strategy"]).one_step:
+        raise ConfigError(
+            f"samples={samples} sets how many sample paths a recursive model's quantiles are read from; this "
+            "model is direct (strategy='direct'), and its quantiles come from its head in closed form: leave "
+            "samples out (sample_paths(samples=...) draws paths of either kind)."
+        )
+    return n
 
 
 def check_spread(model, what: str) -> None:

@@ -203,10 +203,17 @@ def _report(kind: str, message: str, as_json: bool) -> None:
         err_console.print(f"[red]Error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
 
 
+PIPED_WIDTH = 160  # columns of tables written to a pipe or file (rich's 80 cut their headers to "ref…")
+
+
 def console(quiet: bool = False) -> Console:
     # soft_wrap: rich must not insert newlines into long lines; a path or a
     # command split over two lines cannot be copied (the terminal wraps).
-    return Console(quiet=quiet, soft_wrap=True)
+    import os
+    import sys
+
+    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ  # $COLUMNS, where set, is the user's choice
+    return Console(quiet=quiet, soft_wrap=True, width=PIPED_WIDTH if piped else None)
 
 
 def main() -> None:

@@ -50,7 +50,7 @@ def backtest(
     ),
     level: Level = None,
     calibration: Optional[Path] = typer.Option(  # noqa: UP045
-        None, help="With --level: write the calibration plot (nominal vs observed coverage, PNG or SVG)."
+        None, help="With --level, one series: write the calibration plot (nominal vs observed coverage, PNG or SVG)."
     ),
     force: Force = False,
     quiet: Quiet = False,

@@ -67,7 +67,10 @@ class StaticEncoding:
         cols = [(static[c].to_numpy(np.float64) - m) / s for c, m, s in zip(self.numeric, self.mean, self.std)]
         for c, cats in zip(self.categorical, self.categories):
             where = {v: i + 1 for i, v in enumerate(cats)}
-            cols.append(np.array([where.get(str(v), 0) for v in static[c]], np.float64))
+            codes = np.array([where.get(str(v), 0) for v in static[c]], np.float64)
+            if not codes.all():
+                _warn_unseen(c, sorted({str(v) for v, code in zip(static[c], codes) if code == 0}))
+            cols.append(codes)
         return np.stack(cols, axis=1).astype(np.float32) if cols else np.zeros((len(static), 0), np.float32)
 
     def to_dict(self) -> dict:
@@ -103,3 +106,17 @@ def with_statics(values: np.ndarray, panel, encoding: StaticEncoding | None, enc
     at = panel.n_targets + len(panel.features)
     rows = np.repeat(np.asarray(encoded, np.float32), panel.lengths, axis=0)  # (rows, width)
     return np.concatenate([values[:, :at], rows, values[:, at:]], axis=1).astype(np.float32)
+
+
+def _warn_unseen(column: str, values: list[str]) -> None:
+    import warnings
+
+    from lstmcast.errors import UnseenCategoryWarning
+
+    shown = ", ".join(repr(v) for v in values[:3]) + (f" and {len(values) - 3} more" if len(values) > 3 else "")
+    warnings.warn(
+        f"static column {column!r}: {shown} never appeared in training, so those series are forecast as of no "
+        "known category (the embedding of unseen values); refit with them to learn theirs.",
+        UnseenCategoryWarning,
+        stacklevel=3,
+    )
