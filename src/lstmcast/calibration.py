@@ -18,7 +18,7 @@ from lstmcast.auto import Choice
 from lstmcast.errors import ConfigError, DataError
 from lstmcast.evaluate.report import score, seasonal_period
 from lstmcast.series_model import MIN_CONFORMAL, copy_forecasts
-from lstmcast.stats.combination import COMBINE_SERIES, GUARD, NETWORK, build_unvalidated
+from lstmcast.stats.combination import GUARD, NETWORK, build_unvalidated, combines_panel
 from lstmcast.stats.combination import build as build_combination
 from lstmcast.strategies import get_strategy
 from lstmcast.uncertainty.calibrated import foreign_weights
@@ -40,7 +40,7 @@ def calibrate(model):
 
         cfg = model.config_
         # more series than COMBINE_SERIES: the network alone (the fit says why in choices_["combine"])
-        combine = bool(cfg["combine"]) and model.loss_.kind == "point" and model.panel_.n_series <= COMBINE_SERIES
+        combine = combines_panel(cfg["combine"], model.loss_.kind, model.panel_.n_series)
         model.calibration_, model.series_scales_, combinations = calibrate_panel(model, combine)
         why = (
             f"scale-free errors of a copy trained without each series' newest rows, pooled over "

@@ -189,10 +189,10 @@ def _train_copy_first(model, cfg: dict, loss, panel, ends: np.ndarray, spec):
     can set rows aside, or the copy's network differs in shape (its series hold other static categories, or
     need no padding where the whole panel does)."""
     from lstmcast.fitting import fine_tunes
-    from lstmcast.stats.combination import COMBINE_SERIES
+    from lstmcast.stats.combination import combines_panel
     from lstmcast.uncertainty.panel_conformal import copy_plan, train_copy
 
-    if not fine_tunes(cfg, model) or loss.kind != "point" or panel.n_series > COMBINE_SERIES:
+    if not fine_tunes(cfg, model) or not combines_panel(cfg["combine"], loss.kind, panel.n_series):
         return None
     try:
         origins, _ = copy_plan(cfg, panel, ends)

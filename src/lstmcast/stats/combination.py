@@ -70,6 +70,12 @@ GUARD = 1.25  # the network stays when its score is at most this times the best 
 COMBINE_SERIES = 2000  # a global model of more series forecasts with the network alone (each series fits its own)
 
 
+def combines_panel(combine: bool, loss_kind: str, n_series: int) -> bool:
+    """Whether a global model of ``n_series`` combines each series with the statistical candidates: ``combine=True``,
+    a point loss, and at most ``COMBINE_SERIES`` series (each fits its own smoothers)."""
+    return bool(combine) and loss_kind == "point" and n_series <= COMBINE_SERIES
+
+
 def _segments(raw: np.ndarray, origins: np.ndarray, context: int):
     """Yield (positions in origins, histories (B, L)) grouped by length: each origin's last ``context`` rows."""
     lengths = np.minimum(origins + 1, context)
