@@ -111,11 +111,9 @@ def test_a_series_the_model_never_saw_gets_the_network_alone(combined, alone):
 
 
 def test_more_series_than_combine_series_keep_the_network(monkeypatch, alone):
-    import lstmcast.calibration
     import lstmcast.stats.combination
 
-    monkeypatch.setattr(lstmcast.stats.combination, "COMBINE_SERIES", 3)
-    monkeypatch.setattr(lstmcast.calibration, "COMBINE_SERIES", 3)
+    monkeypatch.setattr(lstmcast.stats.combination, "COMBINE_SERIES", 3)  # the one place the bound is read
     model = Forecaster(**NET).fit(DF)
     choice = model.choices_["combine"]
     assert choice.value == NETWORK and choice.reason.startswith("4 series: more than the 3 a global model combines")
