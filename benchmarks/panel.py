@@ -31,6 +31,8 @@
 6. ``covariates``: synthetic half-hourly demand driven by temperature and holidays (known in
    advance), 120 days, the last day held out: the default model with and without
    ``future=["temperature", "holiday"]``, MASE against seasonal naive (3 series x ``--seeds``).
+7. ``combine-draws``: 24 random quarterly panels, the default against its own network alone (one fit each):
+   whether the per-series combination the guard chose helped (not part of the default run).
 
     python benchmarks/panel.py                 # all
     python benchmarks/panel.py employment
@@ -39,6 +41,7 @@
     python benchmarks/panel.py short
     python benchmarks/panel.py quarterly-draws
     python benchmarks/panel.py covariates --seeds 2
+    python benchmarks/panel.py combine-draws
 """
 
 from __future__ import annotations
@@ -321,6 +324,57 @@ def quarterly_draws(folder: Path | None) -> None:
     )
 
 
+def combine_draws(folder: Path | None) -> None:
+    """24 random quarterly panels (4, 8, 16 and 32 series, 3 draws each, numpy seeds 123 and 7): the default and
+    its own network alone (the same fit, its per-series combination dropped), panel-average MASE, with the pooled
+    validation ratio (network / best statistical candidate) that the guard compared with GUARD."""
+    if folder is None:
+        print("combine-draws: shared data folder not found (--data-dir); skipped")
+        return
+    from lstmcast.stats.combination import GUARD, NETWORK
+
+    q, ids = quarterly_series(folder)
+    h, m = 8, 4
+    rows = []
+    for seed in (123, 7):
+        rng = np.random.default_rng(seed)
+        for size in (4, 8, 16, 32):
+            for draw in range(3):
+                pick = list(rng.choice(ids, size, replace=False))
+                train, test = quarterly_split(q, pick, h)
+                model = Forecaster(horizon=h, seed=0, verbose=0).fit(train)
+                comb = model.__dict__.get("combination_")
+                ratio = float("nan")
+                if comb is not None:
+                    pooled = comb.pooled()
+                    ratio = pooled[NETWORK] / min(v for k, v in pooled.items() if k != NETWORK)
+                preds = {"default": model.predict()}
+                model.__dict__.pop("combination_", None)
+                preds["network alone"] = model.predict()
+                errors: dict[str, list[float]] = {"snaive": [], "default": [], "network alone": []}
+                for uid in pick:
+                    y = train[train["unique_id"] == uid]["y"].to_numpy()
+                    actual = test[test["unique_id"] == uid]["y"].to_numpy()
+                    scale = A.mase_scale(y, m)
+                    errors["snaive"].append(np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale)
+                    for name, pred in preds.items():
+                        f = pred[pred["unique_id"] == uid]["y"].to_numpy()
+                        errors[name].append(np.mean(np.abs(f - actual)) / scale)
+                r = {k: float(np.mean(v)) for k, v in errors.items()}
+                rows.append((model.choices_["combine"].value, ratio, r))
+                print(
+                    f"draw {seed}/{size}/{draw}: {model.choices_['combine'].value}, pooled ratio {ratio:.3f}; "
+                    + ", ".join(f"{k} {v:.3f}" for k, v in r.items()),
+                    flush=True,
+                )
+    combined = [r for r in rows if r[0] == "per series"]
+    for label, subset in (("all 24 panels", rows), (f"the {len(combined)} combined per series", combined)):
+        line = ", ".join(f"{k} {A.geomean(np.asarray([r[2][k] for r in subset])):.3f}" for k in rows[0][2])
+        print(f"combine draws, geometric mean of panel-average MASE over {label}: {line}")
+    better = sum(r[2]["default"] < r[2]["network alone"] for r in combined)
+    print(f"per-series combination better than the network alone on {better} of {len(combined)} (GUARD {GUARD})")
+
+
 def _nf_global():
     """NeuralForecast's LSTM as one global model over the long table (robust scaler, 500 steps), or None."""
     try:
@@ -537,7 +591,7 @@ def main() -> None:
         "parts",
         nargs="*",
         default=["real", "employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"],
-        help="real, employment, quarterly, quarterly-draws, scale, short, covariates",
+        help="real, employment, quarterly, quarterly-draws, combine-draws, scale, short, covariates",
     )
     parser.add_argument("--series", type=int, default=100_000)
     parser.add_argument("--length", type=int, default=200)
@@ -545,7 +599,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1, help="short, covariates: model seeds (0, 1, ...)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
-    parts = {"real", "employment", "quarterly", "quarterly-draws", "scale", "short", "covariates"}
+    parts = {"real", "employment", "quarterly", "quarterly-draws", "combine-draws", "scale", "short", "covariates"}
     unknown = set(args.parts) - parts
     if unknown:
         parser.error(f"unknown part(s) {sorted(unknown)}: choose from {', '.join(sorted(parts))}")
@@ -557,6 +611,8 @@ def main() -> None:
         quarterly(A._shared_dir(args.data_dir))
     if "quarterly-draws" in args.parts:
         quarterly_draws(A._shared_dir(args.data_dir))
+    if "combine-draws" in args.parts:
+        combine_draws(A._shared_dir(args.data_dir))
     if "scale" in args.parts:
         scale(args.series, args.length)
     if "short" in args.parts:
