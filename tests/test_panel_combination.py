@@ -153,8 +153,9 @@ def test_pooled_scores_are_geometric_means_over_the_validated_series(combined):
 
 
 def test_a_default_fit_trains_its_copy_first_and_fine_tunes_the_final_model_from_it(monkeypatch):
-    """As for one series: the copy that validates trains before the final model, which starts from its weights and
-    fine-tunes on every row (about FINE_TUNE_STEPS), so a combined global fit costs about 1.25 fits, not 2."""
+    """As for one series: the copy that validates (one model) trains before the final model, whose members fork
+    from its weights and fine-tune on every row (about FINE_TUNE_STEPS): K members cost about 1 + K / 4 models'
+    training, not 2 K."""
     import jax
 
     from lstmcast import fitting
@@ -171,11 +172,13 @@ def test_a_default_fit_trains_its_copy_first_and_fine_tunes_the_final_model_from
     monkeypatch.setattr(fitting, "FINE_TUNE_STEPS", 6)
     f = Forecaster(**{**NET, "epochs": "auto", "ensemble": 2}).fit(DF)
     (copy,), ((initial, _),) = copies, starts
-    assert copy.config_["ensemble"] == 2 and copy.panel_.n_series == 4  # every member, every series, fewer rows
+    assert copy.config_["ensemble"] == 1 and copy.panel_.n_series == 4  # one model, every series, fewer rows
     assert np.all(copy.panel_.lengths < f.panel_.lengths)
-    for start, trained in zip(jax.tree.leaves(initial), jax.tree.leaves(copy.params_)):
-        assert np.array_equal(start, trained)
+    fresh, _ = fitting.init_members(f.spec_, 0, 2, "random")  # the 2 members fork from it, as for one series
+    for start, trained, r in zip(jax.tree.leaves(initial), jax.tree.leaves(copy.params_), jax.tree.leaves(fresh)):
+        np.testing.assert_allclose(start, trained[None] + fitting.FORK_JITTER * r, rtol=1e-6, atol=1e-7)
     assert "from the validation copy's weights" in f.choices_["epochs"].reason
+    assert "forked from the one-model validation copy" in f.choices_["ensemble"].reason
     assert f.history_.epochs == f.config_["epochs"] < copy.config_["epochs"]  # 6 steps from the copy's 20
     errors = f.calibration_.errors.copy()
     f.calibrate()  # calibrated by its fit: the copy is not trained again
@@ -183,3 +186,36 @@ def test_a_default_fit_trains_its_copy_first_and_fine_tunes_the_final_model_from
     # epochs set by you: the final model trains from scratch, and the copy after it (calibrate)
     g = Forecaster(**{**NET, "ensemble": 2}).fit(DF)
     assert g.choices_["epochs"].reason == "set by you" and len(copies) == 2 and len(starts) == 1
+
+
+def test_ctrl_c_while_the_copy_trains_keeps_its_weights_as_the_model(monkeypatch):
+    """As for one series: Ctrl-C during the validation copy's training ends the fit with the copy's weights (its
+    members as configured), the network alone and unvalidated, and a forecast of every series."""
+    from lstmcast import fitting
+    from lstmcast.train import trainer
+
+    real, calls = trainer.training_programs, []
+
+    class Interrupting:  # Ctrl-C inside the copy's second epoch
+        def __init__(self, programs):
+            self._programs = programs
+
+        def __getattr__(self, name):
+            return getattr(self._programs, name)
+
+        def epoch(self, *args):
+            calls.append(1)
+            if len(calls) == 2:
+                raise KeyboardInterrupt
+            return self._programs.epoch(*args)
+
+    monkeypatch.setattr(trainer, "training_programs", lambda *a, **k: Interrupting(real(*a, **k)))
+    monkeypatch.setattr(trainer, "TARGET_STEPS", 40)
+    monkeypatch.setattr(fitting, "FINE_TUNE_STEPS", 6)
+    f = Forecaster(**{**NET, "epochs": "auto", "ensemble": 2}).fit(DF)
+    assert f.history_.interrupted and len(calls) == 2  # the final model did not train on
+    assert f.choices_["epochs"].reason == "Ctrl-C: the copy trained without each series' newest rows only"
+    assert f.choices_["combine"].value == NETWORK and f.choices_["combine"].reason.startswith("Ctrl-C")
+    assert getattr(f, "calibration_", None) is None and f.config_["ensemble"] == 2
+    out = f.predict()
+    assert len(out) == 4 * H and np.isfinite(out["y"]).all()

@@ -79,6 +79,8 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         ONE_SERIES_STATE,
         choose_epochs,
         fine_tune_choices,
+        fork,
+        forks,
         init_members,
         loss_space,
         network_spec,
@@ -152,17 +154,19 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     copy = _train_copy_first(model, cfg, loss, panel, ends, spec)  # None: the final model trains alone
     fit_starts = starts["train"]
-    if copy is not None:  # the final model starts from the copy's weights, member by member
-        initial, key = start_from_copy(copy, spec, cfg, forked=False)
+    forked = copy is not None and forks(cfg, model)  # the copy was trained as one model (panel_conformal.train_copy)
+    if copy is not None:  # the final model starts from the copy's weights (its members forked: FORK_JITTER)
+        initial, key = start_from_copy(copy, spec, cfg, forked)
     if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: its weights, no more
-        params, history = initial, copy.history_
+        params = fork(copy.params_, spec, cfg, 0.0) if forked else copy.params_  # as many members as configured
+        history = copy.history_
         cfg["epochs"] = copy.config_["epochs"]
         choices["epochs"] = Choice(cfg["epochs"], "Ctrl-C: the copy trained without each series' newest rows only")
     else:
         if copy is not None:  # fine-tune the copy on every row, from its parameters
             fit_starts = step_budget(cfg, train_config(cfg), starts["train"], fitting.FINE_TUNE_STEPS)
             fine_tune_choices(
-                cfg, choices, False, f"it trained {copy.config_['epochs']} epochs without each series' newest rows"
+                cfg, choices, forked, f"it trained {copy.config_['epochs']} epochs without each series' newest rows"
             )
         elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
             fit_starts = step_budget(cfg, train_config(cfg), starts["train"], model._step_target)

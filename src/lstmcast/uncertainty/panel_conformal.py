@@ -105,10 +105,12 @@ def train_copy(model, cfg: dict, panel, ends: np.ndarray, origins: np.ndarray):
     """The validation copy of a global fit: the same settings (the automatic ones as chosen on all rows), trained
     on every series that sets ``origins`` aside (:func:`copy_plan`), without those rows.
 
-    It trains as the final model would alone (every member, about ``TARGET_STEPS``), unlike one series' shorter
-    one-model copy (:func:`lstmcast.series_model.train_copy`): the pooled guard compares its validation scores
-    with the statistical candidates', and a weaker copy understates the network (DESIGN.md).
+    It trains about ``TARGET_STEPS``, as the network would alone, where one series' copy trains ``COPY_STEPS``
+    (:func:`lstmcast.series_model.train_copy`): the pooled guard compares its validation scores with the
+    statistical candidates', and a copy trained for fewer steps understated the network (DESIGN.md). As for one
+    series it is one model when the final ensemble forks from it (:func:`lstmcast.fitting.forks`).
     """
+    from lstmcast import fitting
     from lstmcast.train.progress import say
 
     used = np.flatnonzero(origins > 0)
@@ -116,6 +118,8 @@ def train_copy(model, cfg: dict, panel, ends: np.ndarray, origins: np.ndarray):
     part = panel._take(used, panel.offsets()[used], panel.offsets()[used] + ends[used] - cut[used])
     # the panel already holds the calendar columns (calendar=True): the copy must not add them again
     fixed = {k: cfg[k] for k in CALIBRATION_FIXED}
+    if fitting.forks(cfg, model):
+        fixed["ensemble"] = 1  # one model validates; the final ensemble forks from it (global_model.fit_panel)
     verbose = model.get_params()["verbose"]  # as set now, not at fit time
     say(
         verbose,
