@@ -91,6 +91,9 @@ def test_predict_writes_every_format(workspace, tmp_path):
     assert pd.read_parquet(tmp_path / "f.parquet")["passengers"].tolist() == pytest.approx(frame["passengers"].tolist())
     r = run("predict", workspace / "model", "--json", "--plot", tmp_path / "fc.svg")
     assert r.exit_code == 0 and len(json.loads(r.output)["forecast"]) == 3
+    written = json.loads((tmp_path / "f.json").read_text())  # the file and --json write times alike
+    assert [row["month"] for row in written] == [row["month"] for row in json.loads(r.output)["forecast"]]
+    assert written[0]["month"] == "1961-01-01"
     assert (tmp_path / "fc.svg").read_text().lstrip().startswith("<?xml")
 
 

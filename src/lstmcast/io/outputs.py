@@ -37,7 +37,7 @@ def check_plot_path(path: Path | None, force: bool = False, inputs=()) -> Path |
 
 
 def write_frame(frame: pd.DataFrame, path: Path, force: bool = False, inputs=()) -> Path:
-    """Write by suffix: .csv, .parquet or .json (records with ISO timestamps), atomically.
+    """Write by suffix: .csv, .parquet or .json (records, timestamps as text as ``--json`` writes them), atomically.
 
     An existing file is replaced only with ``force``; a file in ``inputs`` never.
     """
@@ -53,4 +53,7 @@ def write_frame(frame: pd.DataFrame, path: Path, force: bool = False, inputs=())
         return write_file(path, lambda tmp: escape_formulas(out).to_csv(tmp, index=False))
     if suffix in (".parquet", ".pq"):
         return write_file(path, lambda tmp: out.to_parquet(tmp, index=False))
-    return write_file(path, lambda tmp: out.to_json(tmp, orient="records", date_format="iso", indent=1))
+    # timestamps as text, as --json and the service write them: "2024-01-01", "2024-01-01 12:30:00"
+    stamps = {c: str for c in out.columns if pd.api.types.is_datetime64_any_dtype(out[c])}
+    text = out.astype(stamps) if stamps else out
+    return write_file(path, lambda tmp: text.to_json(tmp, orient="records", indent=1))
