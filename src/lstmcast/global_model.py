@@ -168,9 +168,6 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
             fine_tune_choices(
                 cfg, choices, forked, f"it trained {copy.config_['epochs']} epochs without each series' newest rows"
             )
-        elif cfg["epochs"] == "auto" and getattr(model, "_step_target", None):  # a validation copy
-            fit_starts = step_budget(cfg, train_config(cfg), starts["train"], model._step_target)
-            choices["epochs"] = Choice(cfg["epochs"], f"about {model._step_target} optimizer steps")
         else:
             choose_epochs(cfg, choices, len(starts["train"]))
         params, history = run_training(spec, loss, cfg, table, starts, initial, key, callback, fit_starts)
