@@ -590,10 +590,13 @@ def test_a_model_trained_with_future_covariates_is_served(models, future_model, 
             assert values(r.json()["forecast"], "sales") == expected["sales"].tolist()
             info = c.get("/model" if registry.default else "/models/priced").json()
             assert info["future"] == ["price"]
-            with pytest.raises(ValueError) as library:  # no future table: the library's own message
-                model.predict()
-            r = c.post(route, json={})
-            assert r.status_code == 422 and r.json()["error"]["message"] == " ".join(str(library.value).split())
+            r = c.post(route, json={})  # no future table: what to send, in the request's terms
+            assert r.status_code == 422 and r.json()["error"] == {
+                "type": "DataError",
+                "message": "model 'priced' reads covariates known in advance "
+                "['price']: send their values in the request's 'future' field, records with ['month', 'price'] for "
+                "each of the next 3 forecast step(s) (GET /model, or /models/NAME, lists them).",
+            }
             text = [dict(row, price="cheap") if i == 1 else row for i, row in enumerate(future)]
             r = c.post(route, json={"future": text})  # a value that is no number: 422 naming it, not a 500
             assert r.status_code == 422 and r.json()["error"]["type"] == "ColumnError"

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from lstmcast.errors import ConfigError
+from lstmcast.errors import ConfigError, DataError
 from lstmcast.forecasting import forecast_inputs
 from lstmcast.serve.fastpath import run_steps
 from lstmcast.serve.registry import CACHE_ENTRIES, Version, future_columns
@@ -57,6 +57,8 @@ def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
             f"model {version.name!r} was trained without future= covariates, so it cannot use the request's "
             "'future' table: send the request without it."
         )
+    if request.future is None and future_columns(model):
+        raise DataError(missing_future(version, request.horizon))
     data = table(request.data)
     future = table(request.future)
     wants_spread = request.level is not None or request.quantiles is not None
@@ -72,6 +74,21 @@ def forecast_records(version: Version, request: ForecastRequest) -> list[dict]:
     if steps != horizon:  # the first steps of each series (their bits do not depend on the later ones)
         frame = frame.groupby(frame.columns[0], sort=False).head(horizon) if model.is_panel_ else frame.iloc[:horizon]
     return frame_records(frame, model.is_panel_)
+
+
+def missing_future(version: Version, horizon: int | None) -> str:
+    """What a request to a model that reads covariates known in advance must send: the library's message, in the
+    request's own terms (its ``future`` field, not ``future=``)."""
+    model = version.model
+    holder = model.panel_ if model.is_panel_ else model.series_
+    steps = model.config_["horizon"] if horizon is None else horizon
+    keys = [k for k in (holder.id_name if model.is_panel_ else None, holder.time_name) if k]
+    where = " of every series" if model.is_panel_ else ""
+    return (
+        f"model {version.name!r} reads covariates known in advance {list(future_columns(model))}: send their values "
+        f"in the request's 'future' field, records with {keys + list(future_columns(model))} for each of the next "
+        f"{steps} forecast step(s){where} (GET /model, or /models/NAME, lists them)."
+    )
 
 
 def library_steps(version: Version, request: ForecastRequest, horizon: int) -> int:
