@@ -285,6 +285,20 @@ def real_panels(folder: Path | None) -> None:
             )
 
 
+def series_mase(train, test, pick, preds: dict, h: int, m: int) -> dict[str, list[float]]:
+    """Per method (seasonal naive first, then each of ``preds``' long tables), the MASE of every series in ``pick``."""
+    errors: dict[str, list[float]] = {"snaive": [], **{name: [] for name in preds}}
+    for uid in pick:
+        y = train[train["unique_id"] == uid]["y"].to_numpy()
+        actual = test[test["unique_id"] == uid]["y"].to_numpy()
+        scale = A.mase_scale(y, m)
+        errors["snaive"].append(np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale)
+        for name, pred in preds.items():
+            f = pred[pred["unique_id"] == uid]["y"].to_numpy()
+            errors[name].append(np.mean(np.abs(f - actual)) / scale)
+    return errors
+
+
 def quarterly_draws(folder: Path | None) -> None:
     """12 random quarterly panels (4, 8, 16 and 32 series, 3 draws each, numpy seed 123): panel-average MASE
     of one global model per panel with the default loss (mae) and with the tutorials' mse, and seasonal naive."""
@@ -303,15 +317,7 @@ def quarterly_draws(folder: Path | None) -> None:
                 name: Forecaster(horizon=h, seed=0, verbose=0, loss=loss).fit(train).predict()
                 for name, loss in (("mae (default)", "mae"), ("mse", "mse"))
             }
-            errors: dict[str, list[float]] = {name: [] for name in results}
-            for uid in pick:
-                y = train[train["unique_id"] == uid]["y"].to_numpy()
-                actual = test[test["unique_id"] == uid]["y"].to_numpy()
-                scale = A.mase_scale(y, m)
-                errors["snaive"].append(np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale)
-                for name, pred in preds.items():
-                    f = pred[pred["unique_id"] == uid]["y"].to_numpy()
-                    errors[name].append(np.mean(np.abs(f - actual)) / scale)
+            errors = series_mase(train, test, pick, preds, h, m)
             line = []
             for name, values in errors.items():
                 results[name].append(float(np.mean(values)))
@@ -351,15 +357,7 @@ def combine_draws(folder: Path | None) -> None:
                 preds = {"default": model.predict()}
                 model.__dict__.pop("combination_", None)
                 preds["network alone"] = model.predict()
-                errors: dict[str, list[float]] = {"snaive": [], "default": [], "network alone": []}
-                for uid in pick:
-                    y = train[train["unique_id"] == uid]["y"].to_numpy()
-                    actual = test[test["unique_id"] == uid]["y"].to_numpy()
-                    scale = A.mase_scale(y, m)
-                    errors["snaive"].append(np.mean(np.abs(A.seasonal_naive(y, h, m) - actual)) / scale)
-                    for name, pred in preds.items():
-                        f = pred[pred["unique_id"] == uid]["y"].to_numpy()
-                        errors[name].append(np.mean(np.abs(f - actual)) / scale)
+                errors = series_mase(train, test, pick, preds, h, m)
                 r = {k: float(np.mean(v)) for k, v in errors.items()}
                 rows.append((model.choices_["combine"].value, ratio, r))
                 print(

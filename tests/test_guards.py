@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from interrupt import stop_before_first_epoch  # tests/interrupt.py
 from lstmcast import Forecaster
 from lstmcast.cli import app
 from lstmcast.data.series import load_series
@@ -21,7 +22,6 @@ from lstmcast.errors import (
 )
 from lstmcast.evaluate.metrics import mape, smape
 from lstmcast.resources import check_training, parse_bytes
-from lstmcast.train import trainer
 
 runner = CliRunner()
 TINY = {"window": 6, "units": 4, "epochs": 3, "ensemble": 1, "verbose": 0, "test": 0}
@@ -44,27 +44,6 @@ def csv(tmp_path):
 
 def cli(*args):
     return runner.invoke(app, [str(a) for a in args])
-
-
-def stop_before_first_epoch(monkeypatch, after=0):
-    """Ctrl-C inside the epoch program, after ``after`` epochs ran."""
-    real = trainer.training_programs
-    calls = []
-
-    class Interrupting:
-        def __init__(self, programs):
-            self._programs = programs
-
-        def __getattr__(self, name):
-            return getattr(self._programs, name)
-
-        def epoch(self, *args):
-            calls.append(1)
-            if len(calls) > after:
-                raise KeyboardInterrupt
-            return self._programs.epoch(*args)
-
-    monkeypatch.setattr(trainer, "training_programs", lambda *a, **k: Interrupting(real(*a, **k)))
 
 
 # -- A: training that ends well or says why ----------------------------------------------------

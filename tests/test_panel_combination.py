@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import lstmcast
+from interrupt import stop_before_first_epoch  # tests/interrupt.py
 from lstmcast import Forecaster
 from lstmcast.errors import ConfigError, ModelFileError
 from lstmcast.stats.combination import NETWORK, SeriesCombinations
@@ -194,22 +195,7 @@ def test_ctrl_c_while_the_copy_trains_keeps_its_weights_as_the_model(monkeypatch
     from lstmcast import fitting
     from lstmcast.train import trainer
 
-    real, calls = trainer.training_programs, []
-
-    class Interrupting:  # Ctrl-C inside the copy's second epoch
-        def __init__(self, programs):
-            self._programs = programs
-
-        def __getattr__(self, name):
-            return getattr(self._programs, name)
-
-        def epoch(self, *args):
-            calls.append(1)
-            if len(calls) == 2:
-                raise KeyboardInterrupt
-            return self._programs.epoch(*args)
-
-    monkeypatch.setattr(trainer, "training_programs", lambda *a, **k: Interrupting(real(*a, **k)))
+    calls = stop_before_first_epoch(monkeypatch, after=1)  # Ctrl-C inside the copy's second epoch
     monkeypatch.setattr(trainer, "TARGET_STEPS", 40)
     monkeypatch.setattr(fitting, "FINE_TUNE_STEPS", 6)
     f = Forecaster(**{**NET, "epochs": "auto", "ensemble": 2}).fit(DF)
