@@ -309,3 +309,15 @@ def test_which_fits_fork_their_ensemble(change, forked):
     cfg = {**model._checked(), "normalize": change.get("normalize", "season")}
     assert fitting.forks(cfg, model) is forked
     assert fitting.forks(cfg, Forecaster(**{**model.get_params(), "epochs": 5})) is False  # trains alone
+
+
+def test_a_combined_forecast_has_no_scaled_loss_of_its_own(monkeypatch):
+    """evaluate().scaled_mse is the network's loss (Keras's "test loss"): a combined forecast's table scores
+    something else, so it is None there rather than a figure of another model."""
+    monkeypatch.setattr(C, "choose", lambda score, covariates=False: {"damped": 0.5, "theta": 0.5})
+    y = pd.Series(_seasonal(120), index=pd.date_range("2000-01", periods=120, freq="MS"))
+    model = Forecaster(horizon=6, seasonal_period=12, **{**TINY, "test": 0.2}).fit(y)
+    assert model.combination_.weights == {"damped": 0.5, "theta": 0.5}
+    assert model.evaluate(warn=False).scaled_mse is None
+    alone = Forecaster(**{**model.get_params(), "combine": False}).fit(y)
+    assert alone.evaluate(warn=False).scaled_mse > 0

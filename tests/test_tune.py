@@ -132,6 +132,22 @@ def test_trials_that_cannot_run_fail_alone_and_all_failing_raises_the_reason():
         small().tune(AIR, n_trials=2, space={"window": [200]})
 
 
+def test_a_failed_trial_is_logged_in_one_line_without_a_traceback():
+    import io
+    import logging
+
+    log, seen = logging.getLogger("optuna"), io.StringIO()
+    handler = logging.StreamHandler(seen)  # beside Optuna's own handler, which the search filters alike
+    log.addHandler(handler)
+    try:
+        with pytest.raises(TooShortError):
+            Forecaster(**{**small().get_params(), "verbose": 1}).tune(AIR, n_trials=1, space={"window": [200]})
+    finally:
+        log.removeHandler(handler)
+    assert "Trial 0 failed with parameters: {'window': 200}" in seen.getvalue()
+    assert "Traceback" not in seen.getvalue() and not handler.filters  # the filter went with the search
+
+
 def test_the_default_space_is_declared_once_and_checked():
     assert set(SPACE) <= set(PARAMS) and set(DEFAULT_SPACE) == set(SPACE)
     for name, dim in DEFAULT_SPACE.items():

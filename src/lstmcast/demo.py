@@ -25,6 +25,7 @@ TUTORIAL = dict(
     normalize="none",
     ensemble=1,
     loss="mse",
+    combine=False,  # the network alone: no statistical candidate beside it
 )
 
 

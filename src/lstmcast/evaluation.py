@@ -50,7 +50,12 @@ def evaluate_model(model, data=None, part: str = "test", warn: bool = True, leve
         )
     raw = s.values[:, : s.n_targets]
     origins = starts + cfg["window"] - 1
-    scaled = window_loss(model.params_, model.spec_, point_error(model.loss_), values, starts)
+    combination = getattr(model, "combination_", None)
+    scaled = (  # the network's own loss: not a score of a combined forecast, which the table scores
+        window_loss(model.params_, model.spec_, point_error(model.loss_), values, starts)
+        if combination is None or combination.network_only()
+        else None
+    )
     period = seasonal_period(s.freq, cfg["seasonal_period"])
     if peers:
         from lstmcast.evaluate.peers import peer_forecasts

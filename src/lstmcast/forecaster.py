@@ -172,8 +172,9 @@ class Forecaster(Estimator):
     def save(self, path, overwrite: bool = False):
         """Write the model to folder ``path``: safetensors weights + a checksummed JSON document.
 
-        The save is atomic and replaces an earlier lstmcast model at ``path``; any other existing
-        folder or file is refused unless ``overwrite=True`` (see :func:`lstmcast.io.saving.save`).
+        The save is atomic. ``path`` may be absent or an empty folder; an earlier lstmcast model there is
+        replaced only with ``overwrite=True`` (``lstmcast train --out`` replaces one by itself), and
+        anything else is refused (see :func:`lstmcast.io.saving.save`).
         """
         from lstmcast.io.saving import save
 
@@ -349,7 +350,7 @@ class Forecaster(Estimator):
         ``test``/``validation`` settings (the model is not refitted).
         Every forecast of the part's windows is scored over the full horizon;
         ``scaled_mse`` is the loss's MSE on the scaled data (what Keras's
-        ``evaluate`` prints as the test loss).
+        ``evaluate`` prints as the test loss): the network's, so None for a combined forecast.
         level: also score prediction intervals (e.g. ``[80, 95]``): coverage, width, MSIS,
         pinball and scaled CRPS beside seasonal naive's intervals (``.intervals``), and the
         calibration table (``.calibration``).

@@ -101,8 +101,10 @@ def score(
     n, horizon, _ = predictions.shape
     if origins.min() + 1 < period:
         raise ConfigError(
-            f"seasonal_period={period} is longer than the history before the first forecast "
-            f"({origins.min() + 1} rows): pass a smaller seasonal_period or a later test part."
+            f"the seasonal period ({period}) is longer than the history before the first forecast "
+            f"({origins.min() + 1} rows), and seasonal naive, which the scores are scaled by, needs a whole season: "
+            "give the series more history (or fewer folds, or a later test part), or set seasonal_period= to a shorter "
+            "season."
         )
     actual = y[origins[:, None] + np.arange(1, horizon + 1)[None, :]]  # (n, H, targets)
     scale = float(np.mean([mase_scale(y[:train_end, j], period) for j in range(y.shape[1])]))

@@ -19,6 +19,7 @@ Optuna is an extra (``pip install -e ".[tune]"``), imported only here.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from time import perf_counter
@@ -173,10 +174,15 @@ def tune(
     level = optuna.logging.get_verbosity()
     if quiet:  # verbose=0: no line (nor traceback) per trial from Optuna's logger; failures are in .trials
         optuna.logging.set_verbosity(optuna.logging.ERROR)
+    handlers = logging.getLogger("optuna").handlers
+    for handler in handlers:  # a failed trial is one line (its reason), not a traceback
+        handler.addFilter(_no_traceback)
     try:
         study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
         study.optimize(objective, n_trials=int(n_trials), catch=(LstmcastError,))
     finally:
+        for handler in handlers:
+            handler.removeFilter(_no_traceback)
         if quiet:
             optuna.logging.set_verbosity(level)
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -235,6 +241,13 @@ def _scores(result, metric: str) -> tuple[float, float]:
     if isinstance(overall, dict):  # PanelBacktest: pooled MAE / RMSE, mean of the series' MASE
         return float(overall[metric]), float(overall.get(f"seasonal_naive_{metric}", float("nan")))
     return float(overall.table.loc["model", metric]), float(overall.table.loc["seasonal_naive", metric])
+
+
+def _no_traceback(record) -> bool:
+    """A logging filter: Optuna's record of a trial that failed with lstmcast's error keeps its message (the
+    reason, one line) and drops the traceback."""
+    record.exc_info, record.exc_text = None, None
+    return True
 
 
 def _trials_frame(study, dims, chosen, extra, metric, optuna) -> pd.DataFrame:
