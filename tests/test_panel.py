@@ -323,7 +323,7 @@ ERRORS = [
         lambda load: load(long(a=(dates("2024-01-01", 2), [1, 2]), b=(dates("2024-01-01", 1), [1]))),
         TimeIndexError,
         "series 'a': cannot infer the frequency of time column 'ds' (2 rows from 2024-01-01 to 2024-01-02): pass "
-        "freq= (e.g. 'D', 'h', 'MS', 'B').",
+        "freq= (e.g. 'D', 'h', 'MS', 'B'); dates written day first (31/01/2024) need day_first=True.",
     ),
 ]
 

@@ -96,7 +96,7 @@ CASES = [
         ),
         TimeIndexError,
         "cannot infer the frequency of time column 'date' (4 rows from 2024-01-01 to 2024-01-09): pass freq= "
-        "(e.g. 'D', 'h', 'MS', 'B').",
+        "(e.g. 'D', 'h', 'MS', 'B'); dates written day first (31/01/2024) need day_first=True.",
     ),
     (
         lambda: load_series(
@@ -198,3 +198,16 @@ def test_a_column_named_y_is_the_default_target_beside_other_numeric_columns():
     frame = pd.DataFrame({"ds": D, "price": range(6), "y": [3.0, 1, 4, 1, 5, 9], "promo": [0, 1] * 3})
     s = load_series(frame, features=["price"], future=["promo"])
     assert list(s.targets) == ["y"] and list(s.columns) == ["y", "price", "promo"]
+
+
+def test_dates_written_day_first_are_named_not_left_unused():
+    days = pd.date_range("2024-01-01", periods=40, freq="D")
+    frame = pd.DataFrame({"date": days.strftime("%d/%m/%Y"), "y": np.arange(40.0)})
+    with pytest.raises(ColumnError) as e:  # month first, '13/01/2024' is no date: said so, not a warning later
+        load_series(frame)
+    assert str(e.value.args[0]) == (
+        "column 'date' holds dates written day first ('13/01/2024'), which are read month first unless told: pass "
+        "day_first=True, or date_format= (e.g. '%d/%m/%Y')."
+    )
+    s = load_series(frame, day_first=True)
+    assert s.time_name == "date" and s.freq == "D" and s.index[-1] == days[-1]

@@ -48,7 +48,7 @@ def frequency(
     raise TimeIndexError(
         f"cannot infer the frequency of time column {name!r} "
         f"({len(index)} rows from {format_time(index[0])} to {format_time(index[-1])}): "
-        "pass freq= (e.g. 'D', 'h', 'MS', 'B')."
+        "pass freq= (e.g. 'D', 'h', 'MS', 'B'); dates written day first (31/01/2024) need day_first=True."
     )
 
 

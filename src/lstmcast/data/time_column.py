@@ -46,9 +46,25 @@ def date_column(frame: pd.DataFrame, date_format: str | None = None, day_first: 
                     parsed = pd.to_datetime(sample, errors="coerce", format=date_format, dayfirst=day_first)
                 if parsed.notna().all() and (parsed.dt.year >= 1000).all():  # '1,5' parses as year 1: not a date
                     found.append(c)
+                elif date_format is None and not day_first and _day_first_only(sample):
+                    raise ColumnError(
+                        f"column {str(c)!r} holds dates written day first ({sample.iloc[int(parsed.isna().argmax())]!r}"
+                        "), which are read month first unless told: pass day_first=True, or date_format= "
+                        "(e.g. '%d/%m/%Y')."
+                    )
     if len(found) > 1:
         raise ColumnError(f"columns {listing(found)} all hold dates: pass time= the one that is the time column.")
     return str(found[0]) if found else None
+
+
+def _day_first_only(sample: pd.Series) -> bool:
+    """Whether text dates with a four-digit year all parse day first (31/01/2024) where some do not month first."""
+    if not sample.str.contains(r"\d{4}").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(sample, errors="coerce", dayfirst=True)
+    return bool(parsed.notna().all() and (parsed.dt.year >= 1000).all())
 
 
 def time_index(
