@@ -114,3 +114,14 @@ def test_early_stopping_chooses_epochs_then_the_model_learns_the_validation_rows
     direct.fit(sine)  # the same windows (train + validation = everything), the same number of epochs
     # equal up to float rounding: the scaler differs (fitted on fewer rows), scale-free windows do not
     np.testing.assert_allclose(m.predict().to_numpy(), direct.predict().to_numpy(), rtol=1e-3)
+
+
+def test_a_horizon_that_leaves_no_window_is_named():
+    from lstmcast.errors import TooShortError
+
+    with pytest.raises(TooShortError) as e:
+        Forecaster(horizon=500, verbose=0).fit(np.arange(200.0))
+    assert str(e.value) == (
+        "horizon=500 leaves no rows for a window in the 200 training rows: use a horizon of at most 198, or give "
+        "the series more history."
+    )

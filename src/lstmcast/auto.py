@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmcast.data.seasons import season_length, seasonal_strength, spread_slope
-from lstmcast.errors import ConfigError
+from lstmcast.errors import ConfigError, TooShortError
 
 SEASON_MODES = ("season", "season-mean", "es", "mixed")  # modes that read the season inside each window
 
@@ -152,8 +152,15 @@ def resolve(
         choices["difference"] = Choice(cfg["difference"], "set by you")
 
     if cfg["window"] == "auto":
+        left = n - out["difference"] - horizon  # rows a window and its targets leave for the window
+        if left < 2:
+            lag = f" and difference={out['difference']}" if out["difference"] else ""
+            raise TooShortError(
+                f"horizon={horizon}{lag} leave{'s' if not lag else ''} no rows for a window in the {n} training "
+                f"rows: use a horizon of at most {n - out['difference'] - 2}, or give the series more history."
+            )
         base = max(seasons * m if m > 1 else seasons * horizon, MIN_WINDOW)
-        room = (n - out["difference"] - horizon) // 2
+        room = left // 2
         window = max(min(base, room), 1)
         times = {2: "two", 3: "three"}.get(seasons, str(seasons))
         why = f"{times} seasons" if m > 1 else f"{times} times the horizon"

@@ -39,7 +39,7 @@ def resolve_panel(cfg: dict, stacked: np.ndarray, offsets: np.ndarray, ends: np.
         y = stacked[offsets[s] : offsets[s] + ends[s], :k]
         try:
             results.append(resolve(cfg, y, freq, loss, seasons=PANEL_SEASONS))
-        except ConfigError:
+        except (ConfigError, TooShortError):  # a series too short for these settings: the others choose
             continue
     if not results:
         raise TooShortError("no series is long enough to choose the automatic settings: pass window= and horizon=.")
