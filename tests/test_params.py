@@ -141,6 +141,7 @@ def test_unknown_constructor_argument_is_a_type_error():
         ({"learning_rate": float("nan")}, "learning_rate=nan must be a finite number > 0."),
         ({"dropout": 1.0}, "dropout=1.0 must be a finite number in [0, 1)."),
         ({"cell": "rnn"}, "cell='rnn' is not supported: use one of 'lstm', 'gru'."),
+        ({"cell": "lstn"}, "cell='lstn' is not supported: use one of 'lstm', 'gru'. Did you mean 'lstm'?"),
         (
             {"quantiles": (0.5, 1.0)},
             "quantiles=(0.5, 1.0) must be one or more numbers strictly between 0 and 1, e.g. (0.1, 0.5, 0.9).",

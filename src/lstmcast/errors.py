@@ -25,8 +25,12 @@ class ConfigError(LstmcastError, ValueError):
 
     @classmethod
     def choice(cls, name: str, value: object, allowed: tuple[str, ...] | list[str]) -> ConfigError:
+        import difflib
+
         options = ", ".join(repr(a) for a in allowed)
-        return cls(f"{name}={value!r} is not supported: use one of {options}.")
+        close = difflib.get_close_matches(value, [str(a) for a in allowed], n=1) if isinstance(value, str) else []
+        hint = f" Did you mean {close[0]!r}?" if close else ""  # a typo: 'airpassenger' for 'airpassengers'
+        return cls(f"{name}={value!r} is not supported: use one of {options}.{hint}")
 
     @classmethod
     def positive(cls, name: str, value: object) -> ConfigError:
