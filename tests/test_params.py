@@ -116,6 +116,18 @@ def test_sklearn_clone_and_set_params():
         c.set_params(windw=3)
 
 
+def test_scikit_learn_utilities_read_the_estimator():
+    from sklearn.exceptions import NotFittedError as SklearnNotFitted
+    from sklearn.utils import estimator_html_repr, get_tags
+    from sklearn.utils.validation import check_is_fitted
+
+    m = Forecaster(window=12)
+    assert "window=12" in estimator_html_repr(m)  # scikit-learn 1.6+ reads __sklearn_tags__ first
+    assert get_tags(m).target_tags.required is False
+    with pytest.raises(SklearnNotFitted):
+        check_is_fitted(m)
+
+
 def test_unknown_constructor_argument_is_a_type_error():
     with pytest.raises(TypeError) as e:
         Forecaster(hidden=3, epoch=2)

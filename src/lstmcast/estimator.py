@@ -54,6 +54,18 @@ class Estimator:
                 del self.__dict__[name]
         return self
 
+    def __sklearn_tags__(self):
+        """scikit-learn's tags (read by its utilities, e.g. ``estimator_html_repr``): a forecaster fitted on a
+        series, whose input is not a feature matrix; only scikit-learn calls this, so it is installed."""
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(
+            estimator_type=None,
+            target_tags=TargetTags(required=False),
+            input_tags=InputTags(one_d_array=True, two_d_array=True),  # a series, or a table of columns
+            no_validation=True,  # fit checks its own data (data/series.py)
+        )
+
     def __repr__(self) -> str:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items() if not _same(v, P.DEFAULTS[k])]
         return f"{type(self).__name__}({', '.join(changed)})"

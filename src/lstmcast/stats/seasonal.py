@@ -62,7 +62,8 @@ def indices(x: np.ndarray, m: int, multiplicative: np.ndarray) -> np.ndarray:
     ratio = ratio[:, start:]
     phases = (np.arange(start, start + ratio.shape[1]) + half) % m
     idx = np.stack([ratio[:, phases == p].mean(axis=1) for p in range(m)], axis=1)  # (B, m)
-    return np.where(mult, idx / idx.mean(axis=1, keepdims=True), idx - idx.mean(axis=1, keepdims=True))
+    with np.errstate(divide="ignore", invalid="ignore"):  # np.where evaluates the ratio of additive rows too
+        return np.where(mult, idx / idx.mean(axis=1, keepdims=True), idx - idx.mean(axis=1, keepdims=True))
 
 
 class Season:
