@@ -255,3 +255,11 @@ def test_quiet_prints_no_warnings(workspace, tmp_path):
     assert loud.exit_code == 0 and "Warning: column(s) 'note' are not used" in loud.stderr
     quiet = run("train", tmp_path / "extra.csv", "--target", "passengers", *tiny, "--out", tmp_path / "b", "-q")
     assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout == ""
+
+
+def test_a_model_folder_after_level_is_pointed_out(workspace):
+    r = run("predict", "--level", "80", "95", workspace / "model")  # '95' is taken as the folder, the folder as a level
+    assert r.exit_code == 1
+    assert "is not a number, e.g. --level 80 95; a folder or file named after the values is read as one of them, " in (
+        " ".join(r.output.split())
+    )

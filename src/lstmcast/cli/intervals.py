@@ -20,7 +20,10 @@ def _numbers(values, option: str) -> list[float]:
             try:
                 out.append(float(part))
             except ValueError:
-                raise ConfigError(f"{option} {part!r} is not a number, e.g. {option} 80 95.") from None
+                raise ConfigError(
+                    f"{option} {part!r} is not a number, e.g. {option} 80 95; a folder or file named after the "
+                    f"values is read as one of them, so put it before {option}."
+                ) from None
     return out
 
 
