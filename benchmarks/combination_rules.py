@@ -43,9 +43,25 @@ def fixed(names):
     return lambda s: {n: 1 / len(names) for n in names}
 
 
+def dominant(ratio):
+    """The default rule, except that a network validating at most ``ratio`` times the best other candidate's score
+    forecasts alone (a clean signal the network reads far better than any smoother)."""
+
+    def rule(s):
+        others = [v for n, v in s.items() if n != "network" and np.isfinite(v)]
+        if "network" in s and np.isfinite(s["network"]) and others and s["network"] <= ratio * min(others):
+            return {"network": 1.0}
+        return choose(s)
+
+    return rule
+
+
 STATS = ("ses", "damped", "theta")
 RULES = {
     "default": choose,  # lstmcast.stats.combination's rule, the one fit uses
+    "alone<0.5": dominant(0.5),
+    "alone<0.33": dominant(1 / 3),
+    "alone<0.2": dominant(0.2),
     "network": fixed(["network"]),
     "theta": fixed(["theta"]),
     "damped": fixed(["damped"]),
