@@ -153,6 +153,12 @@ def start_from_copy(copy, spec, cfg: dict, forked: bool):
     return copy.params_, member_keys(cfg["seed"], cfg["ensemble"])
 
 
+def copy_as_model(copy, spec, cfg: dict, forked: bool):
+    """The parameters of a fit that Ctrl-C stopped while its validation ``copy`` trained: the copy's weights, as
+    many members as configured (the one-model copy repeated when the ensemble forks from it)."""
+    return fork(copy.params_, spec, cfg, 0.0) if forked else copy.params_
+
+
 def fine_tune_choices(cfg: dict, choices: dict, forked: bool, copy_text: str) -> None:
     """``choices_["epochs"]`` (and ``["ensemble"]`` when ``forked``) of a final model fine-tuned from its validation
     copy; copy_text says what the copy trained on."""

@@ -78,8 +78,8 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
     from lstmcast.fitting import (
         ONE_SERIES_STATE,
         choose_epochs,
+        copy_as_model,
         fine_tune_choices,
-        fork,
         forks,
         init_members,
         loss_space,
@@ -150,15 +150,16 @@ def fit_panel(model, panel, cfg: dict, on_epoch_end=None) -> None:
         cfg, loss, steps, n_inputs, k, len(panel.future), statics=statics, static_at=k + len(panel.features)
     )
     check_training(spec, min(cfg["batch_size"], len(starts["train"])), cfg["ensemble"])
-    initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     callback = on_epoch_end if on_epoch_end is not None else reporter(cfg["verbose"], loss_space(cfg, loss.name))
     copy = _train_copy_first(model, cfg, loss, panel, ends, spec)  # None: the final model trains alone
     fit_starts = starts["train"]
     forked = copy is not None and forks(cfg, model)  # the copy was trained as one model (panel_conformal.train_copy)
     if copy is not None:  # the final model starts from the copy's weights (its members forked: FORK_JITTER)
         initial, key = start_from_copy(copy, spec, cfg, forked)
+    else:  # no initializer run for weights that start from the copy's
+        initial, key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: its weights, no more
-        params = fork(copy.params_, spec, cfg, 0.0) if forked else copy.params_  # as many members as configured
+        params = copy_as_model(copy, spec, cfg, forked)
         history = copy.history_
         cfg["epochs"] = copy.config_["epochs"]
         choices["epochs"] = Choice(cfg["epochs"], "Ctrl-C: the copy trained without each series' newest rows only")
@@ -213,8 +214,8 @@ def _combine(model, cfg: dict, loss, n_series: int, interrupted: bool) -> None:
 
     if not cfg["combine"]:
         return
-    if unvalidated(loss, interrupted) is not None:
-        model.choices_["combine"] = unvalidated(loss, interrupted)
+    if (alone := unvalidated(loss, interrupted)) is not None:
+        model.choices_["combine"] = alone
     elif n_series > COMBINE_SERIES:
         model.choices_["combine"] = Choice(
             NETWORK,

@@ -26,9 +26,9 @@ from lstmcast.errors import ConfigError, TrainingInterrupted
 from lstmcast.fitting import (
     PANEL_STATE,
     choose_epochs,
+    copy_as_model,
     fine_tune_choices,
     fine_tunes,
-    fork,
     forks,
     init_members,
     loss_space,
@@ -95,7 +95,7 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
     else:
         initial, train_key = init_members(spec, cfg["seed"], cfg["ensemble"], cfg["init"])
     if copy is not None and copy.history_.interrupted:  # Ctrl-C while the copy trained: it is the model
-        params = fork(copy.params_, spec, cfg, 0.0) if forked else copy.params_  # as many members as configured
+        params = copy_as_model(copy, spec, cfg, forked)
         transforms, history = copy.transforms_, copy.history_
         values = transforms.to_model_space(series.values)
         cfg["epochs"] = copy.config_["epochs"]
@@ -115,8 +115,8 @@ def fit_series(model, series: Series, cfg: dict, on_epoch_end: EpochCallback | N
         transforms_=transforms, series_=series, split_=split, starts_=starts, values_=values,
         n_rows_=len(series), first_index_=series.index[0],
     )  # fmt: skip
-    if cfg["combine"] and unvalidated(loss, history.interrupted) is not None:
-        choices["combine"] = unvalidated(loss, history.interrupted)
+    if cfg["combine"] and (alone := unvalidated(loss, history.interrupted)) is not None:
+        choices["combine"] = alone
     elif cfg["combine"]:
         try:  # validation picks the combination; the intervals come with it
             model._copy = copy
