@@ -99,6 +99,17 @@ def check_numeric(frame: pd.DataFrame, col: str) -> None:
         raise ColumnError(f"column {col!r} is not numeric (dtype {s.dtype}): value {value} at row {row}; {hint}.")
 
 
+def check_numeric_columns(frame: pd.DataFrame, names: list[str], lead: str = "") -> None:
+    """:func:`check_numeric` of each of ``names`` (rows counted from 0 whatever the index); ``lead`` starts the
+    message (``"future= "``: the table it was found in)."""
+    rows = frame.reset_index(drop=True)
+    for name in names:
+        try:
+            check_numeric(rows, name)
+        except ColumnError as exc:
+            raise ColumnError(f"{lead}{exc.args[0]}") from None
+
+
 def _numbers_only(s: pd.Series) -> bool:
     """An object column holding only real numbers and missing values (None, NaN): numeric, as float64."""
     if s.dtype != object:

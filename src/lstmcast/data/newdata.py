@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from lstmcast.data.columns import check_numeric_columns
 from lstmcast.data.series import Series, load_series
 from lstmcast.data.sources import read_source
 from lstmcast.data.timefmt import format_time
@@ -91,9 +92,7 @@ def future_values(series: Series, future, horizon: int) -> np.ndarray | None:
         if len(frame) < horizon:
             raise DataError(f"future= must hold {names} for {horizon} step(s), got {len(frame)} row(s).")
         rows = frame.iloc[:horizon]
-    from lstmcast.data.panel_future import numeric_columns
-
-    numeric_columns(rows, names)
+    check_numeric_columns(rows, names, "future= ")
     values = rows[names].to_numpy(np.float64)
     bad = ~np.isfinite(values)
     if bad.any():

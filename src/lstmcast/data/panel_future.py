@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.data import calendar_features
+from lstmcast.data.columns import check_numeric_columns
 from lstmcast.errors import ConfigError, DataError
 
 
@@ -58,7 +59,7 @@ def future_table(panel, future, steps: int) -> np.ndarray:
     missing = [c for c in (id_name, time_name, *names) if c not in future.columns]
     if missing:
         raise DataError(f"future= lacks column(s) {missing}: it must hold {[id_name, time_name, *names]}.")
-    numeric_columns(future, names)
+    check_numeric_columns(future, names, "future= ")
     expected = make_future_frame(panel, steps)
     times = future[time_name]
     if isinstance(panel.times, pd.DatetimeIndex):
@@ -84,16 +85,3 @@ def future_table(panel, future, steps: int) -> np.ndarray:
         )
     cols = [computed[name] if name in computed else values[:, names.index(name)] for name in every]
     return np.stack(cols, axis=1).reshape(panel.n_series, steps, len(every))
-
-
-def numeric_columns(future: pd.DataFrame, names: list[str]) -> None:
-    """ColumnError naming the first covariate column of ``future`` that holds something other than numbers, with
-    its value and row (a text cell no number can be read from)."""
-    from lstmcast.data.columns import check_numeric
-    from lstmcast.errors import ColumnError
-
-    for name in names:
-        try:
-            check_numeric(future.reset_index(drop=True), name)
-        except ColumnError as exc:
-            raise ColumnError(f"future= {exc.args[0]}") from None
